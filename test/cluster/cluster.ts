@@ -1,0 +1,369 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { type ClusterApi, connectClusterApi } from './api';
+import { type Component, resolveBinDir } from './binaries';
+import { kubeconfigDocument, writeKubeconfig } from './kubeconfig';
+import { freePort, probe, sleep } from './net';
+import { type FakeNodeSpec, fakeNode } from './nodes';
+import { generateClusterPki } from './pki';
+import { installExitHooks, ManagedProcess } from './processes';
+
+export interface SchedulerExtender {
+  urlPrefix: string;
+  filterVerb?: string;
+  prioritizeVerb?: string;
+  bindVerb?: string;
+  weight?: number;
+  nodeCacheCapable?: boolean;
+  ignorable?: boolean;
+  httpTimeout?: string;
+  enableHTTPS?: boolean;
+  managedResources?: { name: string; ignoredByScheduler?: boolean }[];
+}
+
+export interface LocalClusterOptions {
+  /** kube-controller-manager with every controller that works without a cloud. Default true. */
+  controllerManager?: boolean;
+  /** kube-scheduler. Default true. */
+  scheduler?: boolean;
+  /** Extenders added to the KubeSchedulerConfiguration. */
+  extenders?: SchedulerExtender[];
+  /** Merged into the KubeSchedulerConfiguration, e.g. profiles with plugin weights. */
+  schedulerConfig?: Record<string, unknown>;
+  /** kwok with Outrigger's kubelet-like stages. Default true. */
+  kwok?: boolean;
+  /** Fake nodes to create (needs kwok); waits until each is Ready. */
+  nodes?: FakeNodeSpec[];
+  /** Lift the apiserver's and clients' rate limits, for benchmarks. */
+  disableRateLimits?: boolean;
+  /** Where logs, certificates and etcd data go. Default: a new temp dir. */
+  workDir?: string;
+  /** Per-component readiness timeout. Default 90 s (2 cores, cold caches). */
+  readyTimeoutMs?: number;
+}
+
+export interface LocalCluster {
+  kubeconfigPath: string;
+  /** The parsed admin kubeconfig. */
+  kubeConfig: ReturnType<typeof kubeconfigDocument>;
+  /** https://127.0.0.1:<port> */
+  server: string;
+  workDir: string;
+  logDir: string;
+  api: ClusterApi;
+  createNodes(nodes: FakeNodeSpec[]): Promise<void>;
+  /** Stop kube-apiserver and start it again on the same port and etcd (data survives). */
+  restartApiServer(): Promise<void>;
+  stopApiServer(): Promise<void>;
+  startApiServer(): Promise<void>;
+  /** The log file of a component, for error messages and debugging. */
+  logFile(component: Component): string;
+  stop(): Promise<void>;
+}
+
+const STAGES_FILE = path.join(__dirname, 'kwok', 'stages.yaml');
+
+/** Starts etcd, kube-apiserver and optionally kube-controller-manager, kube-scheduler and kwok on loopback. */
+export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const binDir = resolveBinDir();
+  installExitHooks();
+  const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'outrigger-cluster-'));
+  const logDir = path.join(workDir, 'logs');
+  fs.mkdirSync(logDir, { recursive: true });
+  const timeoutMs = options.readyTimeoutMs ?? 90_000;
+  const started: ManagedProcess[] = [];
+  const component = (name: Component, args: string[]) => {
+    const p = new ManagedProcess(name, path.join(binDir, name), args, path.join(logDir, `${name}.log`));
+    started.push(p);
+    return p;
+  };
+  const stopAll = async () => {
+    for (const p of [...started].reverse()) await p.stop();
+  };
+
+  try {
+    const pki = await generateClusterPki();
+    const files = writePkiFiles(workDir, pki);
+    const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const server = `https://127.0.0.1:${apiPort}`;
+    const kubeconfigPath = path.join(workDir, 'admin.kubeconfig');
+    const credentials = { server, caPem: pki.servingCa.certPem, ...pairOf(pki.admin), user: 'admin' };
+    writeKubeconfig(kubeconfigPath, credentials);
+
+    const etcd = component('etcd', etcdArgs(workDir, etcdPort, peerPort));
+    await startAndWait(etcd, `http://127.0.0.1:${etcdPort}/health`, timeoutMs);
+
+    const apiServer = component('kube-apiserver', apiServerArgs(files, etcdPort, apiPort, options));
+    const startApiServer = () =>
+      startAndWait(apiServer, `${server}/readyz`, timeoutMs, pki.servingCa.certPem);
+    await startApiServer();
+    const api = connectClusterApi(kubeconfigPath);
+    await waitFor(
+      'the default namespace',
+      timeoutMs,
+      async () => (await api.get('/api/v1/namespaces/default')) !== undefined,
+    );
+
+    if (options.controllerManager !== false) {
+      const port = await freePort();
+      const kcm = component(
+        'kube-controller-manager',
+        controllerManagerArgs(files, kubeconfigPath, port, options),
+      );
+      await startAndWait(kcm, `https://127.0.0.1:${port}/healthz`, timeoutMs);
+    }
+    if (options.scheduler !== false) {
+      const port = await freePort();
+      const configFile = writeSchedulerConfig(workDir, kubeconfigPath, options);
+      const scheduler = component('kube-scheduler', [
+        '--config',
+        configFile,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${port}`,
+      ]);
+      await startAndWait(scheduler, `https://127.0.0.1:${port}/healthz`, timeoutMs);
+    }
+    let kwok: ManagedProcess | undefined;
+    if (options.kwok !== false) {
+      kwok = component('kwok', kwokArgs(kubeconfigPath));
+      kwok.start();
+    }
+
+    const createNodes = async (nodes: FakeNodeSpec[]) => {
+      if (!kwok) throw new Error('createNodes: this cluster was started without kwok');
+      await createFakeNodes(api, nodes, kwok, timeoutMs);
+    };
+    await createNodes(options.nodes ?? (kwok ? [{ name: 'kwok-probe-node' }] : []));
+
+    return {
+      kubeconfigPath,
+      kubeConfig: kubeconfigDocument(credentials),
+      server,
+      workDir,
+      logDir,
+      api,
+      createNodes,
+      stopApiServer: () => apiServer.stop(),
+      startApiServer,
+      restartApiServer: async () => {
+        await apiServer.stop();
+        await startApiServer();
+      },
+      logFile: (name) => path.join(logDir, `${name}.log`),
+      stop: async () => {
+        await stopAll();
+        api.close();
+        if (!options.workDir && process.env.OUTRIGGER_KEEP_CLUSTER_DIR !== '1') {
+          fs.rmSync(workDir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw new Error(
+      `local cluster failed to start: ${(err as Error).message}\n(component logs are kept in ${logDir})`,
+    );
+  }
+}
+
+async function startAndWait(p: ManagedProcess, url: string, timeoutMs: number, ca?: string): Promise<void> {
+  p.start();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!p.alive) {
+      throw new Error(`${p.name} exited during start-up; see ${p.logFile}:\n${p.tail(15)}`);
+    }
+    if ((await probe(url, ca)) === 200) return;
+    await sleep(200);
+  }
+  throw new Error(
+    `${p.name} was not ready at ${url} within ${timeoutMs / 1000}s; see ${p.logFile}:\n${p.tail(15)}`,
+  );
+}
+
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    await sleep(250);
+  }
+  throw new Error(
+    `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError ? `: ${lastError}` : ''}`,
+  );
+}
+
+async function createFakeNodes(
+  api: ClusterApi,
+  nodes: FakeNodeSpec[],
+  kwok: ManagedProcess,
+  timeoutMs: number,
+) {
+  const pending = new Set(nodes.map((n) => n.name));
+  const batch = 20;
+  for (let i = 0; i < nodes.length; i += batch) {
+    await Promise.all(nodes.slice(i, i + batch).map((n) => api.apply('/api/v1/nodes', fakeNode(n))));
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (pending.size > 0) {
+    if (!kwok.alive) throw new Error(`kwok exited; see ${kwok.logFile}:\n${kwok.tail(15)}`);
+    if (Date.now() > deadline) {
+      throw new Error(
+        `kwok did not make ${pending.size} node(s) Ready within ${timeoutMs / 1000}s ` +
+          `(e.g. ${[...pending][0]}); see ${kwok.logFile}:\n${kwok.tail(15)}`,
+      );
+    }
+    const list = (await api.get('/api/v1/nodes?labelSelector=type%3Dkwok')) as NodeList | undefined;
+    for (const node of list?.items ?? []) {
+      const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      if (ready) pending.delete(node.metadata.name);
+    }
+    if (pending.size > 0) await sleep(250);
+  }
+}
+
+interface NodeList {
+  items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+}
+
+interface PkiFiles {
+  dir: string;
+  servingCaCert: string;
+  servingCert: string;
+  servingKey: string;
+  clientCaCert: string;
+  saPublicKey: string;
+  saPrivateKey: string;
+}
+
+function writePkiFiles(workDir: string, pki: Awaited<ReturnType<typeof generateClusterPki>>): PkiFiles {
+  const dir = path.join(workDir, 'pki');
+  fs.mkdirSync(dir, { recursive: true });
+  const write = (name: string, content: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, content, { mode: 0o600 });
+    return file;
+  };
+  return {
+    dir,
+    servingCaCert: write('serving-ca.crt', pki.servingCa.certPem),
+    servingCert: write('apiserver.crt', pki.apiServer.certPem),
+    servingKey: write('apiserver.key', pki.apiServer.keyPem),
+    clientCaCert: write('client-ca.crt', pki.clientCa.certPem),
+    saPublicKey: write('sa.pub', pki.serviceAccount.publicKeyPem),
+    saPrivateKey: write('sa.key', pki.serviceAccount.privateKeyPem),
+  };
+}
+
+const pairOf = (kp: { certPem: string; keyPem: string }) => ({ certPem: kp.certPem, keyPem: kp.keyPem });
+
+function etcdArgs(workDir: string, clientPort: number, peerPort: number): string[] {
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  return [
+    '--name=node0',
+    `--data-dir=${path.join(workDir, 'etcd')}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=node0=${peer}`,
+    '--unsafe-no-fsync=true',
+    '--auto-compaction-retention=1',
+    '--quota-backend-bytes=8589934592',
+  ];
+}
+
+function apiServerArgs(
+  files: PkiFiles,
+  etcdPort: number,
+  port: number,
+  options: LocalClusterOptions,
+): string[] {
+  return [
+    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--tls-cert-file=${files.servingCert}`,
+    `--tls-private-key-file=${files.servingKey}`,
+    `--client-ca-file=${files.clientCaCert}`,
+    `--service-account-issuer=https://127.0.0.1:${port}`,
+    `--service-account-key-file=${files.saPublicKey}`,
+    `--service-account-signing-key-file=${files.saPrivateKey}`,
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--authorization-mode=Node,RBAC',
+    '--allow-privileged=true',
+    // 1.37 rejects a loopback advertise address; with the 'none' endpoint reconciler this
+    // TEST-NET-1 address is never dialled, it only has to be valid.
+    '--advertise-address=192.0.2.1',
+    '--endpoint-reconciler-type=none',
+    // As envtest: pods in a brand-new namespace must not wait for the default ServiceAccount.
+    '--disable-admission-plugins=ServiceAccount',
+    '--profiling=false',
+    ...(options.disableRateLimits
+      ? [
+          '--max-requests-inflight=0',
+          '--max-mutating-requests-inflight=0',
+          '--enable-priority-and-fairness=false',
+        ]
+      : []),
+  ];
+}
+
+function controllerManagerArgs(
+  files: PkiFiles,
+  kubeconfig: string,
+  port: number,
+  options: LocalClusterOptions,
+) {
+  const qps = options.disableRateLimits
+    ? ['--kube-api-qps=1000', '--kube-api-burst=2000']
+    : ['--kube-api-qps=100', '--kube-api-burst=200'];
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    '--leader-elect=false',
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--root-ca-file=${files.servingCaCert}`,
+    `--service-account-private-key-file=${files.saPrivateKey}`,
+    '--use-service-account-credentials=false',
+    // Every controller that runs without a cloud; those needing unset flags (node-ipam, csr signing) skip themselves.
+    '--controllers=*',
+    ...qps,
+  ];
+}
+
+function writeSchedulerConfig(workDir: string, kubeconfig: string, options: LocalClusterOptions): string {
+  const qps = options.disableRateLimits ? { qps: 1000, burst: 2000 } : { qps: 100, burst: 200 };
+  const config = {
+    apiVersion: 'kubescheduler.config.k8s.io/v1',
+    kind: 'KubeSchedulerConfiguration',
+    clientConnection: { kubeconfig, ...qps },
+    leaderElection: { leaderElect: false },
+    profiles: [{ schedulerName: 'default-scheduler' }],
+    ...(options.extenders?.length ? { extenders: options.extenders } : {}),
+    ...options.schedulerConfig,
+  };
+  const file = path.join(workDir, 'kube-scheduler.yaml');
+  fs.writeFileSync(file, stringify(config));
+  return file;
+}
+
+function kwokArgs(kubeconfig: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--config=${STAGES_FILE}`,
+    '--manage-all-nodes=false',
+    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+    // Fake addresses written into status only; nothing ever dials them.
+    '--cidr=10.244.0.0/16',
+    '--node-ip=10.0.0.1',
+    '--node-lease-duration-seconds=40',
+  ];
+}

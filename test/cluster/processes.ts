@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const SUPERVISOR = path.join(__dirname, 'supervise.sh');
+const STOP_TIMEOUT_MS = 10_000;
+
+/** Every component started by this process, so exit and signal hooks can stop them all. */
+const running = new Set<ManagedProcess>();
+
+/**
+ * One control-plane component, run in its own process group under supervise.sh, with its
+ * stdout and stderr in a log file.
+ */
+export class ManagedProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<number | null> = Promise.resolve(null);
+  private exitCode: number | null | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly binary: string,
+    readonly args: string[],
+    readonly logFile: string,
+  ) {}
+
+  start(): void {
+    if (!fs.existsSync(this.binary)) {
+      throw new Error(`${this.name}: binary ${this.binary} does not exist (run 'npm run build:k8s')`);
+    }
+    fs.appendFileSync(
+      this.logFile,
+      `\n=== ${new Date().toISOString()} ${this.binary} ${this.args.join(' ')}\n`,
+    );
+    this.exitCode = undefined;
+    const child = spawn('bash', [SUPERVISOR, String(process.pid), this.logFile, this.binary, ...this.args], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    this.child = child;
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        this.exitCode = code ?? (signal ? -1 : null);
+        running.delete(this);
+        resolve(code);
+      });
+      child.on('error', () => resolve(null));
+    });
+    running.add(this);
+  }
+
+  /** True while the component runs; false once it exited (crashed or stopped). */
+  get alive(): boolean {
+    return this.child !== undefined && this.exitCode === undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** SIGTERM to the whole process group, then SIGKILL after a timeout. */
+  async stop(): Promise<void> {
+    if (!this.alive || !this.child?.pid) return;
+    const group = -this.child.pid;
+    signalGroup(group, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(group, 'SIGKILL'), STOP_TIMEOUT_MS);
+    await this.exited;
+    clearTimeout(timer);
+    signalGroup(group, 'SIGKILL'); // anything the component itself left in its group
+  }
+
+  /** SIGKILL without grace, for tests of crash behaviour. */
+  kill(): void {
+    if (this.child?.pid) signalGroup(-this.child.pid, 'SIGKILL');
+  }
+
+  /** The last lines of the log, for error messages. */
+  tail(lines = 30): string {
+    try {
+      return fs.readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+}
+
+function signalGroup(group: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(group, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Synchronous, because 'exit' handlers cannot await: SIGKILL is all that is left there. */
+function killAllNow(): void {
+  for (const p of running) p.kill();
+}
+
+let hooksInstalled = false;
+
+/** Stop every component when this process exits or is interrupted. */
+export function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', killAllNow);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      void stopAll().finally(() => process.kill(process.pid, signal));
+    });
+  }
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((p) => p.stop()));
+}
