@@ -7,15 +7,18 @@ const swc = [
     module: { type: 'commonjs' },
   },
 ];
-// @kubernetes/client-node 1.x ships ESM only; jest's CommonJS runtime needs it transformed.
+// @kubernetes/client-node 1.x and some of its dependencies ship ESM only; jest's CommonJS runtime
+// (unlike Node 20.19+'s require) cannot load them untransformed.
+const esmOnly = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', 'jsonpath-plus', 'rfc4648'];
 const common = {
   transform: { '^.+\\.(t|j)sx?$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node)/)'],
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.cache/'],
 };
 
 module.exports = {
+  reporters: ['default', '<rootDir>/test/cluster/failureReporter.js'],
   projects: [
     {
       ...common,
@@ -34,7 +37,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/cluster/globalSetup.ts',
       globalTeardown: '<rootDir>/test/cluster/globalTeardown.ts',
-      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/test/cluster/e2eSetup.ts'],
       slowTestThreshold: 60,
     },
   ],

@@ -2,13 +2,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { type ClusterApi, connectClusterApi } from './api';
+import { createClient, type KubeClient, type KubeConfig, loadKubeConfig } from '../../runtime/client';
+import { type KubeObject, Namespaces, Nodes } from '../../runtime/meta';
 import { type Component, resolveBinDir } from './binaries';
-import { kubeconfigDocument, writeKubeconfig } from './kubeconfig';
-import { freePort, probe, sleep } from './net';
+import { writeKubeconfig } from './kubeconfig';
+import { freePort, probe } from './net';
 import { type FakeNodeSpec, fakeNode } from './nodes';
 import { generateClusterPki } from './pki';
 import { installExitHooks, ManagedProcess } from './processes';
+import { sleep, waitFor } from './wait';
 
 export interface SchedulerExtender {
   urlPrefix: string;
@@ -46,13 +48,14 @@ export interface LocalClusterOptions {
 
 export interface LocalCluster {
   kubeconfigPath: string;
-  /** The parsed admin kubeconfig. */
-  kubeConfig: ReturnType<typeof kubeconfigDocument>;
+  /** The admin kubeconfig, loaded. */
+  kubeConfig: KubeConfig;
   /** https://127.0.0.1:<port> */
   server: string;
   workDir: string;
   logDir: string;
-  api: ClusterApi;
+  /** An admin client (runtime/client). */
+  client: KubeClient;
   createNodes(nodes: FakeNodeSpec[]): Promise<void>;
   /** Stop kube-apiserver and start it again on the same port and etcd (data survives). */
   restartApiServer(): Promise<void>;
@@ -99,11 +102,11 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     const startApiServer = () =>
       startAndWait(apiServer, `${server}/readyz`, timeoutMs, pki.servingCa.certPem);
     await startApiServer();
-    const api = connectClusterApi(kubeconfigPath);
+    const client = createClient(kubeconfigPath);
     await waitFor(
       'the default namespace',
+      () => client.resource(Namespaces).get({ name: 'default' }),
       timeoutMs,
-      async () => (await api.get('/api/v1/namespaces/default')) !== undefined,
     );
 
     if (options.controllerManager !== false) {
@@ -133,17 +136,17 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
 
     const createNodes = async (nodes: FakeNodeSpec[]) => {
       if (!kwok) throw new Error('createNodes: this cluster was started without kwok');
-      await createFakeNodes(api, nodes, kwok, timeoutMs);
+      await createFakeNodes(client, nodes, kwok, timeoutMs);
     };
     await createNodes(options.nodes ?? (kwok ? [{ name: 'kwok-probe-node' }] : []));
 
     return {
       kubeconfigPath,
-      kubeConfig: kubeconfigDocument(credentials),
+      kubeConfig: loadKubeConfig(kubeconfigPath),
       server,
       workDir,
       logDir,
-      api,
+      client,
       createNodes,
       stopApiServer: () => apiServer.stop(),
       startApiServer,
@@ -154,7 +157,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       logFile: (name) => path.join(logDir, `${name}.log`),
       stop: async () => {
         await stopAll();
-        api.close();
+        client.close();
         if (!options.workDir && process.env.OUTRIGGER_KEEP_CLUSTER_DIR !== '1') {
           fs.rmSync(workDir, { recursive: true, force: true });
         }
@@ -183,32 +186,21 @@ async function startAndWait(p: ManagedProcess, url: string, timeoutMs: number, c
   );
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (err) {
-      lastError = err;
-    }
-    await sleep(250);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError ? `: ${lastError}` : ''}`,
-  );
-}
-
 async function createFakeNodes(
-  api: ClusterApi,
+  client: KubeClient,
   nodes: FakeNodeSpec[],
   kwok: ManagedProcess,
   timeoutMs: number,
 ) {
+  const nodeClient = client.resource<NodeObject>(Nodes);
   const pending = new Set(nodes.map((n) => n.name));
   const batch = 20;
   for (let i = 0; i < nodes.length; i += batch) {
-    await Promise.all(nodes.slice(i, i + batch).map((n) => api.apply('/api/v1/nodes', fakeNode(n))));
+    await Promise.all(
+      nodes
+        .slice(i, i + batch)
+        .map((n) => nodeClient.apply(fakeNode(n), { fieldManager: 'outrigger-harness', force: true })),
+    );
   }
   const deadline = Date.now() + timeoutMs;
   while (pending.size > 0) {
@@ -219,17 +211,17 @@ async function createFakeNodes(
           `(e.g. ${[...pending][0]}); see ${kwok.logFile}:\n${kwok.tail(15)}`,
       );
     }
-    const list = (await api.get('/api/v1/nodes?labelSelector=type%3Dkwok')) as NodeList | undefined;
-    for (const node of list?.items ?? []) {
+    const list = await nodeClient.list({ labelSelector: 'type=kwok' });
+    for (const node of list.items) {
       const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-      if (ready) pending.delete(node.metadata.name);
+      if (ready && node.metadata?.name) pending.delete(node.metadata.name);
     }
     if (pending.size > 0) await sleep(250);
   }
 }
 
-interface NodeList {
-  items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+interface NodeObject extends KubeObject {
+  status?: { conditions?: { type: string; status: string }[] };
 }
 
 interface PkiFiles {

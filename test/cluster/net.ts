@@ -44,5 +44,3 @@ export function probe(url: string, ca?: string): Promise<number> {
     req.on('error', () => resolve(0));
   });
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { createClient, type KubeClient } from '../../runtime/client';
+import { isNotFound } from '../../runtime/errors';
+import { type KubeObject, Namespaces, Pods } from '../../runtime/meta';
+import { E2E_ENV } from './globalSetup';
+import { waitFor } from './wait';
+
+/** The shared e2e cluster's kubeconfig, set by globalSetup. */
+export function e2eKubeconfigPath(): string {
+  const path = process.env[E2E_ENV.kubeconfig];
+  if (!path) throw new Error(`${E2E_ENV.kubeconfig} is not set: run e2e tests through 'npm run test:e2e'`);
+  return path;
+}
+
+/** True on the embedded local cluster (kwok stages, our scheduler); false on OUTRIGGER_TEST_KUBECONFIG. */
+export const onLocalCluster = () => process.env[E2E_ENV.local] === '1';
+
+/**
+ * `it` on the local cluster; on a user's cluster (OUTRIGGER_TEST_KUBECONFIG), where kwok's simulated
+ * kubelet is missing, the test is reported as skipped.
+ */
+export const itOnLocalCluster: jest.It = (process.env[E2E_ENV.local] === '0' ? it.skip : it) as jest.It;
+
+let sharedClient: KubeClient | undefined;
+export function e2eClient(): KubeClient {
+  sharedClient ??= createClient(e2eKubeconfigPath());
+  return sharedClient;
+}
+
+/**
+ * Creates a namespace for this test file before its tests and deletes it after them.
+ * Returns a holder whose `name` is set once beforeAll has run.
+ */
+export function useTestNamespace(prefix: string): { name: string } {
+  const holder = { name: '' };
+  beforeAll(async () => {
+    holder.name = `${prefix}-${randomBytes(3).toString('hex')}`;
+    await e2eClient()
+      .resource(Namespaces)
+      .create({ metadata: { name: holder.name, labels: { 'outrigger.io/e2e': 'true' } } });
+  });
+  afterAll(async () => {
+    if (!holder.name) return;
+    const namespaces = e2eClient().resource(Namespaces);
+    await deletePodsNow(holder.name);
+    await namespaces.delete({ name: holder.name });
+    // Needs kube-controller-manager's namespace controller; a user's cluster has one too.
+    await waitFor(
+      `namespace ${holder.name} to be deleted`,
+      async () => !(await exists(() => namespaces.get({ name: holder.name }))),
+      120_000,
+    );
+    sharedClient?.close();
+    sharedClient = undefined;
+  });
+  return holder;
+}
+
+/**
+ * Deletes the namespace's pods without a grace period: kwok honours grace periods like kubelet,
+ * so namespace deletion would otherwise wait 30 s for every default pod.
+ */
+async function deletePodsNow(namespace: string): Promise<void> {
+  const pods = e2eClient().resource(Pods);
+  const { items } = await pods.list({ namespace });
+  await Promise.all(
+    items.map((pod) =>
+      pods.delete({ namespace, name: pod.metadata?.name ?? '' }, { gracePeriodSeconds: 0 }).catch((err) => {
+        if (!isNotFound(err)) throw err;
+      }),
+    ),
+  );
+}
+
+/** false when `get` fails with 404, true when it returns. */
+export async function exists(get: () => Promise<KubeObject>): Promise<boolean> {
+  try {
+    await get();
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}

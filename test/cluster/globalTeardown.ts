@@ -1,0 +1,7 @@
+import type { LocalCluster } from './cluster';
+
+export default async function globalTeardown(): Promise<void> {
+  const holder = globalThis as { __outriggerCluster?: LocalCluster };
+  await holder.__outriggerCluster?.stop();
+  holder.__outriggerCluster = undefined;
+}

@@ -1,0 +1,187 @@
+// The local control plane behaves like a real cluster where Outrigger depends on it: kube-controller-manager
+// creates pods, kube-scheduler binds them, and kwok's stages act as kubelet.
+import { type KubeObject, Nodes, Pods, type ResourceType } from '../../runtime/meta';
+import { e2eClient, exists, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
+import { E2E_NODE_COUNT } from '../cluster/globalSetup';
+import { KWOK_TOLERATION } from '../cluster/nodes';
+import { waitFor } from '../cluster/wait';
+
+const Deployments: ResourceType = {
+  group: 'apps',
+  version: 'v1',
+  plural: 'deployments',
+  kind: 'Deployment',
+  namespaced: true,
+};
+const Jobs: ResourceType = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true };
+
+interface Condition {
+  type: string;
+  status: string;
+}
+interface ContainerStatus {
+  name: string;
+  image: string;
+  imageID: string;
+  restartCount: number;
+}
+interface Pod extends KubeObject {
+  spec: { nodeName?: string; containers: { name: string; image: string }[] };
+  status?: { phase?: string; conditions?: Condition[]; containerStatuses?: ContainerStatus[] };
+}
+interface Workload extends KubeObject {
+  status?: { readyReplicas?: number; succeeded?: number; conditions?: Condition[] };
+}
+
+const conditionOf = (obj: { status?: { conditions?: Condition[] } }, type: string) =>
+  obj.status?.conditions?.find((c) => c.type === type)?.status;
+
+const podTemplate = (labels: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+  metadata: { labels },
+  spec: {
+    tolerations: [KWOK_TOLERATION],
+    containers: [{ name: 'app', image: 'registry.example/app:v1' }],
+    ...extra,
+  },
+});
+
+describe('local control plane', () => {
+  const ns = useTestNamespace('harness');
+  const pods = () => e2eClient().resource<Pod>(Pods);
+
+  itOnLocalCluster('kwok nodes are Ready with the capacity they were given', async () => {
+    const nodes = await e2eClient()
+      .resource<KubeObject & { status: { conditions: Condition[]; allocatable: Record<string, string> } }>(
+        Nodes,
+      )
+      .list({ labelSelector: 'type=kwok' });
+    const workers = nodes.items.filter((n) => n.metadata?.name?.startsWith('kwok-node-'));
+    expect(workers).toHaveLength(E2E_NODE_COUNT);
+    for (const node of workers) {
+      expect(conditionOf(node, 'Ready')).toBe('True');
+      expect(node.status.allocatable['nvidia.com/gpu']).toBe('2');
+      expect(node.status.allocatable.cpu).toBe('16');
+    }
+  });
+
+  itOnLocalCluster(
+    'a Deployment gets pods from KCM, bound by the scheduler, Running and Ready via kwok',
+    async () => {
+      const labels = { app: 'web' };
+      await e2eClient()
+        .resource<Workload>(Deployments)
+        .create({
+          metadata: { name: 'web', namespace: ns.name },
+          spec: { replicas: 3, selector: { matchLabels: labels }, template: podTemplate(labels) },
+        } as Workload);
+      const ready = await waitFor('3 ready replicas', async () => {
+        const d = await e2eClient().resource<Workload>(Deployments).get({ namespace: ns.name, name: 'web' });
+        return d.status?.readyReplicas === 3 ? d : undefined;
+      });
+      expect(ready.status?.readyReplicas).toBe(3);
+      const list = await pods().list({ namespace: ns.name, labelSelector: 'app=web' });
+      expect(list.items).toHaveLength(3);
+      for (const pod of list.items) {
+        expect(pod.metadata?.ownerReferences?.[0]?.kind).toBe('ReplicaSet');
+        expect(pod.spec.nodeName).toMatch(/^kwok-/);
+        expect(pod.status?.phase).toBe('Running');
+        expect(conditionOf(pod, 'Ready')).toBe('True');
+      }
+    },
+  );
+
+  itOnLocalCluster('a pod with a readiness gate is Ready only while the gate condition is True', async () => {
+    const gate = 'outrigger.io/test-gate';
+    const { spec } = podTemplate({ app: 'gated' }, { readinessGates: [{ conditionType: gate }] });
+    await pods().create({ metadata: { name: 'gated', namespace: ns.name }, spec } as Pod);
+    const ref = { namespace: ns.name, name: 'gated' };
+    const running = await waitFor('the gated pod to run', async () => {
+      const pod = await pods().get(ref);
+      return pod.status?.phase === 'Running' ? pod : undefined;
+    });
+    expect(conditionOf(running, 'ContainersReady')).toBe('True');
+    expect(conditionOf(running, 'Ready')).toBe('False');
+
+    const setGate = (status: string) =>
+      pods().patch(
+        ref,
+        { status: { conditions: [{ type: gate, status }] } },
+        { type: 'strategic', subresource: 'status' },
+      );
+    await setGate('True');
+    await waitFor(
+      'Ready=True after the gate turns True',
+      async () => conditionOf(await pods().get(ref), 'Ready') === 'True',
+    );
+    await setGate('False');
+    await waitFor(
+      'Ready=False after the gate turns False',
+      async () => conditionOf(await pods().get(ref), 'Ready') === 'False',
+    );
+  });
+
+  itOnLocalCluster(
+    'an in-place image change restarts the container like kubelet, keeping the pod',
+    async () => {
+      const { spec } = podTemplate({ app: 'inplace' });
+      await pods().create({ metadata: { name: 'inplace', namespace: ns.name }, spec } as Pod);
+      const ref = { namespace: ns.name, name: 'inplace' };
+      const before = await waitFor('the pod to be Ready', async () => {
+        const pod = await pods().get(ref);
+        return conditionOf(pod, 'Ready') === 'True' ? pod : undefined;
+      });
+      const oldStatus = before.status?.containerStatuses?.[0];
+      expect(oldStatus?.image).toBe('registry.example/app:v1');
+
+      await pods().patch(
+        ref,
+        { spec: { containers: [{ name: 'app', image: 'registry.example/app:v2' }] } },
+        { type: 'strategic' },
+      );
+      const after = await waitFor('the new image in containerStatuses', async () => {
+        const pod = await pods().get(ref);
+        return pod.status?.containerStatuses?.[0]?.image === 'registry.example/app:v2' ? pod : undefined;
+      });
+      const newStatus = after.status?.containerStatuses?.[0];
+      expect(after.metadata?.uid).toBe(before.metadata?.uid);
+      expect(after.spec.nodeName).toBe(before.spec.nodeName);
+      expect(newStatus?.imageID).not.toBe(oldStatus?.imageID);
+      expect(newStatus?.restartCount).toBe((oldStatus?.restartCount ?? 0) + 1);
+      expect(conditionOf(after, 'Ready')).toBe('True');
+    },
+  );
+
+  itOnLocalCluster('a Job runs its pods to completion and succeeds', async () => {
+    const labels = { app: 'batch' };
+    await e2eClient()
+      .resource<Workload>(Jobs)
+      .create({
+        metadata: { name: 'batch', namespace: ns.name },
+        spec: {
+          completions: 2,
+          parallelism: 2,
+          template: podTemplate(labels, { restartPolicy: 'Never' }),
+        },
+      } as Workload);
+    const job = await waitFor('the Job to complete', async () => {
+      const j = await e2eClient().resource<Workload>(Jobs).get({ namespace: ns.name, name: 'batch' });
+      return conditionOf(j, 'Complete') === 'True' ? j : undefined;
+    });
+    expect(job.status?.succeeded).toBe(2);
+  });
+
+  itOnLocalCluster('a deleted pod stays Terminating for its grace period, then goes away', async () => {
+    const { spec } = podTemplate({ app: 'graceful' }, { terminationGracePeriodSeconds: 3 });
+    await pods().create({ metadata: { name: 'graceful', namespace: ns.name }, spec } as Pod);
+    const ref = { namespace: ns.name, name: 'graceful' };
+    await waitFor('the pod to run', async () => (await pods().get(ref)).status?.phase === 'Running');
+
+    await pods().delete(ref);
+    const terminating = await pods().get(ref);
+    const deadline = Date.parse(terminating.metadata?.deletionTimestamp ?? '');
+    expect(Number.isNaN(deadline)).toBe(false);
+    await waitFor('the pod to be gone', async () => !(await exists(() => pods().get(ref))), 30_000);
+    // deletionTimestamp = delete time + grace period (RFC 3339, whole seconds, so allow 1 s of rounding).
+    expect(Date.now()).toBeGreaterThanOrEqual(deadline - 1000);
+  });
+});
