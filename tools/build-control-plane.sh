@@ -24,21 +24,25 @@ if [ -n "${OUTRIGGER_K8S_BIN:-}" ]; then
   exit 0
 fi
 
-command -v go >/dev/null 2>&1 || die "no 'go' on PATH. Building the local control plane needs Go >= 1.26 and the Go module proxy.
+out="$root/.cache/k8s/$K8S_VERSION/bin"
+has_binaries() { for b in "${binaries[@]}"; do [ -x "$1/$b" ] || return 1; done; }
+
+if ! command -v go >/dev/null 2>&1; then
+  if has_binaries "$out"; then log "no Go toolchain; using the binaries already in $out"; echo "$out"; exit 0; fi
+  die "no 'go' on PATH and no binaries in $out. Building the local control plane needs Go >= 1.26 and the Go module proxy.
 Install Go, or point OUTRIGGER_K8S_BIN at a directory with ${binaries[*]},
 or set OUTRIGGER_TEST_KUBECONFIG to use an existing cluster for the tests."
+fi
 export GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0
 go_version=$(go env GOVERSION)
 case "$go_version" in go1.2[6-9]*|go1.[3-9]*) ;; *) die "Go $go_version is too old: the control plane needs Go >= 1.26 (k8s.io/kubernetes v$K8S_VERSION says go 1.26.0)." ;; esac
 
 tools_hash=$(cd "$root/tools" && cat versions.env build-control-plane.sh kubernetes/go.mod kubernetes/go.sum etcd/go.mod etcd/go.sum kwok/go.mod kwok/go.sum | sha256sum | cut -c1-16)
 key="k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-$go_version-$(go env GOOS)-$(go env GOARCH)-$tools_hash"
-out="$root/.cache/k8s/$K8S_VERSION/bin"
 machine_cache="${XDG_CACHE_HOME:-$HOME/.cache}/outrigger/k8s/$key"
 
 is_complete() { # dir: every binary present and the stamp matches
-  [ "$(cat "$1/.stamp" 2>/dev/null)" = "$key" ] || return 1
-  for b in "${binaries[@]}"; do [ -x "$1/$b" ] || return 1; done
+  [ "$(cat "$1/.stamp" 2>/dev/null)" = "$key" ] && has_binaries "$1"
 }
 
 if is_complete "$out"; then log "up to date ($out)"; echo "$out"; exit 0; fi
@@ -71,7 +75,7 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   minor=${K8S_VERSION#*.}; minor=${minor%%.*}
   k8s_ldflags+=" -X $pkg.gitMinor=$minor -X $pkg.gitCommit=outrigger-gomod -X $pkg.gitTreeState=clean -X $pkg.buildDate=$build_date"
 done
-log "building kube-apiserver, kube-controller-manager, kube-scheduler v$K8S_VERSION (cold: ~15-25 min on 2 cores)"
+log "building kube-apiserver, kube-controller-manager, kube-scheduler v$K8S_VERSION (cold: about 10 min on 2 cores)"
 (cd "$root/tools/kubernetes" && go build -trimpath -ldflags "$k8s_ldflags" -o "$work/" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
 

@@ -138,7 +138,9 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       if (!kwok) throw new Error('createNodes: this cluster was started without kwok');
       await createFakeNodes(client, nodes, kwok, timeoutMs);
     };
-    await createNodes(options.nodes ?? (kwok ? [{ name: 'kwok-probe-node' }] : []));
+    // Without explicit nodes, one probe node shows that kwok works.
+    const initialNodes = options.nodes ?? (kwok ? [{ name: 'kwok-probe-node' }] : []);
+    if (initialNodes.length > 0) await createNodes(initialNodes);
 
     return {
       kubeconfigPath,
