@@ -51,7 +51,8 @@ function startManager(kubeconfigPath: string, healthPort: number): ChildProcess 
       '--health-addr',
       `127.0.0.1:${healthPort}`,
     ],
-    { stdio: 'inherit', env: { ...process.env, OUTRIGGER_LOCAL_CLUSTER: '1' } },
+    // Its own process group: Ctrl-C reaches it once, as start.ts's SIGTERM, after which it drains.
+    { stdio: 'inherit', detached: true, env: { ...process.env, OUTRIGGER_EXIT_WITH_PARENT: '1' } },
   );
 }
 
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   await assertPortFree(options.healthPort, 'outrigger manager --health-port');
   buildBinaries();
   log(`starting the local control plane with ${options.nodes} kwok node(s)…`);
-  const cluster = await startLocalCluster({ nodes: fakeNodes(options.nodes) });
+  const cluster = await startLocalCluster({ nodes: fakeNodes(options.nodes), handleSignals: false });
   let manager: ChildProcess | undefined;
   let stopping = false;
   const shutdown = async (code: number) => {

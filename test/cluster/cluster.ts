@@ -42,6 +42,11 @@ export interface LocalClusterOptions {
   disableRateLimits?: boolean;
   /** Where logs, certificates and etcd data go. Default: a new temp dir. */
   workDir?: string;
+  /**
+   * Stop the cluster on SIGINT/SIGTERM/SIGHUP. Default true; programs that stop it themselves, in
+   * order with their own processes, pass false. Exit always kills the components.
+   */
+  handleSignals?: boolean;
   /** Per-component readiness timeout. Default 90 s (2 cores, cold caches). */
   readyTimeoutMs?: number;
 }
@@ -71,7 +76,7 @@ const STAGES_FILE = path.join(__dirname, 'kwok', 'stages.yaml');
 /** Starts etcd, kube-apiserver and optionally kube-controller-manager, kube-scheduler and kwok on loopback. */
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
   const binDir = resolveBinDir();
-  installExitHooks();
+  installExitHooks(options.handleSignals !== false);
   const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'outrigger-cluster-'));
   const logDir = path.join(workDir, 'logs');
   fs.mkdirSync(logDir, { recursive: true });

@@ -97,13 +97,18 @@ function killAllNow(): void {
   for (const p of running) p.kill();
 }
 
-let hooksInstalled = false;
+let exitHookInstalled = false;
+let signalHooksInstalled = false;
 
-/** Stop every component when this process exits or is interrupted. */
-export function installExitHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', killAllNow);
+/**
+ * Stop every component when this process exits, and (unless the program handles signals itself
+ * and stops the cluster in order) when it is interrupted.
+ */
+export function installExitHooks(handleSignals: boolean): void {
+  if (!exitHookInstalled) process.on('exit', killAllNow);
+  exitHookInstalled = true;
+  if (!handleSignals || signalHooksInstalled) return;
+  signalHooksInstalled = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       void stopAll().finally(() => process.kill(process.pid, signal));
