@@ -1,0 +1,377 @@
+// AdmissionReview handling without HTTP: parse and check the review, route it to a handler, turn the
+// handler's verdict into a well-formed response. The HTTPS server (server.ts) only moves bytes.
+import { z } from 'zod';
+
+export const ADMISSION_V1 = 'admission.k8s.io/v1';
+// We register admissionReviewVersions ["v1"], so the apiserver never sends v1beta1. Its request and
+// response shapes are identical, so we still answer it in its own version (as controller-runtime does)
+// instead of failing a misconfigured webhook with an opaque 400.
+export const ADMISSION_V1BETA1 = 'admission.k8s.io/v1beta1';
+const knownVersions = new Set<string>([ADMISSION_V1, ADMISSION_V1BETA1]);
+
+const groupVersionKind = z.object({ group: z.string(), version: z.string(), kind: z.string() });
+const groupVersionResource = z.object({ group: z.string(), version: z.string(), resource: z.string() });
+// z.custom keeps the object as sent (a record schema would copy it key by key).
+const jsonObject = z.custom<Record<string, unknown>>(isPlainObject, 'expected an object');
+
+const admissionRequestSchema = z.looseObject({
+  uid: z.string().min(1),
+  kind: groupVersionKind,
+  resource: groupVersionResource,
+  subResource: z.string().optional(),
+  requestKind: groupVersionKind.optional(),
+  requestResource: groupVersionResource.optional(),
+  requestSubResource: z.string().optional(),
+  name: z.string().optional(),
+  namespace: z.string().optional(),
+  operation: z.enum(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']),
+  userInfo: z
+    .looseObject({
+      username: z.string().optional(),
+      uid: z.string().optional(),
+      groups: z.array(z.string()).optional(),
+      extra: z.record(z.string(), z.array(z.string())).optional(),
+    })
+    .optional(),
+  object: jsonObject.nullable().optional(),
+  oldObject: jsonObject.nullable().optional(),
+  dryRun: z.boolean().optional(),
+  options: z.unknown().optional(),
+});
+
+export type AdmissionRequest = z.infer<typeof admissionRequestSchema>;
+export type AdmissionOperation = AdmissionRequest['operation'];
+
+export type JsonPatchOp =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string };
+
+/** A handler's verdict. Build it with allowed(), denied(), patchFrom() or mutateCopy(). */
+export type AdmissionResult =
+  | { type: 'allowed'; warnings?: string[] }
+  | { type: 'denied'; message: string; code: number; reason?: string; warnings?: string[] }
+  | { type: 'patch'; ops: JsonPatchOp[]; warnings?: string[] };
+
+export type AdmissionHandler = (
+  request: AdmissionRequest,
+  signal: AbortSignal,
+) => AdmissionResult | Promise<AdmissionResult>;
+
+export interface WebhookRoute {
+  path: string;
+  type: 'mutating' | 'validating';
+  handle: AdmissionHandler;
+}
+
+export interface AdmissionStatus {
+  code: number;
+  message: string;
+  reason?: string;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  status?: AdmissionStatus;
+  patch?: string;
+  patchType?: 'JSONPatch';
+  warnings?: string[];
+}
+
+export interface AdmissionReviewResponse {
+  apiVersion: string;
+  kind: 'AdmissionReview';
+  response: AdmissionResponse;
+}
+
+/** What the HTTP layer sends back: an AdmissionReview (200) or a plain-text client error. */
+export interface HttpReply {
+  status: number;
+  contentType: 'application/json' | 'text/plain; charset=utf-8';
+  body: string;
+}
+
+export type ParsedReview =
+  | { ok: true; apiVersion: string; request: AdmissionRequest }
+  // uid/apiVersion are set when the envelope was sound enough to answer with a denial.
+  | { ok: false; message: string; uid?: string; apiVersion?: string };
+
+export const allowed = (warnings?: string[]): AdmissionResult => ({ type: 'allowed', warnings });
+
+/** 403 Forbidden is controller-runtime's default for denials; use 422 for invalid objects. */
+export const denied = (message: string, code = 403, reason?: string): AdmissionResult => ({
+  type: 'denied',
+  message,
+  code,
+  reason,
+});
+
+/** The JSON patch turning `original` into `changed`; no ops means plain allowed. */
+export function patchFrom(original: unknown, changed: unknown, warnings?: string[]): AdmissionResult {
+  const ops = diffJson(original, toJsonValue(changed));
+  return ops.length === 0 ? allowed(warnings) : { type: 'patch', ops, warnings };
+}
+
+/** Runs `mutate` on a deep copy of `original` and returns the diff as a patch. */
+export function mutateCopy<T>(original: T, mutate: (copy: T) => void): AdmissionResult {
+  const copy = toJsonValue(original) as T;
+  mutate(copy);
+  return patchFrom(original, copy);
+}
+
+/** An explicit list of webhook routes keyed by URL path. */
+export class AdmissionRegistry {
+  private readonly routes = new Map<string, WebhookRoute>();
+
+  register(route: WebhookRoute): this {
+    if (!/^\/[A-Za-z0-9._~\-/]*$/.test(route.path)) throw new Error(`invalid webhook path ${route.path}`);
+    if (this.routes.has(route.path)) throw new Error(`webhook path ${route.path} registered twice`);
+    this.routes.set(route.path, route);
+    return this;
+  }
+
+  mutating(path: string, handle: AdmissionHandler): this {
+    return this.register({ path, type: 'mutating', handle });
+  }
+
+  validating(path: string, handle: AdmissionHandler): this {
+    return this.register({ path, type: 'validating', handle });
+  }
+
+  get(path: string): WebhookRoute | undefined {
+    return this.routes.get(path);
+  }
+
+  list(): WebhookRoute[] {
+    return [...this.routes.values()];
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes and checks an AdmissionReview body. Never throws. */
+export function parseAdmissionReview(body: Uint8Array | string): ParsedReview {
+  let review: unknown;
+  try {
+    review = JSON.parse(typeof body === 'string' ? body : utf8.decode(body));
+  } catch (err) {
+    return { ok: false, message: `request body is not valid UTF-8 JSON: ${errorMessage(err)}` };
+  }
+  if (!isPlainObject(review)) return { ok: false, message: 'AdmissionReview must be a JSON object' };
+  const { apiVersion, kind, request } = review;
+  if (typeof apiVersion !== 'string' || !knownVersions.has(apiVersion)) {
+    return { ok: false, message: `unsupported apiVersion ${describe(apiVersion)}; expected ${ADMISSION_V1}` };
+  }
+  if (kind !== 'AdmissionReview')
+    return { ok: false, message: `kind ${describe(kind)} is not AdmissionReview` };
+  if (!isPlainObject(request)) return { ok: false, message: 'AdmissionReview.request is missing' };
+  if (typeof request.uid !== 'string' || request.uid === '') {
+    return { ok: false, message: 'AdmissionReview.request.uid is missing' };
+  }
+  const parsed = admissionRequestSchema.safeParse(request);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `request.${i.path.join('.')}: ${i.message}`);
+    return {
+      ok: false,
+      message: `invalid AdmissionReview: ${issues.join('; ')}`,
+      uid: request.uid,
+      apiVersion,
+    };
+  }
+  return { ok: true, apiVersion, request: parsed.data };
+}
+
+export interface ReviewOptions {
+  /** Deadline for the handler; past it the request is denied with 504. */
+  timeoutMs: number;
+  /** Aborted when the client goes away or the server shuts down. */
+  signal?: AbortSignal;
+}
+
+/** Parses a review body, runs the route's handler and builds the reply. Never throws. */
+export async function reviewAdmission(route: WebhookRoute, body: Uint8Array, options: ReviewOptions) {
+  const parsed = parseAdmissionReview(body);
+  if (!parsed.ok) {
+    if (parsed.uid === undefined || parsed.apiVersion === undefined) return textReply(400, parsed.message);
+    return reviewReply(parsed.apiVersion, toResponse(parsed.uid, denied(parsed.message, 400, 'BadRequest')));
+  }
+  const result = checkResult(route, await runHandler(route, parsed.request, options));
+  return reviewReply(parsed.apiVersion, toResponse(parsed.request.uid, result));
+}
+
+async function runHandler(route: WebhookRoute, request: AdmissionRequest, options: ReviewOptions) {
+  const abort = new AbortController();
+  const onParentAbort = () => abort.abort(options.signal?.reason);
+  if (options.signal?.aborted) onParentAbort();
+  options.signal?.addEventListener('abort', onParentAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<AdmissionResult>((resolve) => {
+    timer = setTimeout(() => {
+      abort.abort(new Error('admission handler timed out'));
+      resolve(denied(`webhook ${route.path} timed out after ${options.timeoutMs}ms`, 504, 'Timeout'));
+    }, options.timeoutMs);
+  });
+  try {
+    const handled = Promise.resolve().then(() =>
+      abort.signal.aborted
+        ? denied(
+            `webhook ${route.path} cancelled: ${errorMessage(abort.signal.reason)}`,
+            503,
+            'ServiceUnavailable',
+          )
+        : route.handle(request, abort.signal),
+    );
+    return await Promise.race([handled, timeout]);
+  } catch (err) {
+    return denied(`webhook ${route.path} failed: ${errorMessage(err)}`, 500, 'InternalError');
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onParentAbort);
+  }
+}
+
+// Handlers are plain JS at runtime; a malformed verdict must become a denial, not a broken response.
+function checkResult(route: WebhookRoute, result: unknown): AdmissionResult {
+  const fail = (why: string) => denied(`webhook ${route.path} returned ${why}`, 500, 'InternalError');
+  if (!isPlainObject(result)) return fail('no verdict');
+  if (result.type === 'allowed') return result as AdmissionResult;
+  if (result.type === 'denied') {
+    return typeof result.message === 'string'
+      ? (result as AdmissionResult)
+      : fail('a denial without a message');
+  }
+  if (result.type !== 'patch' || !Array.isArray(result.ops)) return fail('an unknown verdict');
+  // The apiserver rejects patches from validating webhooks, so say so here with a clear message.
+  if (route.type === 'validating' && result.ops.length > 0) return fail('a patch from a validating webhook');
+  return result as AdmissionResult;
+}
+
+function toResponse(uid: string, result: AdmissionResult): AdmissionResponse {
+  const warnings = cleanWarnings(result.warnings);
+  const base = warnings ? { uid, warnings } : { uid };
+  if (result.type === 'denied') {
+    const code =
+      Number.isInteger(result.code) && result.code >= 400 && result.code <= 599 ? result.code : 403;
+    const status: AdmissionStatus = { code, message: result.message || 'denied' };
+    if (typeof result.reason === 'string') status.reason = result.reason;
+    return { ...base, allowed: false, status };
+  }
+  if (result.type === 'patch' && result.ops.length > 0) {
+    const patch = Buffer.from(JSON.stringify(result.ops)).toString('base64');
+    return { ...base, allowed: true, patchType: 'JSONPatch', patch };
+  }
+  return { ...base, allowed: true };
+}
+
+function cleanWarnings(warnings: unknown): string[] | undefined {
+  if (!Array.isArray(warnings)) return undefined;
+  const kept = warnings.filter((w): w is string => typeof w === 'string' && w !== '').slice(0, 20);
+  return kept.length > 0 ? kept : undefined;
+}
+
+function reviewReply(apiVersion: string, response: AdmissionResponse): HttpReply {
+  const review: AdmissionReviewResponse = { apiVersion, kind: 'AdmissionReview', response };
+  return { status: 200, contentType: 'application/json', body: JSON.stringify(review) };
+}
+
+export function textReply(status: number, message: string): HttpReply {
+  return { status, contentType: 'text/plain; charset=utf-8', body: `${message}\n` };
+}
+
+/** RFC 6902 operations turning JSON value `from` into `to` (both plain JSON data). */
+export function diffJson(from: unknown, to: unknown, path = ''): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = [];
+  diffInto(ops, from, to, path);
+  return ops;
+}
+
+function diffInto(ops: JsonPatchOp[], from: unknown, to: unknown, path: string): void {
+  if (isPlainObject(from) && isPlainObject(to)) {
+    for (const key of Object.keys(from)) {
+      if (!Object.hasOwn(to, key)) ops.push({ op: 'remove', path: `${path}/${escapePointer(key)}` });
+    }
+    for (const [key, value] of Object.entries(to)) {
+      const child = `${path}/${escapePointer(key)}`;
+      if (Object.hasOwn(from, key)) diffInto(ops, from[key], value, child);
+      else ops.push({ op: 'add', path: child, value });
+    }
+    return;
+  }
+  if (Array.isArray(from) && Array.isArray(to)) {
+    const common = Math.min(from.length, to.length);
+    for (let i = 0; i < common; i++) diffInto(ops, from[i], to[i], `${path}/${i}`);
+    for (let i = common; i < to.length; i++) ops.push({ op: 'add', path: `${path}/${i}`, value: to[i] });
+    // Remove from the end so earlier indices stay valid.
+    for (let i = from.length - 1; i >= common; i--) ops.push({ op: 'remove', path: `${path}/${i}` });
+    return;
+  }
+  if (from !== to) ops.push({ op: 'replace', path, value: to });
+}
+
+/** Applies RFC 6902 add/remove/replace/test ops to a copy of `doc` (used by tests and handlers' tests). */
+export function applyJsonPatch(doc: unknown, ops: JsonPatchOp[]): unknown {
+  let root = toJsonValue(doc);
+  for (const op of ops) {
+    if (op.path === '') {
+      if (op.op === 'test' && JSON.stringify(op.value) !== JSON.stringify(root))
+        throw new Error('test failed');
+      if (op.op === 'add' || op.op === 'replace') root = toJsonValue(op.value);
+      if (op.op === 'remove') root = undefined;
+      continue;
+    }
+    const tokens = op.path.split('/').slice(1).map(unescapePointer);
+    const last = tokens.pop()!;
+    const parent = tokens.reduce<unknown>((node, token) => childOf(node, token, op.path), root);
+    applyAt(parent, last, op);
+  }
+  return root;
+}
+
+function childOf(node: unknown, token: string, path: string): unknown {
+  if ((Array.isArray(node) || isPlainObject(node)) && Object.hasOwn(node, token)) {
+    return (node as Record<string, unknown>)[token];
+  }
+  throw new Error(`path ${path} does not exist`);
+}
+
+function applyAt(parent: unknown, key: string, op: JsonPatchOp): void {
+  const value = op.op === 'remove' ? undefined : toJsonValue(op.value);
+  if (Array.isArray(parent)) {
+    const index = key === '-' ? parent.length : Number(key);
+    const bound = op.op === 'add' ? parent.length : parent.length - 1;
+    if (!/^(0|[1-9]\d*)$/.test(key) && key !== '-') throw new Error(`bad array index ${key}`);
+    if (index > bound) throw new Error(`array index ${key} out of range`);
+    if (op.op === 'add') parent.splice(index, 0, value);
+    else if (op.op === 'remove') parent.splice(index, 1);
+    else if (op.op === 'replace') parent[index] = value;
+    else if (JSON.stringify(parent[index]) !== JSON.stringify(value))
+      throw new Error(`test failed at ${key}`);
+    return;
+  }
+  if (!isPlainObject(parent)) throw new Error(`cannot apply ${op.op} below a non-container`);
+  if (op.op !== 'add' && !Object.hasOwn(parent, key)) throw new Error(`member ${key} does not exist`);
+  if (op.op === 'remove') delete parent[key];
+  else if (op.op === 'test') {
+    if (JSON.stringify(parent[key]) !== JSON.stringify(value)) throw new Error(`test failed at ${key}`);
+  } else Object.defineProperty(parent, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+const escapePointer = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
+const unescapePointer = (token: string) => token.replace(/~1/g, '/').replace(/~0/g, '~');
+
+/** A deep copy in JSON form: what the apiserver would see after serialising. */
+function toJsonValue(value: unknown): unknown {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function describe(value: unknown): string {
+  return value === undefined ? '(missing)' : JSON.stringify(value).slice(0, 100);
+}

@@ -1,0 +1,164 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { AdmissionRegistry, allowed, applyJsonPatch } from './admission';
+import {
+  buildMutatingWebhookConfiguration,
+  buildValidatingWebhookConfiguration,
+  caBundlePatchOps,
+  localEndpoint,
+  OPERATOR_NAMESPACE,
+  POD_MUTATE_PATH,
+  renderClusterManifests,
+  serviceEndpoint,
+  WEBHOOK_KINDS,
+  type WebhookConfiguration,
+} from './configurations';
+
+const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+const local = { endpoint: localEndpoint(9443), caBundlePem: CA_PEM };
+const byName = (config: WebhookConfiguration, name: string) => config.webhooks.find((w) => w.name === name)!;
+
+describe('webhook configurations', () => {
+  it('registers a mutating webhook per CR kind plus the pod injector', () => {
+    const config = buildMutatingWebhookConfiguration(local);
+    expect(config).toMatchObject({
+      kind: 'MutatingWebhookConfiguration',
+      apiVersion: 'admissionregistration.k8s.io/v1',
+    });
+    expect(config.webhooks.map((w) => w.name)).toEqual([
+      'mcloneset.kb.io',
+      'mstatefulset.kb.io',
+      'mbroadcastjob.kb.io',
+      'msidecarset.kb.io',
+      'mpod.kb.io',
+    ]);
+    expect(byName(config, 'mstatefulset.kb.io').rules).toEqual([
+      {
+        apiGroups: ['apps.kruise.io'],
+        apiVersions: ['v1beta1'],
+        resources: ['statefulsets'],
+        operations: ['CREATE', 'UPDATE'],
+        scope: 'Namespaced',
+      },
+    ]);
+    expect(byName(config, 'msidecarset.kb.io').rules[0]?.scope).toBe('Cluster');
+    expect(byName(config, 'mpod.kb.io').rules).toEqual([
+      {
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        resources: ['pods'],
+        operations: ['CREATE'],
+        scope: 'Namespaced',
+      },
+    ]);
+  });
+
+  it('registers a validating webhook per CR kind and none for pods', () => {
+    const config = buildValidatingWebhookConfiguration(local);
+    expect(config.kind).toBe('ValidatingWebhookConfiguration');
+    expect(config.webhooks.map((w) => w.clientConfig.url)).toEqual(
+      WEBHOOK_KINDS.map((k) => `https://127.0.0.1:9443${k.validatePath}`),
+    );
+  });
+
+  it('uses safe settings on every webhook', () => {
+    const all = [buildMutatingWebhookConfiguration(local), buildValidatingWebhookConfiguration(local)];
+    for (const webhook of all.flatMap((c) => c.webhooks)) {
+      expect(webhook).toMatchObject({
+        failurePolicy: 'Fail',
+        matchPolicy: 'Equivalent',
+        sideEffects: 'None',
+        admissionReviewVersions: ['v1'],
+        timeoutSeconds: 10,
+      });
+      expect(webhook.name.split('.').length).toBeGreaterThanOrEqual(3);
+      expect(Buffer.from(webhook.clientConfig.caBundle!, 'base64').toString()).toBe(CA_PEM);
+    }
+  });
+
+  it('keeps the pod webhook out of kube-system and the operator namespace', () => {
+    const pod = byName(
+      buildMutatingWebhookConfiguration({ ...local, operatorNamespace: 'ops' }),
+      'mpod.kb.io',
+    );
+    expect(pod.namespaceSelector?.matchExpressions).toContainEqual({
+      key: 'kubernetes.io/metadata.name',
+      operator: 'NotIn',
+      values: ['kube-system', 'ops'],
+    });
+    expect(pod.clientConfig.url).toBe(`https://127.0.0.1:9443${POD_MUTATE_PATH}`);
+  });
+
+  it('points at the Service in a real cluster', () => {
+    const config = buildValidatingWebhookConfiguration({ endpoint: serviceEndpoint('ops') });
+    expect(config.webhooks[0]?.clientConfig).toEqual({
+      service: {
+        name: 'outrigger-webhook-service',
+        namespace: 'ops',
+        path: '/validate-apps-kruise-io-cloneset',
+        port: 443,
+      },
+    });
+  });
+
+  it('brackets an IPv6 loopback host in the URL', () => {
+    const config = buildValidatingWebhookConfiguration({ endpoint: localEndpoint(8443, '::1') });
+    expect(config.webhooks[0]?.clientConfig.url).toBe('https://[::1]:8443/validate-apps-kruise-io-cloneset');
+  });
+
+  it('uses paths the admission registry accepts', () => {
+    const registry = new AdmissionRegistry();
+    for (const k of WEBHOOK_KINDS)
+      registry.mutating(k.mutatePath, () => allowed()).validating(k.validatePath, () => allowed());
+    registry.mutating(POD_MUTATE_PATH, () => allowed());
+    expect(registry.list()).toHaveLength(9);
+  });
+});
+
+describe('caBundlePatchOps', () => {
+  it('sets every caBundle, guarded by the webhook name, and is then a no-op', () => {
+    const config = buildMutatingWebhookConfiguration({ endpoint: serviceEndpoint() });
+    const ops = caBundlePatchOps(config, CA_PEM);
+    expect(ops).toHaveLength(config.webhooks.length * 2);
+    const patched = applyJsonPatch(config, ops) as WebhookConfiguration;
+    expect(
+      patched.webhooks.every((w) => Buffer.from(w.clientConfig.caBundle!, 'base64').toString() === CA_PEM),
+    ).toBe(true);
+    expect(caBundlePatchOps(patched, CA_PEM)).toEqual([]);
+    const rotated = caBundlePatchOps(patched, `${CA_PEM}${CA_PEM}`);
+    expect(rotated.filter((op) => op.op === 'replace')).toHaveLength(config.webhooks.length);
+  });
+
+  it('fails rather than writing into the wrong webhook after a reorder', () => {
+    const config = buildMutatingWebhookConfiguration({ endpoint: serviceEndpoint() });
+    const ops = caBundlePatchOps(config, CA_PEM);
+    const reordered = { ...config, webhooks: [...config.webhooks].reverse() };
+    expect(() => applyJsonPatch(reordered, ops)).toThrow(/test failed/);
+  });
+});
+
+describe('config/webhook/manifests.yaml', () => {
+  const file = join(__dirname, '..', 'config', 'webhook', 'manifests.yaml');
+
+  it('is up to date with the builders (UPDATE_WEBHOOK_MANIFESTS=1 rewrites it)', () => {
+    const rendered = renderClusterManifests();
+    if (process.env.UPDATE_WEBHOOK_MANIFESTS === '1') writeFileSync(file, rendered);
+    expect(readFileSync(file, 'utf8')).toBe(rendered);
+  });
+
+  it('holds both configurations pointing at the Service', () => {
+    const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as WebhookConfiguration);
+    expect(docs.map((d) => d.kind)).toEqual([
+      'MutatingWebhookConfiguration',
+      'ValidatingWebhookConfiguration',
+    ]);
+    for (const webhook of docs.flatMap((d) => d.webhooks)) {
+      expect(webhook.clientConfig.service).toMatchObject({
+        name: 'outrigger-webhook-service',
+        namespace: OPERATOR_NAMESPACE,
+      });
+      expect(webhook.clientConfig.url).toBeUndefined();
+    }
+  });
+});
