@@ -114,6 +114,11 @@ export interface WebhookConfigurationOptions {
   operatorNamespace?: string;
   timeoutSeconds?: number;
   podFailurePolicy?: 'Fail' | 'Ignore';
+  /**
+   * Register the pod webhook (default true). Leave it out while no pod handler is served: with
+   * failurePolicy Fail, a registered webhook without a handler would block every pod create.
+   */
+  podWebhook?: boolean;
   names?: { mutating?: string; validating?: string };
 }
 
@@ -190,7 +195,10 @@ export function buildMutatingWebhookConfiguration(
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
     metadata: { name: options.names?.mutating ?? MUTATING_CONFIGURATION_NAME, labels },
-    webhooks: [...WEBHOOK_KINDS.map((k) => crWebhook(options, k, true)), podWebhook(options)],
+    webhooks: [
+      ...WEBHOOK_KINDS.map((k) => crWebhook(options, k, true)),
+      ...(options.podWebhook === false ? [] : [podWebhook(options)]),
+    ],
   };
 }
 
@@ -231,6 +239,8 @@ export function renderClusterManifests(namespace = OPERATOR_NAMESPACE): string {
   const options: WebhookConfigurationOptions = {
     endpoint: serviceEndpoint(namespace),
     operatorNamespace: namespace,
+    // No pod handler is served until SidecarSet injection lands.
+    podWebhook: false,
   };
   const header =
     '# Generated from webhooks/configurations.ts by webhooks/configurations.test.ts; do not edit.\n';

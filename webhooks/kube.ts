@@ -1,0 +1,99 @@
+// The webhook certificates' Kubernetes side: the Secret that stores them and the webhook
+// configurations whose caBundle must trust them.
+import type { KubeClient } from '../runtime/client';
+import { isAlreadyExists, isConflict, isNotFound } from '../runtime/errors';
+import { type KubeObject, type ResourceType, Secrets } from '../runtime/meta';
+import {
+  type CaBundleSink,
+  type CertBundle,
+  type CertStore,
+  CertStoreConflictError,
+  certBundleFromSecretData,
+  certBundleToSecretData,
+  type StoredCertBundle,
+} from './certs';
+import { caBundlePatchOps, type WebhookConfiguration } from './configurations';
+
+export const MutatingWebhookConfigurations: ResourceType = {
+  group: 'admissionregistration.k8s.io',
+  version: 'v1',
+  plural: 'mutatingwebhookconfigurations',
+  kind: 'MutatingWebhookConfiguration',
+  namespaced: false,
+};
+export const ValidatingWebhookConfigurations: ResourceType = {
+  ...MutatingWebhookConfigurations,
+  plural: 'validatingwebhookconfigurations',
+  kind: 'ValidatingWebhookConfiguration',
+};
+
+interface SecretObject extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+const decode = (data: Record<string, string> = {}) =>
+  Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+const encode = (data: Record<string, string>) =>
+  Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+
+/** CertStore on a Secret; optimistic concurrency through resourceVersion, as replicas race to write it. */
+export class SecretCertStore implements CertStore {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly namespace: string,
+    private readonly name: string,
+  ) {}
+
+  async read(): Promise<StoredCertBundle | undefined> {
+    try {
+      const secret = await this.client
+        .resource<SecretObject>(Secrets)
+        .get({ namespace: this.namespace, name: this.name });
+      const bundle = certBundleFromSecretData(decode(secret.data));
+      return bundle && { bundle, resourceVersion: secret.metadata?.resourceVersion ?? '' };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async write(bundle: CertBundle, resourceVersion?: string): Promise<void> {
+    const secret: SecretObject = {
+      metadata: { namespace: this.namespace, name: this.name, resourceVersion },
+      type: 'Opaque',
+      data: encode(certBundleToSecretData(bundle)),
+    };
+    const secrets = this.client.resource<SecretObject>(Secrets);
+    try {
+      await (resourceVersion === undefined ? secrets.create(secret) : secrets.update(secret));
+    } catch (err) {
+      if (isConflict(err) || isAlreadyExists(err)) {
+        throw new CertStoreConflictError(`Secret ${this.namespace}/${this.name} changed concurrently`);
+      }
+      throw err;
+    }
+  }
+}
+
+/** Keeps one webhook configuration's caBundle current; a configuration that does not exist yet is skipped. */
+export class WebhookConfigurationSink implements CaBundleSink {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly type: ResourceType,
+    private readonly name: string,
+  ) {}
+
+  async patchCaBundle(caBundlePem: string): Promise<void> {
+    const configurations = this.client.resource<WebhookConfiguration & KubeObject>(this.type);
+    let config: WebhookConfiguration;
+    try {
+      config = await configurations.get({ name: this.name });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    const ops = caBundlePatchOps(config, caBundlePem);
+    if (ops.length > 0) await configurations.patch({ name: this.name }, ops, { type: 'json' });
+  }
+}

@@ -1,0 +1,132 @@
+// Runs the admission server with self-managed certificates as one manager runnable, on every replica.
+import type { Registry } from 'prom-client';
+import type { KubeClient } from '../runtime/client';
+import type { Runnable } from '../runtime/controller';
+import { isNotFound } from '../runtime/errors';
+import type { Logger } from '../runtime/log';
+import { Namespaces } from '../runtime/meta';
+import type { AdmissionRegistry } from './admission';
+import { CertManager, caBundlePem, tlsKeyPair, WEBHOOK_CERT_SECRET, webhookHosts } from './certs';
+import {
+  buildMutatingWebhookConfiguration,
+  buildValidatingWebhookConfiguration,
+  localEndpoint,
+  MUTATING_CONFIGURATION_NAME,
+  POD_MUTATE_PATH,
+  VALIDATING_CONFIGURATION_NAME,
+  WEBHOOK_SERVICE_NAME,
+} from './configurations';
+import {
+  MutatingWebhookConfigurations,
+  SecretCertStore,
+  ValidatingWebhookConfigurations,
+  WebhookConfigurationSink,
+} from './kube';
+import { WebhookServer } from './server';
+
+export interface WebhookRunnableOptions {
+  client: KubeClient;
+  registry: AdmissionRegistry;
+  /**
+   * 'local': the apiserver runs on this host; we register the webhook configurations with
+   * https://127.0.0.1:<port> URLs and remove them when we stop. 'cluster': the configurations come from
+   * config/webhook (Service clientConfig) and we keep only their caBundle current.
+   */
+  mode: 'local' | 'cluster';
+  /** Where the certificate Secret lives: the operator's namespace. */
+  namespace: string;
+  /** '0.0.0.0' in a pod, '127.0.0.1' locally. */
+  host: string;
+  /** 0 picks a free port (local mode only). */
+  port: number;
+  metricsRegistry?: Registry;
+  logger?: Logger;
+}
+
+export interface Webhooks extends Runnable {
+  /** True once serving with a certificate the apiserver trusts; a readiness check. */
+  ready(): boolean;
+}
+
+export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
+  const { client, namespace } = options;
+  const sinks = [
+    new WebhookConfigurationSink(client, MutatingWebhookConfigurations, MUTATING_CONFIGURATION_NAME),
+    new WebhookConfigurationSink(client, ValidatingWebhookConfigurations, VALIDATING_CONFIGURATION_NAME),
+  ];
+  const certs = new CertManager({
+    store: new SecretCertStore(client, namespace, WEBHOOK_CERT_SECRET),
+    hosts: webhookHosts(WEBHOOK_SERVICE_NAME, namespace),
+    sinks,
+    logger: options.logger,
+  });
+  let server: WebhookServer | undefined;
+  return {
+    name: 'webhooks',
+    needLeaderElection: false,
+    ready: () => server?.ready ?? false,
+    async start(signal) {
+      if (options.mode === 'local') await ensureNamespace(client, namespace);
+      const bundle = await certs.ensure();
+      server = new WebhookServer({
+        registry: options.registry,
+        host: options.host,
+        port: options.port,
+        tls: tlsKeyPair(bundle),
+        metricsRegistry: options.metricsRegistry,
+        logger: options.logger,
+      });
+      const activeServer = server;
+      certs.subscribe((pair) => activeServer.setCertificate(pair));
+      const { port } = await server.listen();
+      options.logger?.info({ host: options.host, port, mode: options.mode }, 'serving admission webhooks');
+      if (options.mode === 'local') await registerLocalConfigurations(options, port, caBundlePem(bundle));
+      try {
+        await Promise.all([certs.run(signal), aborted(signal)]);
+      } finally {
+        if (options.mode === 'local') await removeLocalConfigurations(client);
+        await server.close();
+      }
+    },
+  };
+}
+
+const aborted = (signal: AbortSignal) =>
+  new Promise<void>((resolve) =>
+    signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+
+async function ensureNamespace(client: KubeClient, name: string): Promise<void> {
+  await client
+    .resource(Namespaces)
+    .apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'outrigger' });
+}
+
+async function registerLocalConfigurations(options: WebhookRunnableOptions, port: number, caBundle: string) {
+  const config = {
+    endpoint: localEndpoint(port),
+    caBundlePem: caBundle,
+    operatorNamespace: options.namespace,
+    podWebhook: options.registry.get(POD_MUTATE_PATH) !== undefined,
+  };
+  const apply = { fieldManager: 'outrigger', force: true };
+  await options.client
+    .resource(MutatingWebhookConfigurations)
+    .apply(buildMutatingWebhookConfiguration(config), apply);
+  await options.client
+    .resource(ValidatingWebhookConfigurations)
+    .apply(buildValidatingWebhookConfiguration(config), apply);
+}
+
+/** Local configurations point at this process; left behind, they would fail every later request they match. */
+async function removeLocalConfigurations(client: KubeClient): Promise<void> {
+  const remove = async (type: typeof MutatingWebhookConfigurations, name: string) => {
+    try {
+      await client.resource(type).delete({ name });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  };
+  await remove(MutatingWebhookConfigurations, MUTATING_CONFIGURATION_NAME);
+  await remove(ValidatingWebhookConfigurations, VALIDATING_CONFIGURATION_NAME);
+}
