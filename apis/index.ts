@@ -1,0 +1,12 @@
+// Public surface of the apps.kruise.io API package.
+export * from './broadcastjob';
+export * from './cloneset';
+export * from './core-types';
+export { applyDefaults, type KindTypes } from './defaults';
+export * from './intstr';
+export * from './kinds';
+export * from './pub';
+export * from './sidecarset';
+export * from './statefulset';
+export * from './well-known';
+export { dateTime, type IntOrString, int32, int64, intOrString, LabelSelector, ObjectMeta } from './zod-k8s';

@@ -1,0 +1,119 @@
+// Checks shared by several kinds: numbers, int-or-percent values, update ordering strategies, and
+// comparing old/new specs on update.
+import type { UpdatePriorityStrategy, UpdateScatterStrategy } from '../../apis/pub';
+import type { IntOrString } from '../../apis/zod-k8s';
+import { child, type FieldError, forbidden, immutable, invalid, required } from './field-error';
+import { isValidPercent } from './names';
+import { isEmptySelector, validateLabelSelector } from './selectors';
+
+export function nonNegative(value: number | undefined, path: string): FieldError[] {
+  return value !== undefined && value < 0 ? [invalid(path, value, 'must be greater than or equal to 0')] : [];
+}
+
+/** apps validation.ValidatePositiveIntOrPercent: an integer ≥ 0 or "N%". */
+export function positiveIntOrPercent(value: IntOrString | undefined, path: string): FieldError[] {
+  if (value === undefined) return [];
+  if (typeof value === 'string') {
+    return isValidPercent(value)
+      ? []
+      : [invalid(path, value, "must be an integer or a percentage such as '5%'")];
+  }
+  return nonNegative(value, path);
+}
+
+/** UpdatePriorityStrategy.FieldsValidation (reported as Required on the strategy, like Kruise). */
+export function validatePriorityStrategy(s: UpdatePriorityStrategy | undefined, path: string): FieldError[] {
+  if (!s) return [];
+  const weights = s.weightPriority ?? [];
+  if (weights.length > 0 && (s.orderPriority ?? []).length > 0) {
+    return [required(path, 'only one of weightPriority and orderPriority can be used')];
+  }
+  for (const [i, w] of weights.entries()) {
+    const p = `${path}.weightPriority[${i}]`;
+    if (w.weight < 0 || w.weight > 100)
+      return [invalid(child(p, 'weight'), w.weight, 'must be in the range 0-100')];
+    if (isEmptySelector(w.matchSelector))
+      return [required(child(p, 'matchSelector'), 'selector can not be empty')];
+    const selErrs = validateLabelSelector(w.matchSelector, child(p, 'matchSelector'));
+    if (selErrs.length > 0) return selErrs;
+  }
+  for (const [i, o] of (s.orderPriority ?? []).entries()) {
+    if (!o.orderedKey)
+      return [required(`${path}.orderPriority[${i}].orderedKey`, 'order key can not be empty')];
+  }
+  return [];
+}
+
+/** UpdateScatterStrategy.FieldsValidation. */
+export function validateScatterStrategy(s: UpdateScatterStrategy | undefined, path: string): FieldError[] {
+  const seen = new Set<string>();
+  for (const [i, term] of (s ?? []).entries()) {
+    if (!term.key) return [required(`${path}[${i}].key`, 'key should not be empty')];
+    const id = `${term.key}:${term.value}`;
+    if (seen.has(id))
+      return [invalid(`${path}[${i}]`, term, `duplicated key=${term.key} value=${term.value}`)];
+    seen.add(id);
+  }
+  return [];
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** Every spec field outside `mutable` must be unchanged; one error per changed field. */
+export function immutableSpecFields(
+  spec: Record<string, unknown>,
+  oldSpec: Record<string, unknown>,
+  mutable: readonly string[],
+): FieldError[] {
+  const keys = new Set([...Object.keys(spec), ...Object.keys(oldSpec)]);
+  return [...keys]
+    .filter((k) => !mutable.includes(k) && !deepEqual(spec[k], oldSpec[k]))
+    .sort()
+    .map((k) => immutable(`spec.${k}`));
+}
+
+export interface JsonPatchOp {
+  op: 'add' | 'remove' | 'replace';
+  path: string;
+}
+
+/** A JSON-patch-like diff: objects key by key, equal-length arrays index by index, anything else replaced. */
+export function jsonDiff(a: unknown, b: unknown, path = ''): JsonPatchOp[] {
+  if (deepEqual(a, b)) return [];
+  const bothArrays = Array.isArray(a) && Array.isArray(b) && a.length === b.length;
+  const bothObjects = isPlainObject(a) && isPlainObject(b);
+  if (bothArrays) return (a as unknown[]).flatMap((x, i) => jsonDiff(x, (b as unknown[])[i], `${path}/${i}`));
+  if (!bothObjects) return [{ op: 'replace', path }];
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ops: JsonPatchOp[] = [];
+  for (const k of new Set([...Object.keys(ao), ...Object.keys(bo)])) {
+    if (ao[k] === undefined && bo[k] !== undefined) ops.push({ op: 'add', path: `${path}/${k}` });
+    else if (ao[k] !== undefined && bo[k] === undefined) ops.push({ op: 'remove', path: `${path}/${k}` });
+    else ops.push(...jsonDiff(ao[k], bo[k], `${path}/${k}`));
+  }
+  return ops;
+}
+
+function isPlainObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** InPlaceOnly: the template spec may only change container images (replace /containers/N/image). */
+export function inPlaceOnlyTemplateChange(oldSpec: unknown, newSpec: unknown, path: string): FieldError[] {
+  const bad = jsonDiff(oldSpec, newSpec).find(
+    (p) => p.op !== 'replace' || !/^\/containers\/\d+\/image$/.test(p.path),
+  );
+  if (!bad) return [];
+  return [
+    forbidden(path, `only container images may change with InPlaceOnly, but found ${bad.op} ${bad.path}`),
+  ];
+}
