@@ -1,0 +1,157 @@
+// OpenKruise manifests against the real apiserver with our CRDs and webhooks: valid samples are
+// accepted and defaulted, and every invalid CR is rejected with its field path in the message.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { applyDefaults } from '../../apis/defaults';
+import { installCrds, resourceOf } from '../../apis/install';
+import { isKindName, KINDS, type KindName } from '../../apis/kinds';
+import type { SidecarSet } from '../../apis/sidecarset';
+import { silentLogger } from '../../runtime/log';
+import type { KubeObject } from '../../runtime/meta';
+import { createRuntimeMetrics } from '../../runtime/metrics';
+import { AdmissionRegistry } from '../../webhooks/admission';
+import { registerCustomResourceWebhooks } from '../../webhooks/custom-resources';
+import { type Webhooks, webhookRunnable } from '../../webhooks/setup';
+import { INVALID_CASES, type InvalidCase } from '../../webhooks/validation';
+import { REPO_ROOT } from '../cluster/binaries';
+import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
+import { waitFor } from '../cluster/wait';
+
+type Obj = KubeObject & Record<string, unknown>;
+
+const resource = (kind: KindName) => e2eClient().resource<Obj>(resourceOf(kind));
+const placed = (obj: Record<string, unknown>, kind: KindName, namespace: string): Obj => {
+  const copy = structuredClone(obj) as Obj;
+  if (KINDS[kind].scope === 'Namespaced') copy.metadata = { ...copy.metadata, namespace };
+  return copy;
+};
+const refOf = (obj: Obj) => ({ namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' });
+
+async function deleteIfPresent(kind: KindName, obj: Obj): Promise<void> {
+  await resource(kind)
+    .delete(refOf(obj))
+    .catch(() => undefined);
+}
+
+/** Runs `caseDef` against the apiserver and returns the rejection message ('' if it was accepted). */
+async function rejectionOf(caseDef: InvalidCase, namespace: string): Promise<string> {
+  const existing = (caseDef.existing ?? []).map((o) => placed(o, caseDef.kind, namespace));
+  const object = placed(caseDef.object, caseDef.kind, namespace);
+  try {
+    for (const o of existing) await resource(caseDef.kind).create(o);
+    if (caseDef.operation === 'UPDATE') {
+      const old = await resource(caseDef.kind).create(
+        placed(caseDef.oldObject ?? {}, caseDef.kind, namespace),
+      );
+      object.metadata = { ...object.metadata, resourceVersion: old.metadata?.resourceVersion };
+      await resource(caseDef.kind).update(object);
+    } else {
+      await resource(caseDef.kind).create(object);
+    }
+    return '';
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    for (const o of [object, ...existing]) await deleteIfPresent(caseDef.kind, o);
+  }
+}
+
+function samples(): { kind: KindName; object: Obj }[] {
+  const dir = path.join(REPO_ROOT, 'config', 'samples');
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS() as Obj))
+    .map((object) => {
+      if (!isKindName(object.kind)) throw new Error(`sample of unknown kind ${object.kind}`);
+      return { kind: object.kind, object };
+    });
+}
+
+describe('admission of apps.kruise.io objects', () => {
+  const ns = useTestNamespace('admission');
+  let webhooks: Webhooks;
+  const stop = new AbortController();
+  let served: Promise<void>;
+
+  beforeAll(async () => {
+    await installCrds(e2eClient());
+    const registry = new AdmissionRegistry();
+    registerCustomResourceWebhooks(registry, {
+      listSidecarSets: async (signal) =>
+        (await e2eClient().resource<Obj>(resourceOf('SidecarSet')).list({ signal }))
+          .items as unknown as SidecarSet[],
+    });
+    webhooks = webhookRunnable({
+      client: e2eClient(),
+      registry,
+      mode: 'local',
+      namespace: 'outrigger-system',
+      host: '127.0.0.1',
+      port: 0,
+      metricsRegistry: createRuntimeMetrics().registry,
+      logger: silentLogger(),
+    });
+    served = webhooks.start(stop.signal);
+    await waitFor('the webhooks to serve', () => webhooks.ready());
+  });
+
+  afterAll(async () => {
+    stop.abort();
+    await served;
+  });
+
+  itOnLocalCluster(
+    'accepts every sample in config/samples and stores it with OpenKruise defaults',
+    async () => {
+      const all = samples();
+      expect(new Set(all.map((s) => s.kind))).toEqual(
+        new Set(['CloneSet', 'StatefulSet', 'BroadcastJob', 'SidecarSet']),
+      );
+      for (const { kind, object } of all) {
+        const created = await resource(kind).create(placed(object, kind, ns.name));
+        const expected = applyDefaults(kind, structuredClone(object)) as Obj;
+        expect(created.spec).toEqual(expected.spec);
+        await deleteIfPresent(kind, created);
+      }
+    },
+  );
+
+  itOnLocalCluster('defaults a minimal CloneSet as OpenKruise does', async () => {
+    const created = await resource('CloneSet').create({
+      apiVersion: 'apps.kruise.io/v1alpha1',
+      kind: 'CloneSet',
+      metadata: { name: 'minimal', namespace: ns.name },
+      spec: {
+        selector: { matchLabels: { app: 'minimal' } },
+        template: {
+          metadata: { labels: { app: 'minimal' } },
+          spec: { containers: [{ name: 'c', image: 'nginx' }] },
+        },
+      },
+    } as Obj);
+    const spec = created.spec as Record<string, Record<string, unknown>>;
+    expect(spec.replicas).toBe(1);
+    expect(spec.revisionHistoryLimit).toBe(10);
+    expect(spec.updateStrategy).toMatchObject({
+      type: 'ReCreate',
+      partition: 0,
+      maxUnavailable: '20%',
+      maxSurge: 0,
+    });
+  });
+
+  it('has at least 50 invalid cases across all four kinds', () => {
+    expect(INVALID_CASES.length).toBeGreaterThanOrEqual(50);
+    expect(new Set(INVALID_CASES.map((c) => c.kind)).size).toBe(4);
+  });
+
+  describe.each(INVALID_CASES.map((c) => [c.name, c] as const))('rejects %s', (_name, caseDef) => {
+    itOnLocalCluster(`with "${caseDef.field}" in the message (${caseDef.layer})`, async () => {
+      const message = await rejectionOf(caseDef, ns.name);
+      expect(message).not.toBe('');
+      expect(message).toContain(caseDef.field);
+    });
+  });
+});
