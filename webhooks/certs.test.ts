@@ -213,6 +213,17 @@ describe('planCertRenewal', () => {
     expect(replaced.previousCaCert).toBeUndefined();
     expect(caBundlePem(replaced)).toBe(replaced.caCert);
   });
+
+  it('also trusts the CA of the certificate still being served, while it is valid', async () => {
+    const served = await generateCertBundle(HOSTS, new Date());
+    const next = await generateCertBundle(HOSTS, new Date());
+    const bundle = caBundlePem(next, new Date(), served.caCert);
+    expect(bundle).toContain(next.caCert.trim());
+    expect(bundle).toContain(served.caCert.trim());
+    expect(caBundlePem(next, new Date(), next.caCert)).toBe(next.caCert);
+    const expired = await generateCertBundle(HOSTS, daysAgo(40), policy(30, 30));
+    expect(caBundlePem(next, new Date(), expired.caCert)).toBe(next.caCert);
+  });
 });
 
 describe('CertManager', () => {

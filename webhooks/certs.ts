@@ -216,10 +216,13 @@ function checkLifetime(what: string, cert: X509Certificate, now: Date, policy: C
 }
 
 /** PEM CAs the apiserver should trust: the current CA, plus the previous one while it is still valid. */
-export function caBundlePem(bundle: CertBundle, now = new Date()): string {
-  const previous = bundle.previousCaCert;
-  if (!previous || previous === bundle.caCert || !isStillValid(previous, now)) return bundle.caCert;
-  return `${bundle.caCert.trimEnd()}\n${previous.trimEnd()}\n`;
+export function caBundlePem(bundle: CertBundle, now = new Date(), servedCaCert?: string): string {
+  // The CA of the cert this replica still serves stays trusted until the reload that follows the
+  // caBundle patch, so a rotation never leaves the apiserver distrusting the live certificate.
+  const trusted = [bundle.caCert, bundle.previousCaCert, servedCaCert].filter(
+    (ca, i, all): ca is string => !!ca && all.indexOf(ca) === i && (i === 0 || isStillValid(ca, now)),
+  );
+  return trusted.length === 1 ? bundle.caCert : `${trusted.map((ca) => ca.trimEnd()).join('\n')}\n`;
 }
 
 function isStillValid(pem: string, now: Date): boolean {
@@ -372,7 +375,7 @@ export class CertManager {
   // caBundle before the server: the apiserver must trust a new CA before it is served. A failed caBundle
   // patch blocks the reload only when the CA changed; a new serving cert under the same CA is safe to load.
   private async publish(bundle: CertBundle, now: Date): Promise<void> {
-    const caBundle = caBundlePem(bundle, now);
+    const caBundle = caBundlePem(bundle, now, this.loadedCa);
     let sinkError: unknown;
     try {
       for (const sink of this.options.sinks ?? []) await sink.patchCaBundle(caBundle);

@@ -46,6 +46,10 @@ export interface WebhookRunnableOptions {
 export interface Webhooks extends Runnable {
   /** True once serving with a certificate the apiserver trusts; a readiness check. */
   ready(): boolean;
+  /** The port being served, once started. */
+  port(): number | undefined;
+  /** Re-check the certificates now (the periodic check runs every minute), e.g. after the Secret changed. */
+  checkCertificates(): Promise<void>;
 }
 
 export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
@@ -65,6 +69,8 @@ export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
     name: 'webhooks',
     needLeaderElection: false,
     ready: () => server?.ready ?? false,
+    port: () => server?.address()?.port,
+    checkCertificates: async () => void (await certs.ensure()),
     async start(signal) {
       if (options.mode === 'local') await ensureNamespace(client, namespace);
       const bundle = await certs.ensure();
