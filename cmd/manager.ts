@@ -2,7 +2,14 @@
 // JSON, and runs the controllers on the elected leader. Controllers, webhooks and the extender plug in here.
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
+import { resourceOf } from '../apis/install';
+import type { SidecarSet } from '../apis/sidecarset';
+import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
+import { AdmissionRegistry } from '../webhooks/admission';
+import { OPERATOR_NAMESPACE, WEBHOOK_PORT } from '../webhooks/configurations';
+import { registerCustomResourceWebhooks } from '../webhooks/custom-resources';
+import { webhookRunnable } from '../webhooks/setup';
 
 const USAGE = `usage: manager [--kubeconfig PATH] [--health-addr HOST:PORT] [--leader-elect=true|false]
                 [--leader-election-namespace NS] [--leader-election-id NAME]
@@ -10,7 +17,13 @@ const USAGE = `usage: manager [--kubeconfig PATH] [--health-addr HOST:PORT] [--l
   --health-addr                /healthz, /readyz, /metrics (default 127.0.0.1:8081; 0.0.0.0:8081 in a pod)
   --leader-elect               run controllers only on the Lease holder (default true)
   --leader-election-namespace  default: $POD_NAMESPACE, else kube-system
-  --leader-election-id         the Lease name (default outrigger-manager)`;
+  --leader-election-id         the Lease name (default outrigger-manager)
+  --webhook                    off | local | cluster (default: cluster in a pod, else off). 'local' registers
+                               https://127.0.0.1:<port> webhook configurations and removes them on exit;
+                               'cluster' serves the configurations in config/webhook and keeps their caBundle
+  --webhook-port               default 9443; 0 picks a free port (local only)
+  --namespace                  the operator's namespace, for the certificate Secret (default: $POD_NAMESPACE,
+                               else ${OPERATOR_NAMESPACE})`;
 
 function parseOptions(argv: string[]) {
   const { values } = parseArgs({
@@ -21,6 +34,9 @@ function parseOptions(argv: string[]) {
       'leader-elect': { type: 'string', default: 'true' },
       'leader-election-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'kube-system' },
       'leader-election-id': { type: 'string', default: 'outrigger-manager' },
+      webhook: { type: 'string', default: process.env.KUBERNETES_SERVICE_HOST ? 'cluster' : 'off' },
+      'webhook-port': { type: 'string', default: String(WEBHOOK_PORT) },
+      namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? OPERATOR_NAMESPACE },
       help: { type: 'boolean', default: false },
     },
   });
@@ -31,7 +47,38 @@ function parseOptions(argv: string[]) {
   if (values['leader-elect'] !== 'true' && values['leader-elect'] !== 'false') {
     throw new Error(`--leader-elect must be true or false, got "${values['leader-elect']}"`);
   }
-  return values;
+  if (!['off', 'local', 'cluster'].includes(values.webhook)) {
+    throw new Error(`--webhook must be off, local or cluster, got "${values.webhook}"`);
+  }
+  const port = Number(values['webhook-port']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--webhook-port must be a port number, got "${values['webhook-port']}"`);
+  }
+  return { ...values, webhookMode: values.webhook as 'off' | 'local' | 'cluster', webhookPort: port };
+}
+
+/** Admission webhooks for our CRs, served on every replica (no leader needed). */
+function setupWebhooks(mode: 'local' | 'cluster', port: number, namespace: string) {
+  return (mgr: Manager) => {
+    const registry = new AdmissionRegistry();
+    registerCustomResourceWebhooks(registry, {
+      listSidecarSets: async (signal) =>
+        (await mgr.client.resource(resourceOf('SidecarSet')).list({ signal }))
+          .items as unknown as SidecarSet[],
+    });
+    const webhooks = webhookRunnable({
+      client: mgr.client,
+      registry,
+      mode,
+      namespace,
+      host: mode === 'local' ? '127.0.0.1' : '0.0.0.0',
+      port,
+      metricsRegistry: mgr.metrics.registry,
+      logger: mgr.logger.child({ component: 'webhooks' }),
+    });
+    mgr.add(webhooks);
+    mgr.addReadyCheck('webhooks', () => webhooks.ready());
+  };
 }
 
 /**
@@ -64,7 +111,10 @@ async function main(): Promise<void> {
             identity: `${os.hostname()}_${process.pid}`,
           }
         : false,
-    controllers: [],
+    controllers:
+      options.webhookMode === 'off'
+        ? []
+        : [setupWebhooks(options.webhookMode, options.webhookPort, options.namespace)],
   });
 }
 

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { installCrds } from '../apis/install';
 import { REPO_ROOT } from '../test/cluster/binaries';
 import { type LocalCluster, startLocalCluster } from '../test/cluster/cluster';
 import { assertPortFree } from '../test/cluster/net';
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
+  await installCrds(cluster.client);
   manager = startManager(cluster.kubeconfigPath, options.healthPort);
   manager.on('exit', (code, signal) => {
     if (stopping) return;
