@@ -1,0 +1,143 @@
+import { LeaderElector } from './leaderelection';
+import { createRuntimeMetrics } from './metrics';
+import { FakeClock } from './testing/fakeclock';
+import { MemoryLeaseStore } from './testing/memorylease';
+
+function setup() {
+  const clock = new FakeClock();
+  const store = new MemoryLeaseStore();
+  const metrics = createRuntimeMetrics();
+  const elector = (identity: string) =>
+    new LeaderElector(store, { name: 'outrigger', identity, clock, metrics, random: () => 0 });
+  return { clock, store, metrics, elector };
+}
+
+describe('LeaderElector.tryAcquireOrRenew', () => {
+  it('creates the lease when none exists and keeps others out while it is valid', async () => {
+    const { clock, store, elector } = setup();
+    const a = elector('a');
+    const b = elector('b');
+    expect(await a.tryAcquireOrRenew()).toBe(true);
+    expect(store.lease?.record).toMatchObject({
+      holderIdentity: 'a',
+      leaseDurationSeconds: 15,
+      leaseTransitions: 0,
+    });
+    expect(store.lease?.record.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    expect(b.leader).toBe('a');
+    await clock.advance(14_000);
+    expect(await b.tryAcquireOrRenew()).toBe(false); // 14 s after b first saw it: still valid
+    expect(a.isLeader()).toBe(true);
+    expect(b.isLeader()).toBe(false);
+  });
+
+  it('renewing keeps acquireTime and transitions, and moves renewTime', async () => {
+    const { clock, store, elector } = setup();
+    const a = elector('a');
+    await a.tryAcquireOrRenew();
+    const first = { ...store.lease?.record };
+    await clock.advance(2000);
+    expect(await a.tryAcquireOrRenew()).toBe(true);
+    expect(store.lease?.record.acquireTime).toBe(first.acquireTime);
+    expect(store.lease?.record.renewTime).not.toBe(first.renewTime);
+    expect(store.lease?.record.leaseTransitions).toBe(0);
+  });
+
+  it('takes over a lease that has not been renewed for leaseDuration, by local observation', async () => {
+    const { clock, store, elector } = setup();
+    const a = elector('a');
+    const b = elector('b');
+    await a.tryAcquireOrRenew();
+    await clock.advance(10_000);
+    expect(await b.tryAcquireOrRenew()).toBe(false); // b starts its own 15 s countdown now
+    await clock.advance(14_999);
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    await clock.advance(1);
+    expect(await b.tryAcquireOrRenew()).toBe(true);
+    expect(store.lease?.record).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+    expect(await a.tryAcquireOrRenew()).toBe(false);
+    expect(a.isLeader()).toBe(false);
+  });
+
+  it('lets exactly one of two racing candidates win an expired lease', async () => {
+    const { clock, store, elector } = setup();
+    const old = elector('old');
+    await old.tryAcquireOrRenew();
+    const b = elector('b');
+    const c = elector('c');
+    await b.tryAcquireOrRenew();
+    await c.tryAcquireOrRenew();
+    await clock.advance(15_000);
+    const results = await Promise.all([b.tryAcquireOrRenew(), c.tryAcquireOrRenew()]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(['b', 'c']).toContain(store.lease?.record.holderIdentity);
+  });
+
+  it('release empties holderIdentity so a candidate takes over after one second', async () => {
+    const { clock, store, elector } = setup();
+    const a = elector('a');
+    const b = elector('b');
+    await a.tryAcquireOrRenew();
+    await b.tryAcquireOrRenew();
+    await a.release();
+    expect(store.lease?.record).toMatchObject({
+      holderIdentity: '',
+      leaseDurationSeconds: 1,
+      leaseTransitions: 0,
+    });
+    expect(a.isLeader()).toBe(false);
+    await clock.advance(1);
+    expect(await b.tryAcquireOrRenew()).toBe(true); // an empty holder is free at once
+    expect(store.lease?.record).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+  });
+
+  it('rejects timings that break the lease invariants', () => {
+    const store = new MemoryLeaseStore();
+    expect(
+      () => new LeaderElector(store, { name: 'x', leaseDurationMs: 10_000, renewDeadlineMs: 10_000 }),
+    ).toThrow(/leaseDuration > renewDeadline/);
+  });
+});
+
+describe('LeaderElector.run', () => {
+  it('leads, renews every retry period, and reports a lost lease after renewDeadline of failures', async () => {
+    const { clock, store, metrics, elector } = setup();
+    const a = elector('a');
+    const stop = new AbortController();
+    let leading = false;
+    const outcome = a.run(stop.signal, () => {
+      leading = true;
+    });
+    await clock.advance(0);
+    expect(leading).toBe(true);
+    expect(await metrics.registry.metrics()).toContain('leader_election_master_status{name="outrigger"} 1');
+    const renewTime = store.lease?.record.renewTime;
+    await clock.advance(2000);
+    expect(store.lease?.record.renewTime).not.toBe(renewTime);
+    store.down = true;
+    await clock.advance(12_000);
+    expect(await outcome).toBe('lost');
+    expect(await metrics.registry.metrics()).toContain('leader_election_master_status{name="outrigger"} 0');
+  });
+
+  it('waits as a candidate, takes over when the leader dies, and returns cancelled on stop', async () => {
+    const { clock, store, elector } = setup();
+    await elector('dead').tryAcquireOrRenew();
+    const b = elector('b');
+    const stop = new AbortController();
+    let leading = false;
+    const outcome = b.run(stop.signal, () => {
+      leading = true;
+    });
+    await clock.advance(14_000);
+    expect(leading).toBe(false);
+    await clock.advance(4000);
+    expect(leading).toBe(true);
+    expect(store.lease?.record.holderIdentity).toBe('b');
+    stop.abort();
+    expect(await outcome).toBe('cancelled');
+    await b.release();
+    expect(store.lease?.record.holderIdentity).toBe('');
+  });
+});
