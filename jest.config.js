@@ -9,7 +9,14 @@ const swc = [
 ];
 // @kubernetes/client-node 1.x and some of its dependencies ship ESM only; jest's CommonJS runtime
 // (unlike Node 20.19+'s require) cannot load them untransformed.
-const esmOnly = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', 'jsonpath-plus', 'rfc4648'];
+const esmOnly = [
+  '@kubernetes/client-node',
+  'openid-client',
+  'oauth4webapi',
+  'jose',
+  'jsonpath-plus',
+  'rfc4648',
+];
 const common = {
   transform: { '^.+\\.(t|j)sx?$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
