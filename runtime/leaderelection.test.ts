@@ -140,4 +140,23 @@ describe('LeaderElector.run', () => {
     await b.release();
     expect(store.lease?.record.holderIdentity).toBe('');
   });
+
+  it('retries right when the observed lease expires, not a whole jittered period later', async () => {
+    const { clock, store, metrics } = setup();
+    await new LeaderElector(store, { name: 'outrigger', identity: 'dead', clock, metrics }).tryAcquireOrRenew();
+    // The largest jitter: attempts at 0, 4.4, 8.8 and 13.2 s; the next would be at 17.6 s.
+    const b = new LeaderElector(store, { name: 'outrigger', identity: 'b', clock, metrics, random: () => 1 });
+    const stop = new AbortController();
+    let leading = false;
+    const outcome = b.run(stop.signal, () => {
+      leading = true;
+    });
+    await clock.advance(14_999);
+    expect(leading).toBe(false);
+    await clock.advance(1);
+    expect(leading).toBe(true);
+    expect(store.lease?.record).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+    stop.abort();
+    expect(await outcome).toBe('cancelled');
+  });
 });

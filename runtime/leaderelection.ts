@@ -189,10 +189,23 @@ export class LeaderElector {
     this.log.info('attempting to acquire leader lease');
     while (!signal.aborted) {
       if (await this.tryAcquireOrRenew(signal)) return true;
-      // client-go JitterUntil with factor 1.2: retryPeriod .. 2.2 × retryPeriod.
-      await sleep(this.retryPeriodMs * (1 + 1.2 * this.random()), signal, this.clock);
+      await sleep(this.nextAttemptDelayMs(), signal, this.clock);
     }
     return false;
+  }
+
+  /**
+   * client-go's JitterUntil with factor 1.2 (retryPeriod .. 2.2 × retryPeriod), but never past the moment
+   * the observed lease expires: a dead leader's lease is taken as soon as it may be, so a handover takes
+   * leaseDuration plus at most one polling interval, not two.
+   */
+  private nextAttemptDelayMs(): number {
+    const jittered = this.retryPeriodMs * (1 + 1.2 * this.random());
+    const record = this.observed?.record;
+    if (!record?.holderIdentity) return jittered;
+    const untilExpiry = this.observedAt + record.leaseDurationSeconds * 1000 - this.clock.now();
+    // Already expired means the attempt failed for another reason (a lost race, an error): back off.
+    return untilExpiry > 0 ? Math.min(jittered, untilExpiry) : jittered;
   }
 
   /** Renews every retryPeriod; a renewal that has not succeeded within renewDeadline loses the lease. */

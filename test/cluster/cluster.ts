@@ -66,8 +66,20 @@ export interface LocalCluster {
   restartApiServer(): Promise<void>;
   stopApiServer(): Promise<void>;
   startApiServer(): Promise<void>;
+  /**
+   * A second kube-apiserver on the same etcd, certificates and flags but another port, so writes can
+   * go on while the first one is stopped. Stopped with the cluster if not before.
+   */
+  startExtraApiServer(): Promise<ExtraApiServer>;
   /** The log file of a component, for error messages and debugging. */
   logFile(component: Component): string;
+  stop(): Promise<void>;
+}
+
+export interface ExtraApiServer {
+  /** https://127.0.0.1:<port> */
+  server: string;
+  kubeconfigPath: string;
   stop(): Promise<void>;
 }
 
@@ -160,6 +172,18 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       restartApiServer: async () => {
         await apiServer.stop();
         await startApiServer();
+      },
+      startExtraApiServer: async () => {
+        const port = await freePort();
+        const extraServer = `https://127.0.0.1:${port}`;
+        const extraKubeconfig = path.join(workDir, `admin-${port}.kubeconfig`);
+        writeKubeconfig(extraKubeconfig, { ...credentials, server: extraServer });
+        const name = `kube-apiserver-${port}`;
+        const args = apiServerArgs(files, etcdPort, port, options, apiPort);
+        const p = new ManagedProcess(name, apiServer.binary, args, path.join(logDir, `${name}.log`));
+        started.push(p);
+        await startAndWait(p, `${extraServer}/readyz`, timeoutMs, pki.servingCa.certPem);
+        return { server: extraServer, kubeconfigPath: extraKubeconfig, stop: () => p.stop() };
       },
       logFile: (name) => path.join(logDir, `${name}.log`),
       stop: async () => {
@@ -284,6 +308,8 @@ function apiServerArgs(
   etcdPort: number,
   port: number,
   options: LocalClusterOptions,
+  // Every apiserver of one cluster must issue and accept the same service-account tokens.
+  issuerPort = port,
 ): string[] {
   return [
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
@@ -292,7 +318,7 @@ function apiServerArgs(
     `--tls-cert-file=${files.servingCert}`,
     `--tls-private-key-file=${files.servingKey}`,
     `--client-ca-file=${files.clientCaCert}`,
-    `--service-account-issuer=https://127.0.0.1:${port}`,
+    `--service-account-issuer=https://127.0.0.1:${issuerPort}`,
     `--service-account-key-file=${files.saPublicKey}`,
     `--service-account-signing-key-file=${files.saPrivateKey}`,
     '--service-cluster-ip-range=10.96.0.0/16',
