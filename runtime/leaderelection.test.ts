@@ -143,7 +143,12 @@ describe('LeaderElector.run', () => {
 
   it('retries right when the observed lease expires, not a whole jittered period later', async () => {
     const { clock, store, metrics } = setup();
-    await new LeaderElector(store, { name: 'outrigger', identity: 'dead', clock, metrics }).tryAcquireOrRenew();
+    await new LeaderElector(store, {
+      name: 'outrigger',
+      identity: 'dead',
+      clock,
+      metrics,
+    }).tryAcquireOrRenew();
     // The largest jitter: attempts at 0, 4.4, 8.8 and 13.2 s; the next would be at 17.6 s.
     const b = new LeaderElector(store, { name: 'outrigger', identity: 'b', clock, metrics, random: () => 1 });
     const stop = new AbortController();
