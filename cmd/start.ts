@@ -51,6 +51,8 @@ function startManager(kubeconfigPath: string, healthPort: number): ChildProcess 
       kubeconfigPath,
       '--health-addr',
       `127.0.0.1:${healthPort}`,
+      '--webhook=local',
+      '--webhook-port=0',
     ],
     // Its own process group: Ctrl-C reaches it once, as start.ts's SIGTERM, after which it drains.
     { stdio: 'inherit', detached: true, env: { ...process.env, OUTRIGGER_EXIT_WITH_PARENT: '1' } },
