@@ -1,0 +1,244 @@
+// The update half of a CloneSet reconcile (Kruise cloneset/sync/cloneset_update.go): refresh in-place
+// progress and lifecycle states, then pick the pods to move to updateRevision under the unavailability
+// budget and update each in place (through the shared engine) or by recreation.
+import {
+  ControllerRevisionHashLabel,
+  LifecycleStateLabel,
+  LifecycleTimestampKey,
+  PodTemplateHashLabel,
+  SpecifiedDeleteLabel,
+} from '../../apis';
+import {
+  type ControllerRevision,
+  diffPodTemplates,
+  drainedFor,
+  type InPlaceStep,
+  type Pod,
+  readGraceSpec,
+  refreshInPlace,
+  revisionChangeKind,
+  startInPlaceUpdate,
+  strategyCanUpdateInPlace,
+  templateOfRevision,
+} from '../inplace';
+import {
+  type Action,
+  emptyResult,
+  type PhaseResult,
+  RecreateUpdateReason,
+  type SyncContext,
+} from './actions';
+import { calculateDiffs, type ExpectationDiffs } from './diffs';
+import { isHooked, nextLifecycleState } from './lifecycle';
+import { rfc3339 } from './new-pods';
+import { isAtRevision, isPodAvailable, lifecycleState, shortHash } from './pods';
+import { lifecyclePatch } from './scale';
+import { activePodsOrder, priorityOrder } from './sort';
+
+export function planUpdate(ctx: SyncContext): PhaseResult {
+  const refreshed = refreshPods(ctx);
+  if (refreshed.modified) return refreshed;
+  const strategy = ctx.cs.spec?.updateStrategy;
+  if (strategy?.type === 'OnDelete' || strategy?.paused) return refreshed;
+  const diffs = calculateDiffs(ctx.cs, ctx.pods, ctx.updateRevision.metadata.name ?? '', ctx.now);
+  if (diffs.updateNum <= 0) return refreshed;
+  const chosen = limitByBudget(ctx, diffs, podsToUpdate(ctx));
+  const result = emptyResult();
+  result.requeueAfterMs = refreshed.requeueAfterMs;
+  const decisions: string[] = [];
+  for (const pod of chosen) {
+    const r = updatePod(ctx, pod);
+    if (r.error) result.error = r.error;
+    result.actions.push(...r.actions);
+    if (r.decision) decisions.push(`${pod.metadata.name} (${r.decision})`);
+  }
+  result.modified = result.actions.length > 0;
+  if (decisions.length > 0) {
+    const message = `update pods to revision ${ctx.updateRevision.metadata.name}: ${decisions.join(', ')}`;
+    result.events.push({ type: 'Normal', reason: 'UpdatePods', message });
+  }
+  if (result.error) result.events.push({ type: 'Warning', reason: 'FailedUpdate', message: result.error });
+  return result;
+}
+
+/** Kruise refreshPodState + inplaceupdate.Refresh for every pod. */
+function refreshPods(ctx: SyncContext): PhaseResult {
+  const result = emptyResult();
+  const updateName = ctx.updateRevision.metadata.name ?? '';
+  const strategy = ctx.cs.spec?.updateStrategy;
+  const updating = strategy?.type !== 'OnDelete' && !strategy?.paused;
+  let requeue: number | undefined;
+  for (const pod of ctx.pods) {
+    const name = pod.metadata.name ?? '';
+    const step = refreshInPlace(pod, {
+      now: ctx.now,
+      podRevision: pod.metadata.labels?.[ControllerRevisionHashLabel],
+      keepDrainedFor: updating ? updateName : undefined,
+    });
+    if (step.type === 'wait' && step.requeueAfterMs !== undefined) {
+      requeue = Math.min(requeue ?? step.requeueAfterMs, step.requeueAfterMs);
+    }
+    result.actions.push(
+      ...stepActions(name, pod.metadata.labels?.[ControllerRevisionHashLabel] ?? updateName, step),
+    );
+    const state = nextLifecycleState(ctx.cs, pod, updateName);
+    if (state) {
+      result.actions.push({
+        type: 'patchPodMetadata',
+        name,
+        patch: lifecyclePatch(state, ctx.now),
+        reason: state,
+      });
+    }
+  }
+  result.modified = result.actions.length > 0;
+  result.requeueAfterMs = requeue;
+  return result;
+}
+
+function stepActions(name: string, revision: string, step: InPlaceStep): Action[] {
+  if (step.type === 'setCondition') {
+    return [
+      { type: 'setPodCondition', name, conditions: step.conditions, resourceVersion: step.resourceVersion },
+    ];
+  }
+  if (step.type === 'patchPod') {
+    return [{ type: 'inPlaceUpdate', name, revision, patch: step.patch, resizePatch: step.resizePatch }];
+  }
+  return [];
+}
+
+/**
+ * Candidates, best first: pods not at updateRevision, skipping PreparingDelete pods and pods in their
+ * grace period (Updated pods are allowed). Order: k8s ActivePods, then priorityStrategy, then pods already
+ * half-way (PreparingUpdate, or drained by the engine) first. scatterStrategy is not applied.
+ */
+export function podsToUpdate(ctx: SyncContext): Pod[] {
+  const update = ctx.updateRevision.metadata.name ?? '';
+  const candidates = ctx.pods.filter((pod) => {
+    if (isAtRevision(pod, update)) return false;
+    const state = lifecycleState(pod);
+    if (state === 'PreparingDelete') return false;
+    return state === 'Updated' || !readGraceSpec(pod);
+  });
+  const sorted = priorityOrder(
+    [...candidates].sort(activePodsOrder),
+    ctx.cs.spec?.updateStrategy?.priorityStrategy,
+  );
+  const inFlight = (p: Pod) => lifecycleState(p) === 'PreparingUpdate' || drainedFor(p) === update;
+  return [...sorted].sort((a, b) => Number(inFlight(b)) - Number(inFlight(a)));
+}
+
+/** Kruise limitUpdateIndexes: at most updateNum pods, and unavailable pods within updateMaxUnavailable. */
+export function limitByBudget(ctx: SyncContext, diffs: ExpectationDiffs, candidates: Pod[]): Pod[] {
+  const minReady = ctx.cs.spec?.minReadySeconds ?? 0;
+  const update = ctx.updateRevision.metadata.name ?? '';
+  const available = (p: Pod) => isPodAvailable(p, minReady, ctx.now);
+  let unavailable = ctx.pods.filter((p) => !available(p)).length;
+  const targetUnavailable = ctx.pods.filter((p) => !available(p) && isAtRevision(p, update)).length;
+  const chosen: Pod[] = [];
+  for (const pod of candidates.slice(0, diffs.updateNum)) {
+    if (targetUnavailable + chosen.length >= diffs.updateMaxUnavailable) break;
+    // Updating a pod that is already unavailable costs nothing more.
+    if (available(pod)) {
+      if (unavailable >= diffs.updateMaxUnavailable) break;
+      unavailable++;
+    }
+    chosen.push(pod);
+  }
+  return chosen;
+}
+
+interface PodUpdate {
+  actions: Action[];
+  decision?: string;
+  error?: string;
+}
+
+/** Kruise updatePod: in place when the policy allows and the revisions differ only in place, else recreate. */
+function updatePod(ctx: SyncContext, pod: Pod): PodUpdate {
+  const type = ctx.cs.spec?.updateStrategy?.type;
+  const name = pod.metadata.name ?? '';
+  const oldRevision = ctx.revisions.find((r) => isAtRevision(pod, r.metadata.name ?? ''));
+  const kind = revisionChangeKind(oldRevision, ctx.updateRevision, { resizeSupported: ctx.resizeSupported });
+  if (kind === 'none') return relabel(ctx, pod);
+  if (strategyCanUpdateInPlace(type)) {
+    if (kind !== 'recreate') return updateInPlace(ctx, pod, oldRevision!);
+    if (type === 'InPlaceOnly') {
+      return {
+        actions: [],
+        error: `pod ${name}: update strategy is InPlaceOnly but it cannot be updated in place`,
+      };
+    }
+  }
+  // Already marked: the scale phase deletes it when the budget allows; do not patch again.
+  if (pod.metadata.labels?.[SpecifiedDeleteLabel] !== undefined) return { actions: [] };
+  const patch = { metadata: { labels: { [SpecifiedDeleteLabel]: 'true' } } };
+  return {
+    actions: [{ type: 'patchPodMetadata', name, patch, reason: RecreateUpdateReason }],
+    decision: 'recreate',
+  };
+}
+
+/**
+ * Same template under another revision name (e.g. a CloneSet taken over from OpenKruise, whose hashes
+ * differ from ours): only the revision labels change, whatever the strategy.
+ */
+function relabel(ctx: SyncContext, pod: Pod): PodUpdate {
+  const update = ctx.updateRevision.metadata.name ?? '';
+  const labels = { [ControllerRevisionHashLabel]: update, [PodTemplateHashLabel]: shortHash(update) };
+  const action: Action = {
+    type: 'patchPodMetadata',
+    name: pod.metadata.name ?? '',
+    patch: { metadata: { labels } },
+    reason: 'relabel',
+  };
+  return { actions: [action], decision: 'same template, relabel' };
+}
+
+function updateInPlace(ctx: SyncContext, pod: Pod, oldRevision: ControllerRevision): PodUpdate {
+  const name = pod.metadata.name ?? '';
+  const hook = ctx.cs.spec?.lifecycle?.inPlaceUpdate;
+  const state = lifecycleState(pod);
+  if ((state === '' || state === 'PreparingNormal' || state === 'Normal') && isHooked(hook, pod)) {
+    const patch = lifecyclePatch('PreparingUpdate', ctx.now);
+    return {
+      actions: [{ type: 'patchPodMetadata', name, patch, reason: 'inPlaceUpdate hook' }],
+      decision: 'hooked',
+    };
+  }
+  if (state === 'Updated') {
+    // Kruise UpdatePodLifecycleWithHandler: put the hook handlers back before the next update.
+    const patch = lifecyclePatch('PreparingUpdate', ctx.now);
+    patch.metadata.labels = { ...patch.metadata.labels, ...hook?.labelsHandler };
+    if (hook?.finalizersHandler?.length) patch.metadata.finalizers = [...hook.finalizersHandler];
+    return {
+      actions: [{ type: 'patchPodMetadata', name, patch, reason: 'inPlaceUpdate hook' }],
+      decision: 'hooked',
+    };
+  }
+  if (state === 'PreparingUpdate' && isHooked(hook, pod)) return { actions: [] };
+  if (state === 'PreparingDelete')
+    return { actions: [], error: `pod ${name}: cannot update in state ${state}` };
+  const update = ctx.updateRevision.metadata.name ?? '';
+  const step = startInPlaceUpdate(
+    pod,
+    {
+      revision: update,
+      diff: diffPodTemplates(templateOfRevision(oldRevision)!, templateOfRevision(ctx.updateRevision)!),
+      labels: {
+        [ControllerRevisionHashLabel]: update,
+        [PodTemplateHashLabel]: shortHash(update),
+        [LifecycleStateLabel]: 'Updating',
+      },
+      annotations: { [LifecycleTimestampKey]: rfc3339(ctx.now) },
+    },
+    {
+      now: ctx.now,
+      gracePeriodSeconds: ctx.cs.spec?.updateStrategy?.inPlaceUpdateStrategy?.gracePeriodSeconds,
+    },
+  );
+  const actions = stepActions(name, update, step);
+  const decision = step.type === 'setCondition' ? 'in place: drain' : 'in place';
+  return { actions, decision: actions.length > 0 ? decision : undefined };
+}
