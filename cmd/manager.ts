@@ -1,9 +1,9 @@
 // The Outrigger operator process: connects to the cluster, serves /healthz, /readyz and /metrics, logs
 // JSON, and runs the controllers on the elected leader. Controllers, webhooks and the extender plug in here.
-import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { resourceOf } from '../apis/install';
 import type { SidecarSet } from '../apis/sidecarset';
+import { defaultIdentity } from '../runtime/leaderelection';
 import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
 import { AdmissionRegistry } from '../webhooks/admission';
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
         ? {
             leaseName: options['leader-election-id'],
             namespace: options['leader-election-namespace'],
-            identity: `${os.hostname()}_${process.pid}`,
+            identity: defaultIdentity(),
           }
         : false,
     controllers:
