@@ -76,6 +76,8 @@ export interface HttpRequest {
   path: string;
   body?: unknown;
   contentType?: string;
+  /** Default application/json; e.g. the server-side Table format kubectl get uses. */
+  accept?: string;
   signal?: AbortSignal;
   /** Safe to resend after a 5xx or a socket error (GET, server-side apply). */
   idempotent?: boolean;
@@ -199,12 +201,12 @@ export class KubeClient {
 
   private startRequest(
     conn: Connection,
-    req: Pick<HttpRequest, 'method' | 'path' | 'signal' | 'contentType'>,
+    req: Pick<HttpRequest, 'method' | 'path' | 'signal' | 'contentType' | 'accept'>,
   ) {
     const url = new URL(conn.base.pathname.replace(/\/$/, '') + req.path, conn.base);
     const headers: Record<string, string> = {
       ...conn.headers,
-      Accept: 'application/json',
+      Accept: req.accept ?? 'application/json',
       'User-Agent': this.userAgent,
     };
     if (req.contentType) headers['Content-Type'] = req.contentType;

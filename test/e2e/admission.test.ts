@@ -142,6 +142,39 @@ describe('admission of apps.kruise.io objects', () => {
     });
   });
 
+  itOnLocalCluster('lists each kind with OpenKruise printer columns, as kubectl get shows them', async () => {
+    interface Table {
+      columnDefinitions: { name: string }[];
+      rows: { cells: unknown[] }[];
+    }
+    for (const { kind, object } of samples()) {
+      const created = await resource(kind).create(placed(object, kind, ns.name));
+      const info = KINDS[kind];
+      const scope = info.scope === 'Namespaced' ? `/namespaces/${ns.name}` : '';
+      const table = await e2eClient().request<Table>({
+        method: 'GET',
+        path: `/apis/${info.apiVersion}${scope}/${info.plural}`,
+        accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
+        idempotent: true,
+      });
+      expect(table.columnDefinitions.map((c) => c.name)).toEqual([
+        'Name',
+        ...info.printerColumns.map((c) => c.name),
+      ]);
+      expect(table.rows.map((r) => r.cells[0])).toContain(created.metadata?.name);
+      await deleteIfPresent(kind, created);
+    }
+    expect(KINDS.CloneSet.printerColumns.filter((c) => !c.priority).map((c) => c.name)).toEqual([
+      'DESIRED',
+      'UPDATED',
+      'UPDATED_READY',
+      'UPDATED_AVAILABLE',
+      'READY',
+      'TOTAL',
+      'AGE',
+    ]);
+  });
+
   it('has at least 50 invalid cases across all four kinds', () => {
     expect(INVALID_CASES.length).toBeGreaterThanOrEqual(50);
     expect(new Set(INVALID_CASES.map((c) => c.kind)).size).toBe(4);
