@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { resourceOf } from '../apis/install';
 import type { SidecarSet } from '../apis/sidecarset';
+import { setupCloneSetController } from '../controllers/cloneset';
 import { defaultIdentity } from '../runtime/leaderelection';
 import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
@@ -111,10 +112,12 @@ async function main(): Promise<void> {
             identity: defaultIdentity(),
           }
         : false,
-    controllers:
-      options.webhookMode === 'off'
+    controllers: [
+      setupCloneSetController,
+      ...(options.webhookMode === 'off'
         ? []
-        : [setupWebhooks(options.webhookMode, options.webhookPort, options.namespace)],
+        : [setupWebhooks(options.webhookMode, options.webhookPort, options.namespace)]),
+    ],
   });
 }
 

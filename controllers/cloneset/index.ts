@@ -1,7 +1,10 @@
-// CloneSet (apps.kruise.io/v1alpha1): the pure half. `plan` decides, the executor applies; see README.md.
+// CloneSet (apps.kruise.io/v1alpha1): `plan` decides, the executor applies, the controller wires the
+// watches; see README.md.
 export type { Action, PersistentVolumeClaimObject, PlanEvent, PodMetadataPatch } from './actions';
 export { RecreateUpdateReason } from './actions';
+export { type CloneSetControllerOptions, setupCloneSetController } from './controller';
 export { type Budgets, calculateDiffs, type ExpectationDiffs, resolveBudgets } from './diffs';
+export { type ExecuteResult, type ExecutorDeps, execute, groupActions } from './execute';
 export { claimsFor, instanceIdOf, newPod, randomInstanceId } from './new-pods';
 export { type Plan, type PlanInput, plan, resultEvent } from './plan';
 export { isAtRevision, isPodAvailable, isPodUpdateReady, shortHash } from './pods';
