@@ -1,0 +1,162 @@
+// Prioritize latency at trace scale: npx tsx scheduler/bench/latency.ts [--nodes all|gpu] [--requests N] [--json]
+// Loads the openb node list into the extender's cache, binds trace pods to fill it to about 60 %, then times
+// prioritize in-process and over loopback HTTP with nodeCacheCapable (NodeNames) and full Nodes payloads.
+import { Agent, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { parseConfig } from '../config';
+import { Extender } from '../extender/extender';
+import { createExtenderServer } from '../extender/server';
+import { MemoryClusterState } from '../extender/state';
+import type { ExtenderArgs } from '../extender/wire';
+import { Rng } from '../sim/rng';
+import {
+  DEFAULT_TRACE_DIR,
+  loadCluster,
+  loadPods,
+  type NodeList,
+  type TracePod,
+  workloadPath,
+} from '../sim/trace';
+import type { Node, Pod } from '../types';
+
+const toNode = (n: { name: string; cpu: number; mem: number; gpus: number }): Node => ({
+  metadata: { name: n.name },
+  status: {
+    allocatable: { cpu: `${n.cpu}m`, memory: `${n.mem}Mi`, 'nvidia.com/gpu': String(n.gpus), pods: '110' },
+  },
+});
+
+const toPod = (p: TracePod, i: number, nodeName?: string): Pod => ({
+  metadata: { name: `${p.name}-${i}`, namespace: 'bench', uid: `uid-${i}` },
+  spec: {
+    nodeName,
+    containers: [
+      {
+        resources: {
+          requests: {
+            cpu: `${p.cpu}m`,
+            memory: `${p.mem}Mi`,
+            'nvidia.com/gpu': String(Math.ceil((p.gpus * p.gpuMilli) / 1000)),
+          },
+        },
+      },
+    ],
+  },
+});
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+// The first 10 % of calls warm up the JIT and are not counted.
+function timeIt(
+  n: number,
+  fn: (i: number) => void | Promise<void>,
+): Promise<{ p50: number; p99: number; max: number }> {
+  return (async () => {
+    for (let i = 0; i < Math.ceil(n / 10); i++) await fn(i);
+    const ms: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = process.hrtime.bigint();
+      await fn(i);
+      ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    ms.sort((a, b) => a - b);
+    return { p50: percentile(ms, 0.5), p99: percentile(ms, 0.99), max: ms[ms.length - 1]! };
+  })();
+}
+
+function post(port: number, agent: Agent, path: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The extender with the trace's nodes in its cache, filled with up to 5,000 trace pods bound at random. */
+function fillCluster(list: NodeList) {
+  const cluster = loadCluster(DEFAULT_TRACE_DIR, list);
+  const pods = loadPods(workloadPath(DEFAULT_TRACE_DIR, 'default'), cluster);
+  const config = parseConfig('');
+  const state = new MemoryClusterState(config.dimensions.map((d) => d.name));
+  const nodes = cluster.nodes.map(toNode);
+  for (const n of nodes) state.upsertNode(n);
+  const rng = new Rng(7);
+  const ext = new Extender(config, state);
+  const names = nodes.map((n) => n.metadata!.name!);
+  for (const [i, p] of pods.slice(0, 5000).entries()) {
+    const fit = ext.filter({ Pod: toPod(p, i), Nodes: null, NodeNames: names }).NodeNames ?? [];
+    if (fit.length > 0) state.upsertPod(toPod(p, i, fit[rng.int(fit.length)]));
+  }
+  const args = (i: number, full: boolean): ExtenderArgs => ({
+    Pod: toPod(pods[rng.int(pods.length)]!, 100_000 + i),
+    Nodes: full ? { items: nodes } : null,
+    NodeNames: full ? null : names,
+  });
+  return { ext, state, names, args };
+}
+
+async function overHttp(ext: Extender, bodies: string[]) {
+  const server = createExtenderServer(ext, {
+    prefix: '/angle',
+    maxBodyBytes: 64 << 20,
+    logger: pino({ level: 'silent' }),
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    return await timeIt(bodies.length, (i) => post(port, agent, '/angle/prioritize', bodies[i]!));
+  } finally {
+    agent.destroy();
+    server.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      nodes: { type: 'string', default: 'all' },
+      requests: { type: 'string', default: '2000' },
+      json: { type: 'boolean' },
+    },
+  });
+  const { ext, state, names, args } = fillCluster(values.nodes as NodeList);
+  const n = Number(values.requests);
+  // Requests are built before timing so only the extender's work is measured.
+  const byName = Array.from({ length: n }, (_, i) => args(i, false));
+  const inProcess = await timeIt(n, (i) => void ext.prioritize(byName[i]!));
+  const httpNames = await overHttp(
+    ext,
+    byName.map((a) => JSON.stringify(a)),
+  );
+  const httpNodes = await overHttp(
+    ext,
+    Array.from({ length: Math.min(n, 300) }, (_, i) => JSON.stringify(args(i, true))),
+  );
+  const result = {
+    nodes: names.length,
+    boundPods: state.podCount,
+    requests: n,
+    inProcess,
+    httpNames,
+    httpNodes,
+  };
+  if (values.json) return console.log(JSON.stringify(result, null, 2));
+  console.log(`prioritize latency, ${names.length} nodes, ${state.podCount} bound pods, ${n} requests (ms)`);
+  const rows = { 'in-process': inProcess, 'HTTP NodeNames': httpNames, 'HTTP Nodes (300 req)': httpNodes };
+  for (const [k, v] of Object.entries(rows)) {
+    console.log(`${k.padEnd(22)} p50 ${v.p50.toFixed(3)}  p99 ${v.p99.toFixed(3)}  max ${v.max.toFixed(3)}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { loadConfig, parseConfig } from './config';
+
+const CONFIG_DIR = join(__dirname, '../config/scheduler');
+
+describe('extender config', () => {
+  it('fills defaults for an empty file', () => {
+    const c = parseConfig('');
+    expect(c.server).toEqual({
+      host: '0.0.0.0',
+      port: 8888,
+      prefix: '/angle',
+      maxBodyBytes: 32 * 1024 * 1024,
+    });
+    expect(c.policy.scorer).toBe('angle');
+    expect(c.dimensions.map((d) => d.name)).toEqual(['cpu', 'memory', 'nvidia.com/gpu']);
+  });
+
+  it.each([
+    ['unknown top-level key', 'bogus: 1'],
+    ['unknown scorer', 'policy: {scorer: nope}'],
+    ['packing out of range', 'policy: {packing: 2}'],
+    ['negative weight', 'dimensions: [{name: cpu, weight: -1}]'],
+    ['duplicate dimension', 'dimensions: [{name: cpu}, {name: cpu}]'],
+    ['no dimensions', 'dimensions: []'],
+    ['bad port', 'server: {port: 70000}'],
+  ])('rejects %s', (_, text) => {
+    expect(() => parseConfig(text)).toThrow(/invalid extender config/);
+  });
+
+  it('accepts the shipped extender.yaml and the one inside the Deployment', () => {
+    expect(loadConfig(join(CONFIG_DIR, 'extender.yaml')).policy.scorer).toBe('angle');
+    const docs = parseAllDocuments(readFileSync(join(CONFIG_DIR, 'extender-deployment.yaml'), 'utf8')).map(
+      (d) => d.toJS(),
+    );
+    const cm = docs.find((d) => d.kind === 'ConfigMap');
+    expect(parseConfig(cm.data['extender.yaml'])).toEqual(loadConfig(join(CONFIG_DIR, 'extender.yaml')));
+    expect(docs.map((d) => d.kind)).toEqual(
+      expect.arrayContaining([
+        'Deployment',
+        'Service',
+        'ServiceAccount',
+        'ClusterRole',
+        'ClusterRoleBinding',
+      ]),
+    );
+  });
+
+  it('ships a KubeSchedulerConfiguration whose extender is valid for kube-scheduler', () => {
+    const k = parse(readFileSync(join(CONFIG_DIR, 'kube-scheduler-config.yaml'), 'utf8'));
+    expect(k.kind).toBe('KubeSchedulerConfiguration');
+    expect(k.percentageOfNodesToScore).toBe(100);
+    const [ext] = k.extenders;
+    expect(ext).toMatchObject({
+      nodeCacheCapable: true,
+      ignorable: true,
+      prioritizeVerb: 'prioritize',
+      filterVerb: 'filter',
+    });
+    expect(ext.weight).toBeGreaterThan(0); // validation requires weight > 0 with a prioritizeVerb
+    expect(ext.urlPrefix).toMatch(/\/angle$/);
+    // The measured best setup: Fit keeps filtering, but its spreading score is off.
+    expect(k.profiles[0].plugins.score.disabled.map((p: { name: string }) => p.name)).toEqual([
+      'NodeResourcesFit',
+      'NodeResourcesBalancedAllocation',
+    ]);
+  });
+});

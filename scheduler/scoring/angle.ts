@@ -1,0 +1,72 @@
+import type { ScoreFn } from './types';
+
+export interface AngleOptions {
+  /** g(θ): `cos` gives cos θ, `linear` gives 1 - θ/(π/2). */
+  shape: 'cos' | 'linear';
+  /** Normalise each dimension by the node's allocatable (`node`) or by the cluster's largest node (`max`). */
+  norm: 'node' | 'max';
+  /** Weight in [0,1] of the packing term (1 - leftover after placement); 0 is the pure angle. */
+  packing: number;
+  /** Measure the angle only over dimensions the pod requests. */
+  project: boolean;
+}
+
+export const DEFAULT_ANGLE: AngleOptions = { shape: 'cos', norm: 'node', packing: 0, project: false };
+
+/** cos θ between the normalised request and free vectors; 1 when the request is empty in these dimensions. */
+function cosine(
+  req: Float64Array,
+  alloc: Float64Array,
+  free: Float64Array,
+  off: number,
+  p: ParamsLike,
+  o: AngleOptions,
+) {
+  let dot = 0;
+  let rr = 0;
+  let ff = 0;
+  for (let d = 0; d < p.dims; d++) {
+    const w = p.weights[d]!;
+    const scale = o.norm === 'node' ? alloc[off + d]! : p.ref[d]!;
+    if (w === 0 || scale === 0) continue;
+    const r = req[d]!;
+    if (o.project && r === 0) continue;
+    const rn = r / scale;
+    const fn = free[off + d]! / scale;
+    dot += w * rn * fn;
+    rr += w * rn * rn;
+    ff += w * fn * fn;
+  }
+  if (rr === 0 || ff === 0) return 1;
+  return Math.min(dot / Math.sqrt(rr * ff), 1);
+}
+
+interface ParamsLike {
+  dims: number;
+  weights: Float64Array;
+  ref: Float64Array;
+}
+
+/** 1 - weighted leftover (free - req) after placement, each dimension relative to the cluster's largest node. */
+export function packingTerm(req: Float64Array, free: Float64Array, off: number, p: ParamsLike): number {
+  let left = 0;
+  let weightSum = 0;
+  for (let d = 0; d < p.dims; d++) {
+    const w = p.weights[d]!;
+    if (w === 0 || p.ref[d] === 0) continue;
+    left += (w * Math.max(free[off + d]! - req[d]!, 0)) / p.ref[d]!;
+    weightSum += w;
+  }
+  return weightSum === 0 ? 1 : 1 - left / weightSum;
+}
+
+/** The resource-angle score on the 0..100 scale (a float; the extender quantises it to 0..10). */
+export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
+  const o: AngleOptions = { ...DEFAULT_ANGLE, ...options };
+  return (req, alloc, free, off, p) => {
+    const cos = cosine(req, alloc, free, off, p, o);
+    const g = o.shape === 'cos' ? cos : 1 - Math.acos(cos) / (Math.PI / 2);
+    const pack = o.packing === 0 ? 0 : packingTerm(req, free, off, p);
+    return 100 * ((1 - o.packing) * g + o.packing * pack);
+  };
+}

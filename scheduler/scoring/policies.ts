@@ -1,0 +1,138 @@
+import { type AngleOptions, angleScore } from './angle';
+import { balancedAllocation, leastAllocated, mostAllocated, requestedToCapacityRatio } from './intree';
+import { bestFit, dotProduct, random, tetris } from './packing';
+import type { ScoreFn } from './types';
+
+/**
+ * How kube-scheduler folds a score into the node total: `plugin` truncates to an integer 0..100,
+ * `extender` rounds to 0..10 and multiplies by 10 (MaxNodeScore / MaxExtenderPriority), `float` keeps the
+ * full resolution (used to measure what the extender's 11 levels cost).
+ */
+export type Mode = 'plugin' | 'extender' | 'float';
+
+export interface Component {
+  label: string;
+  fn: ScoreFn;
+  weight: number;
+  mode: Mode;
+  /** Min-max normalise over feasible nodes (the FGD BestFit plugin's NormalizeScore). */
+  normalize: boolean;
+  /** Dimension weights for this component; dimensions not named get 0. */
+  dimWeights: Record<string, number>;
+}
+
+export interface Profile {
+  name: string;
+  components: Component[];
+}
+
+const CPU_MEM = { cpu: 1, memory: 1 };
+const ALL = { cpu: 1, memory: 1, 'nvidia.com/gpu': 1 };
+// The FGD artefact scores BestFit and DotProd over cpu and GPU only, with equal weights.
+const FGD = { cpu: 0.5, 'nvidia.com/gpu': 0.5 };
+
+function plugin(
+  label: string,
+  fn: ScoreFn,
+  dimWeights: Record<string, number>,
+  normalize = false,
+): Component {
+  return { label, fn, weight: 1, mode: 'plugin', normalize, dimWeights };
+}
+
+function angle(
+  weight: number,
+  mode: Mode,
+  options: Partial<AngleOptions>,
+  dims: Record<string, number>,
+): Component {
+  return { label: 'angle', fn: angleScore(options), weight, mode, normalize: false, dimWeights: dims };
+}
+
+const DEFAULT_PLUGINS = () => [
+  plugin('least-allocated', leastAllocated, CPU_MEM),
+  plugin('balanced', balancedAllocation, CPU_MEM),
+];
+
+/**
+ * Parses `name[:weight][/key=value...]`, e.g. `default+angle:5/packing=0.5/norm=max`. Angle options are
+ * shape, norm, packing and project; `w.<dimension>=x` sets the angle's weight for one dimension.
+ */
+export function parsePolicy(spec: string): Profile {
+  const [head = '', ...opts] = spec.split('/');
+  const [name = '', weightText] = head.split(':');
+  const weight = weightText === undefined ? 1 : Number(weightText);
+  if (!Number.isInteger(weight) || weight <= 0)
+    throw new Error(`policy ${spec}: weight must be a positive integer`);
+  const dims: Record<string, number> = { ...ALL };
+  const options = parseAngleOptions(opts, spec, dims);
+  const components = policyComponents(name, weight, options, dims);
+  if (!components) throw new Error(`unknown policy ${JSON.stringify(name)} in ${JSON.stringify(spec)}`);
+  return { name: spec, components };
+}
+
+function policyComponents(
+  name: string,
+  weight: number,
+  options: Partial<AngleOptions>,
+  dims: Record<string, number>,
+): Component[] | undefined {
+  switch (name) {
+    case 'default':
+      return DEFAULT_PLUGINS();
+    case 'most-allocated':
+      return [
+        plugin('most-allocated', mostAllocated, CPU_MEM),
+        plugin('balanced', balancedAllocation, CPU_MEM),
+      ];
+    case 'rtcr':
+      return [plugin('rtcr', requestedToCapacityRatio, ALL), plugin('balanced', balancedAllocation, CPU_MEM)];
+    case 'random':
+      return [plugin('random', random, {})];
+    case 'bestfit':
+      return [plugin('bestfit', bestFit, FGD, true)];
+    case 'dotprod':
+      return [plugin('dotprod', dotProduct, FGD)];
+    case 'tetris':
+      return [plugin('tetris', tetris, ALL)];
+    case 'angle-only':
+      return [angle(weight, 'extender', options, dims)];
+    case 'angle-float':
+      return [angle(weight, 'float', options, dims)];
+    case 'default+angle':
+      return [...DEFAULT_PLUGINS(), angle(weight, 'extender', options, dims)];
+    default:
+      return undefined;
+  }
+}
+
+function parseAngleOptions(
+  opts: string[],
+  spec: string,
+  dims: Record<string, number>,
+): Partial<AngleOptions> {
+  const out: Partial<AngleOptions> = {};
+  for (const opt of opts) {
+    const [key = '', value = ''] = opt.split('=');
+    if (key.startsWith('w.') && key.length > 2 && Number(value) >= 0) dims[key.slice(2)] = Number(value);
+    else if (key === 'shape' && (value === 'cos' || value === 'linear')) out.shape = value;
+    else if (key === 'norm' && (value === 'node' || value === 'max')) out.norm = value;
+    else if (key === 'packing' && Number(value) >= 0 && Number(value) <= 1) out.packing = Number(value);
+    else if (key === 'project' && (value === 'true' || value === 'false')) out.project = value === 'true';
+    else throw new Error(`policy ${spec}: bad option ${JSON.stringify(opt)}`);
+  }
+  return out;
+}
+
+export const POLICY_NAMES = [
+  'default',
+  'most-allocated',
+  'rtcr',
+  'random',
+  'bestfit',
+  'dotprod',
+  'tetris',
+  'angle-only',
+  'angle-float',
+  'default+angle',
+] as const;

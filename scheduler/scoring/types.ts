@@ -1,0 +1,26 @@
+// Every score function reads one node out of flat per-dimension arrays (node i at offset i*dims), so the
+// simulator and the extender share them without allocating per call.
+
+export interface ScoreParams {
+  /** Number of dimensions (the stride of the flat arrays). */
+  dims: number;
+  /** Per-dimension weight; 0 leaves the dimension out. */
+  weights: Float64Array;
+  /** Per-dimension normalisation reference (cluster-wide max allocatable), used by the FGD-style scores. */
+  ref: Float64Array;
+}
+
+/**
+ * Scores one feasible node for a pod. Returns a value on kube-scheduler's 0..100 scale, higher is better.
+ * In-tree and FGD-style plugins return the integer the Go code would; angle scores return a float.
+ */
+export type ScoreFn = (
+  req: Float64Array,
+  alloc: Float64Array,
+  free: Float64Array,
+  off: number,
+  p: ScoreParams,
+) => number;
+
+export const MAX_NODE_SCORE = 100;
+export const MAX_EXTENDER_PRIORITY = 10;
