@@ -1,15 +1,12 @@
 // The Outrigger operator process: connects to the cluster, serves /healthz, /readyz and /metrics, logs
 // JSON, and runs the controllers on the elected leader. Controllers, webhooks and the extender plug in here.
 import { parseArgs } from 'node:util';
-import { resourceOf } from '../apis/install';
-import type { SidecarSet } from '../apis/sidecarset';
 import { setupCloneSetController } from '../controllers/cloneset';
 import { defaultIdentity } from '../runtime/leaderelection';
 import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
-import { AdmissionRegistry } from '../webhooks/admission';
 import { OPERATOR_NAMESPACE, WEBHOOK_PORT } from '../webhooks/configurations';
-import { registerCustomResourceWebhooks } from '../webhooks/custom-resources';
+import { customResourceRegistry } from '../webhooks/custom-resources';
 import { webhookRunnable } from '../webhooks/setup';
 
 const USAGE = `usage: manager [--kubeconfig PATH] [--health-addr HOST:PORT] [--leader-elect=true|false]
@@ -61,15 +58,9 @@ function parseOptions(argv: string[]) {
 /** Admission webhooks for our CRs, served on every replica (no leader needed). */
 function setupWebhooks(mode: 'local' | 'cluster', port: number, namespace: string) {
   return (mgr: Manager) => {
-    const registry = new AdmissionRegistry();
-    registerCustomResourceWebhooks(registry, {
-      listSidecarSets: async (signal) =>
-        (await mgr.client.resource(resourceOf('SidecarSet')).list({ signal }))
-          .items as unknown as SidecarSet[],
-    });
     const webhooks = webhookRunnable({
       client: mgr.client,
-      registry,
+      registry: customResourceRegistry(mgr.client),
       mode,
       namespace,
       host: mode === 'local' ? '127.0.0.1' : '0.0.0.0',

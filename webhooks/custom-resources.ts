@@ -1,7 +1,9 @@
 // Defaulting and validation of our four kinds at admission, as OpenKruise's webhooks do.
 import { applyDefaults } from '../apis/defaults';
+import { resourceOf } from '../apis/install';
 import type { SidecarSet } from '../apis/sidecarset';
-import { type AdmissionRegistry, allowed, denied, mutateCopy } from './admission';
+import type { KubeClient } from '../runtime/client';
+import { AdmissionRegistry, allowed, denied, mutateCopy } from './admission';
 import { WEBHOOK_KINDS } from './configurations';
 import { formatFieldErrors, type ValidationContext, validate } from './validation';
 
@@ -30,4 +32,14 @@ export function registerCustomResourceWebhooks(
       return denied(`${kind} ${name ?? ''} is invalid: ${formatFieldErrors(errors)}`, 422, 'Invalid');
     });
   }
+}
+
+/** A registry with our CR webhooks, listing SidecarSets through `client` when validating one. */
+export function customResourceRegistry(client: KubeClient): AdmissionRegistry {
+  const registry = new AdmissionRegistry();
+  registerCustomResourceWebhooks(registry, {
+    listSidecarSets: async (signal) =>
+      (await client.resource(resourceOf('SidecarSet')).list({ signal })).items as unknown as SidecarSet[],
+  });
+  return registry;
 }

@@ -4,19 +4,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { applyDefaults } from '../../apis/defaults';
-import { installCrds, resourceOf } from '../../apis/install';
+import { resourceOf } from '../../apis/install';
 import { isKindName, KINDS, type KindName } from '../../apis/kinds';
-import type { SidecarSet } from '../../apis/sidecarset';
-import { silentLogger } from '../../runtime/log';
 import type { KubeObject } from '../../runtime/meta';
-import { createRuntimeMetrics } from '../../runtime/metrics';
-import { AdmissionRegistry } from '../../webhooks/admission';
-import { registerCustomResourceWebhooks } from '../../webhooks/custom-resources';
-import { type Webhooks, webhookRunnable } from '../../webhooks/setup';
 import { INVALID_CASES, type InvalidCase } from '../../webhooks/validation';
 import { REPO_ROOT } from '../cluster/binaries';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
-import { waitFor } from '../cluster/wait';
+import { useCustomResourceWebhooks } from '../cluster/webhooks';
 
 type Obj = KubeObject & Record<string, unknown>;
 
@@ -71,36 +65,7 @@ function samples(): { kind: KindName; object: Obj }[] {
 
 describe('admission of apps.kruise.io objects', () => {
   const ns = useTestNamespace('admission');
-  let webhooks: Webhooks;
-  const stop = new AbortController();
-  let served: Promise<void>;
-
-  beforeAll(async () => {
-    await installCrds(e2eClient());
-    const registry = new AdmissionRegistry();
-    registerCustomResourceWebhooks(registry, {
-      listSidecarSets: async (signal) =>
-        (await e2eClient().resource<Obj>(resourceOf('SidecarSet')).list({ signal }))
-          .items as unknown as SidecarSet[],
-    });
-    webhooks = webhookRunnable({
-      client: e2eClient(),
-      registry,
-      mode: 'local',
-      namespace: 'outrigger-system',
-      host: '127.0.0.1',
-      port: 0,
-      metricsRegistry: createRuntimeMetrics().registry,
-      logger: silentLogger(),
-    });
-    served = webhooks.start(stop.signal);
-    await waitFor('the webhooks to serve', () => webhooks.ready());
-  });
-
-  afterAll(async () => {
-    stop.abort();
-    await served;
-  });
+  useCustomResourceWebhooks();
 
   itOnLocalCluster(
     'accepts every sample in config/samples and stores it with OpenKruise defaults',

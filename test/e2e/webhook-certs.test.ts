@@ -2,10 +2,8 @@
 // Secret, in the caBundle and in the served TLS, while the apiserver keeps calling the webhook.
 import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
-import { installCrds, resourceOf } from '../../apis/install';
-import { silentLogger } from '../../runtime/log';
+import { resourceOf } from '../../apis/install';
 import { type KubeObject, Secrets } from '../../runtime/meta';
-import { AdmissionRegistry } from '../../webhooks/admission';
 import {
   type CertBundle,
   certBundleFromSecretData,
@@ -20,13 +18,11 @@ import {
   VALIDATING_CONFIGURATION_NAME,
   WEBHOOK_SERVICE_NAME,
 } from '../../webhooks/configurations';
-import { registerCustomResourceWebhooks } from '../../webhooks/custom-resources';
 import { MutatingWebhookConfigurations, ValidatingWebhookConfigurations } from '../../webhooks/kube';
-import { type Webhooks, webhookRunnable } from '../../webhooks/setup';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { sleep, waitFor } from '../cluster/wait';
+import { OPERATOR_NS, useCustomResourceWebhooks } from '../cluster/webhooks';
 
-const OPERATOR_NS = 'outrigger-system';
 type SecretObject = KubeObject & { data?: Record<string, string> };
 type Configuration = KubeObject & { webhooks: { clientConfig: { caBundle?: string } }[] };
 
@@ -71,33 +67,10 @@ const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
 
 describe('webhook certificate rotation', () => {
   const ns = useTestNamespace('certs');
-  const stop = new AbortController();
-  let webhooks: Webhooks;
-  let served: Promise<void>;
-
-  beforeAll(async () => {
-    await installCrds(e2eClient());
-    const registry = new AdmissionRegistry();
-    registerCustomResourceWebhooks(registry, { listSidecarSets: async () => [] });
-    webhooks = webhookRunnable({
-      client: e2eClient(),
-      registry,
-      mode: 'local',
-      namespace: OPERATOR_NS,
-      host: '127.0.0.1',
-      port: 0,
-      logger: silentLogger(),
-    });
-    served = webhooks.start(stop.signal);
-    await waitFor('the webhooks to serve', () => webhooks.ready());
-  });
-
-  afterAll(async () => {
-    stop.abort();
-    await served;
-  });
+  const served = useCustomResourceWebhooks();
 
   itOnLocalCluster('renews an expired certificate everywhere while admission keeps succeeding', async () => {
+    const webhooks = served.webhooks;
     const port = webhooks.port() ?? 0;
     const before = await storedBundle();
     expect(await servedFingerprint(port)).toBe(fingerprintOf(before.bundle.tlsCert));

@@ -1,0 +1,39 @@
+import { installCrds } from '../../apis/install';
+import { silentLogger } from '../../runtime/log';
+import { createRuntimeMetrics } from '../../runtime/metrics';
+import { customResourceRegistry } from '../../webhooks/custom-resources';
+import { type Webhooks, webhookRunnable } from '../../webhooks/setup';
+import { e2eClient } from './e2e';
+import { waitFor } from './wait';
+
+export const OPERATOR_NS = 'outrigger-system';
+
+/**
+ * Installs our CRDs and serves our CR admission webhooks in this process for the test file's
+ * lifetime, registered with the apiserver as https://127.0.0.1:<port> and removed afterwards.
+ */
+export function useCustomResourceWebhooks(): { webhooks: Webhooks } {
+  const holder = {} as { webhooks: Webhooks };
+  const stop = new AbortController();
+  let served: Promise<void> = Promise.resolve();
+  beforeAll(async () => {
+    await installCrds(e2eClient());
+    holder.webhooks = webhookRunnable({
+      client: e2eClient(),
+      registry: customResourceRegistry(e2eClient()),
+      mode: 'local',
+      namespace: OPERATOR_NS,
+      host: '127.0.0.1',
+      port: 0,
+      metricsRegistry: createRuntimeMetrics().registry,
+      logger: silentLogger(),
+    });
+    served = holder.webhooks.start(stop.signal);
+    await waitFor('the webhooks to serve', () => holder.webhooks.ready());
+  });
+  afterAll(async () => {
+    stop.abort();
+    await served;
+  });
+  return holder;
+}
