@@ -1,0 +1,316 @@
+// The thin executor: applies a plan's actions through the client, in order, with create/delete and
+// resource-version expectations, then records the Events and writes the status. See README.md's table.
+import { setMaxListeners } from 'node:events';
+import type { CloneSet, CloneSetStatus } from '../../apis';
+import { resourceOf } from '../../apis/install';
+import type { KubeClient } from '../../runtime/client';
+import { retryOnConflict } from '../../runtime/client';
+import { isAlreadyExists, isConflict, isNotFound } from '../../runtime/errors';
+import type { EventRecorder } from '../../runtime/events';
+import type { Expectations } from '../../runtime/expectations';
+import { ControllerRevisions, type KubeObject, PersistentVolumeClaims, Pods } from '../../runtime/meta';
+import { deepEqual, type Pod, type ResourceVersionExpectations } from '../inplace';
+import type { Action } from './actions';
+import { type Plan, resultEvent } from './plan';
+import { withFailureCondition } from './status';
+
+export interface ExecutorDeps {
+  client: KubeClient;
+  events: EventRecorder;
+  expectations: Expectations;
+  rvExpectations: ResourceVersionExpectations;
+}
+
+export interface ExecuteResult {
+  /** The cache was stale (409, AlreadyExists): plan again after a backoff. */
+  requeue: boolean;
+  /** The first action that failed for another reason. */
+  error?: unknown;
+}
+
+/** Pod writes of one run go out concurrently up to this many at a time. */
+const POD_WRITE_CONCURRENCY = 16;
+
+/** Outcome of one action: undefined when it succeeded. */
+type Failure = { error: unknown; stale: boolean } | undefined;
+
+export async function execute(
+  cs: CloneSet,
+  pods: Pod[],
+  result: Plan,
+  deps: ExecutorDeps,
+  signal: AbortSignal,
+): Promise<ExecuteResult> {
+  // Every concurrent request listens on the signal (a slow-start batch can be hundreds): not a leak.
+  setMaxListeners(0, signal);
+  const key = `${cs.metadata?.namespace}/${cs.metadata?.name}`;
+  const uids = new Map(pods.map((p) => [p.metadata.name ?? '', p.metadata.uid ?? '']));
+  const apply = new ActionApplier(cs, key, uids, deps, signal);
+  let failure: Failure;
+  for (const group of groupActions(result.actions)) {
+    failure =
+      group.kind === 'create'
+        ? await apply.createSlowStart(group.units)
+        : await apply.parallel(group.actions);
+    if (failure) break;
+  }
+  for (const e of result.events) void deps.events.event(cs as KubeObject, e.type, e.reason, e.message);
+  let status = result.status;
+  if (failure && !failure.stale) {
+    const reason = result.phase === 'scale' ? 'FailedScale' : 'FailedUpdate';
+    status = withFailureCondition(status, reason, messageOf(failure.error), new Date());
+  }
+  await writeStatus(cs, status, deps.client, signal);
+  return { requeue: failure?.stale ?? false, error: failure && !failure.stale ? failure.error : undefined };
+}
+
+/** Writes status through /status when it differs, re-reading on conflict (Kruise's status updater). */
+async function writeStatus(cs: CloneSet, status: CloneSetStatus, client: KubeClient, signal: AbortSignal) {
+  if (deepEqual(cs.status ?? {}, status)) return;
+  const cloneSets = client.resource<CloneSet & KubeObject>(resourceOf('CloneSet'));
+  const ref = { namespace: cs.metadata?.namespace, name: cs.metadata?.name ?? '' };
+  await retryOnConflict(async () => {
+    const latest = await cloneSets.get(ref, { signal });
+    await cloneSets.updateStatus({ ...latest, status }, { signal });
+  }).catch((err) => {
+    if (!isNotFound(err)) throw err;
+  });
+}
+
+type CreateUnit = Extract<Action, { type: 'createPVC' | 'createPod' }>[];
+type ActionGroup = { kind: 'create'; units: CreateUnit[] } | { kind: 'pods'; actions: Action[] };
+
+const POD_ACTIONS = new Set(['deletePod', 'patchPodMetadata', 'setPodCondition', 'inPlaceUpdate']);
+
+/**
+ * Consecutive creates become one slow-start group (a unit is a pod with the PVCs listed before it);
+ * consecutive writes to distinct pods become one concurrent group; anything else runs alone.
+ */
+export function groupActions(actions: Action[]): ActionGroup[] {
+  const groups: ActionGroup[] = [];
+  let unit: CreateUnit = [];
+  for (const action of actions) {
+    const last = groups[groups.length - 1];
+    if (action.type === 'createPVC' || action.type === 'createPod') {
+      unit.push(action);
+      if (action.type === 'createPVC') continue;
+      if (last?.kind === 'create' && unit.length > 0) last.units.push(unit);
+      else groups.push({ kind: 'create', units: [unit] });
+      unit = [];
+    } else if (
+      POD_ACTIONS.has(action.type) &&
+      last?.kind === 'pods' &&
+      !touchesSamePod(last.actions, action)
+    ) {
+      last.actions.push(action);
+    } else {
+      groups.push({ kind: 'pods', actions: [action] });
+    }
+  }
+  if (unit.length > 0) groups.push({ kind: 'create', units: [unit] });
+  return groups;
+}
+
+function touchesSamePod(actions: Action[], action: Action): boolean {
+  const name = (action as { name?: string }).name;
+  return actions.some((a) => !POD_ACTIONS.has(a.type) || (a as { name?: string }).name === name);
+}
+
+class ActionApplier {
+  constructor(
+    private readonly cs: CloneSet,
+    private readonly key: string,
+    /** Pod uids the plan was made from, for delete preconditions. */
+    private readonly uids: Map<string, string>,
+    private readonly deps: ExecutorDeps,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Kruise slowStartBatch: batches of 1, 2, 4, …; stop at the first batch with a failure. */
+  async createSlowStart(units: CreateUnit[]): Promise<Failure> {
+    const { expectations } = this.deps;
+    for (const unit of units) for (const a of unit) expectations.expect(this.key, 'create', createdName(a));
+    let next = 0;
+    for (let size = 1; next < units.length; size *= 2) {
+      const batch = units.slice(next, next + size);
+      next += batch.length;
+      const failures = await Promise.all(batch.map((unit) => this.createUnit(unit)));
+      const failure = failures.find((f) => f !== undefined);
+      if (failure) {
+        // Creates never sent will never be observed.
+        for (const unit of units.slice(next))
+          for (const a of unit) expectations.observe(this.key, 'create', createdName(a));
+        return failure;
+      }
+    }
+    return undefined;
+  }
+
+  async parallel(actions: Action[]): Promise<Failure> {
+    const failures: Failure[] = [];
+    for (let i = 0; i < actions.length; i += POD_WRITE_CONCURRENCY) {
+      const chunk = actions.slice(i, i + POD_WRITE_CONCURRENCY);
+      failures.push(...(await Promise.all(chunk.map((a) => this.run(a)))));
+      if (failures.some((f) => f !== undefined)) break;
+    }
+    return failures.find((f) => f !== undefined);
+  }
+
+  private async createUnit(unit: CreateUnit): Promise<Failure> {
+    for (let i = 0; i < unit.length; i++) {
+      const failure = await this.run(unit[i] as Action);
+      if (failure) {
+        for (const a of unit.slice(i + 1)) this.deps.expectations.observe(this.key, 'create', createdName(a));
+        return failure;
+      }
+    }
+    return undefined;
+  }
+
+  /** Applies one action and records its per-pod Event. */
+  private async run(action: Action): Promise<Failure> {
+    let failure: Failure;
+    try {
+      await this.apply(action);
+    } catch (error) {
+      if (this.signal.aborted) throw error;
+      failure = { error, stale: isConflict(error) || isAlreadyExists(error) };
+    }
+    const event = resultEvent(action, failure?.error);
+    if (event) void this.deps.events.event(this.cs as KubeObject, event.type, event.reason, event.message);
+    return failure;
+  }
+
+  private async apply(action: Action): Promise<void> {
+    const { client } = this.deps;
+    const ns = this.cs.metadata?.namespace;
+    const opts = { signal: this.signal };
+    switch (action.type) {
+      case 'createRevision':
+        await client.resource(ControllerRevisions).create(action.revision as KubeObject, opts);
+        return;
+      case 'updateRevisionNumber':
+        await client
+          .resource(ControllerRevisions)
+          .patch(
+            { namespace: ns, name: action.name },
+            { revision: action.revision },
+            { ...opts, type: 'merge' },
+          );
+        return;
+      case 'deleteRevision':
+        await ignoreNotFound(
+          client.resource(ControllerRevisions).delete({ namespace: ns, name: action.name }, opts),
+        );
+        return;
+      case 'createPVC':
+        return this.createPVC(action.pvc as KubeObject);
+      case 'createPod':
+        return this.createPod(action.pod as KubeObject);
+      case 'deletePod':
+        return this.deletePod(action.name, action.pvcs);
+      case 'deletePVC':
+        await ignoreNotFound(
+          client.resource(PersistentVolumeClaims).delete({ namespace: ns, name: action.name }, opts),
+        );
+        return;
+      case 'setPVCOwner': {
+        const patch = { metadata: { ownerReferences: [action.owner] } };
+        const ref = { namespace: ns, name: action.name };
+        await client.resource(PersistentVolumeClaims).patch(ref, patch, { ...opts, type: 'merge' });
+        return;
+      }
+      case 'setPodsToDelete': {
+        const patch = { spec: { scaleStrategy: { podsToDelete: action.podsToDelete } } };
+        const ref = { namespace: ns, name: this.cs.metadata?.name ?? '' };
+        await client.resource(resourceOf('CloneSet')).patch(ref, patch, { ...opts, type: 'merge' });
+        return;
+      }
+      default:
+        return this.patchPod(action);
+    }
+  }
+
+  private async createPVC(pvc: KubeObject): Promise<void> {
+    const name = pvc.metadata?.name ?? '';
+    try {
+      await this.deps.client.resource(PersistentVolumeClaims).create(pvc, { signal: this.signal });
+    } catch (err) {
+      this.deps.expectations.observe(this.key, 'create', name);
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+
+  private async createPod(pod: KubeObject): Promise<void> {
+    try {
+      await this.deps.client.resource(Pods).create(pod, { signal: this.signal });
+    } catch (err) {
+      this.deps.expectations.observe(this.key, 'create', pod.metadata?.name ?? '');
+      throw err;
+    }
+  }
+
+  /** Deletes the pod (only the one we planned on: uid precondition), then the PVCs of its instance. */
+  private async deletePod(name: string, pvcs: string[]): Promise<void> {
+    const { client, expectations } = this.deps;
+    const ns = this.cs.metadata?.namespace;
+    const uid = this.uids.get(name);
+    expectations.expect(this.key, 'delete', name);
+    try {
+      await client
+        .resource(Pods)
+        .delete({ namespace: ns, name }, { signal: this.signal, preconditions: uid ? { uid } : undefined });
+    } catch (err) {
+      expectations.observe(this.key, 'delete', name);
+      if (!isNotFound(err)) throw err;
+    }
+    for (const pvc of pvcs) {
+      expectations.expect(this.key, 'delete', pvc);
+      try {
+        await client
+          .resource(PersistentVolumeClaims)
+          .delete({ namespace: ns, name: pvc }, { signal: this.signal });
+      } catch (err) {
+        expectations.observe(this.key, 'delete', pvc);
+        if (!isNotFound(err)) throw err;
+      }
+    }
+  }
+
+  private async patchPod(
+    action: Extract<Action, { type: 'patchPodMetadata' | 'setPodCondition' | 'inPlaceUpdate' }>,
+  ) {
+    const pods = this.deps.client.resource(Pods);
+    const ref = { namespace: this.cs.metadata?.namespace, name: action.name };
+    const opts = { signal: this.signal, type: 'strategic' as const };
+    let written: KubeObject;
+    if (action.type === 'patchPodMetadata') {
+      written = await pods.patch(ref, action.patch, opts);
+    } else if (action.type === 'setPodCondition') {
+      const patch: Record<string, unknown> = { status: { conditions: action.conditions } };
+      if (action.resourceVersion) patch.metadata = { resourceVersion: action.resourceVersion };
+      written = await pods.patch(ref, patch, { ...opts, subresource: 'status' });
+    } else {
+      // resizeSupported is false until the runtime serves pods/resize, so no resizePatch is planned.
+      if (action.resizePatch) throw new Error('pods/resize is not supported by this client');
+      written = await pods.patch(ref, action.patch, opts);
+    }
+    this.deps.rvExpectations.expect(written);
+  }
+}
+
+function createdName(action: Extract<Action, { type: 'createPVC' | 'createPod' }>): string {
+  return (action.type === 'createPVC' ? action.pvc.metadata.name : action.pod.metadata.name) ?? '';
+}
+
+async function ignoreNotFound(request: Promise<void>): Promise<void> {
+  try {
+    await request;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
