@@ -5,6 +5,8 @@ import { setupCloneSetController } from '../controllers/cloneset';
 import { defaultIdentity } from '../runtime/leaderelection';
 import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
+import { configAt as extenderConfigAt } from '../scheduler/config';
+import { setupExtender } from '../scheduler/extender/runnable';
 import { OPERATOR_NAMESPACE, WEBHOOK_PORT } from '../webhooks/configurations';
 import { customResourceRegistry } from '../webhooks/custom-resources';
 import { webhookRunnable } from '../webhooks/setup';
@@ -21,7 +23,9 @@ const USAGE = `usage: manager [--kubeconfig PATH] [--health-addr HOST:PORT] [--l
                                'cluster' serves the configurations in config/webhook and keeps their caBundle
   --webhook-port               default 9443; 0 picks a free port (local only)
   --namespace                  the operator's namespace, for the certificate Secret (default: $POD_NAMESPACE,
-                               else ${OPERATOR_NAMESPACE})`;
+                               else ${OPERATOR_NAMESPACE})
+  --extender-addr              serve the resource-angle scheduler extender at HOST:PORT (default: off)
+  --extender-config            its YAML config (default: the built-in one, as config/scheduler/extender.yaml)`;
 
 function parseOptions(argv: string[]) {
   const { values } = parseArgs({
@@ -35,6 +39,8 @@ function parseOptions(argv: string[]) {
       webhook: { type: 'string', default: process.env.KUBERNETES_SERVICE_HOST ? 'cluster' : 'off' },
       'webhook-port': { type: 'string', default: String(WEBHOOK_PORT) },
       namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? OPERATOR_NAMESPACE },
+      'extender-addr': { type: 'string' },
+      'extender-config': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -108,6 +114,9 @@ async function main(): Promise<void> {
       ...(options.webhookMode === 'off'
         ? []
         : [setupWebhooks(options.webhookMode, options.webhookPort, options.namespace)]),
+      ...(options['extender-addr']
+        ? [setupExtender(extenderConfigAt(options['extender-addr'], options['extender-config']))]
+        : []),
     ],
   });
 }

@@ -4,9 +4,11 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { installCrds } from '../apis/install';
+import { parseConfig as parseExtenderConfig } from '../scheduler/config';
+import { schedulerSettings } from '../scheduler/kubescheduler';
 import { REPO_ROOT } from '../test/cluster/binaries';
 import { type LocalCluster, startLocalCluster } from '../test/cluster/cluster';
-import { assertPortFree } from '../test/cluster/net';
+import { assertPortFree, freePort } from '../test/cluster/net';
 import { fakeNodes } from '../test/cluster/nodes';
 
 const USAGE = `usage: npm start [-- --nodes N] [--health-port PORT]
@@ -40,7 +42,7 @@ function buildBinaries(): void {
   if (result.status !== 0) throw new Error('building the control-plane binaries failed (see above)');
 }
 
-function startManager(kubeconfigPath: string, healthPort: number): ChildProcess {
+function startManager(kubeconfigPath: string, healthPort: number, extenderPort: number): ChildProcess {
   return spawn(
     process.execPath,
     [
@@ -53,6 +55,7 @@ function startManager(kubeconfigPath: string, healthPort: number): ChildProcess 
       `127.0.0.1:${healthPort}`,
       '--webhook=local',
       '--webhook-port=0',
+      `--extender-addr=127.0.0.1:${extenderPort}`,
     ],
     // Its own process group: Ctrl-C reaches it once, as start.ts's SIGTERM, after which it drains.
     { stdio: 'inherit', detached: true, env: { ...process.env, OUTRIGGER_EXIT_WITH_PARENT: '1' } },
@@ -64,7 +67,15 @@ async function main(): Promise<void> {
   await assertPortFree(options.healthPort, 'outrigger manager --health-port');
   buildBinaries();
   log(`starting the local control plane with ${options.nodes} kwok node(s)…`);
-  const cluster = await startLocalCluster({ nodes: fakeNodes(options.nodes), handleSignals: false });
+  // The manager serves the resource-angle extender; the local kube-scheduler calls it as configured in
+  // config/scheduler/kube-scheduler-config.yaml (ignorable, so scheduling works before the manager is up).
+  const extenderPort = await freePort();
+  const extenderUrl = `http://127.0.0.1:${extenderPort}${parseExtenderConfig('').server.prefix}`;
+  const cluster = await startLocalCluster({
+    nodes: fakeNodes(options.nodes),
+    handleSignals: false,
+    ...schedulerSettings(extenderUrl),
+  });
   let manager: ChildProcess | undefined;
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -80,22 +91,23 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   await installCrds(cluster.client);
-  manager = startManager(cluster.kubeconfigPath, options.healthPort);
+  manager = startManager(cluster.kubeconfigPath, options.healthPort, extenderPort);
   manager.on('exit', (code, signal) => {
     if (stopping) return;
     log(`the manager exited (${signal ?? `code ${code}`}); stopping the cluster`);
     void shutdown(code || 1);
   });
-  printReady(cluster, options);
+  printReady(cluster, options, extenderUrl);
 }
 
-function printReady(cluster: LocalCluster, options: StartOptions): void {
+function printReady(cluster: LocalCluster, options: StartOptions, extenderUrl: string): void {
   log(
     [
       'ready.',
       `  kubeconfig:  ${cluster.kubeconfigPath}`,
       `  try:         kubectl --kubeconfig ${cluster.kubeconfigPath} get nodes`,
       `  manager:     http://127.0.0.1:${options.healthPort}/healthz  /readyz  /metrics`,
+      `  extender:    ${extenderUrl}/{filter,prioritize}, used by the local kube-scheduler`,
       `  logs:        ${cluster.logDir}`,
       '  Ctrl-C stops everything.',
     ].join('\n'),

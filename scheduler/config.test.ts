@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { loadConfig, parseConfig } from './config';
+import { configAt, loadConfig, parseConfig } from './config';
+import { schedulerSettings } from './kubescheduler';
 
 const CONFIG_DIR = join(__dirname, '../config/scheduler');
 
@@ -66,5 +67,40 @@ describe('extender config', () => {
       'NodeResourcesFit',
       'NodeResourcesBalancedAllocation',
     ]);
+  });
+});
+
+describe('configAt', () => {
+  it('serves the defaults at HOST:PORT', () => {
+    expect(configAt('127.0.0.1:8899').server).toMatchObject({
+      host: '127.0.0.1',
+      port: 8899,
+      prefix: '/angle',
+    });
+    expect(configAt(':0').server).toMatchObject({ host: '0.0.0.0', port: 0 });
+    expect(configAt('[::1]:8888').server.host).toBe('::1');
+  });
+
+  it('rejects an address without a port', () => {
+    expect(() => configAt('localhost')).toThrow(/HOST:PORT/);
+    expect(() => configAt('h:70000')).toThrow(/HOST:PORT/);
+  });
+});
+
+describe('schedulerSettings', () => {
+  it('takes the shipped kube-scheduler settings with the extender at the given URL', () => {
+    const { extenders, schedulerConfig } = schedulerSettings('http://127.0.0.1:1234/angle');
+    expect(extenders).toEqual([
+      expect.objectContaining({
+        urlPrefix: 'http://127.0.0.1:1234/angle',
+        nodeCacheCapable: true,
+        ignorable: true,
+        weight: 5,
+        httpTimeout: '2s',
+      }),
+    ]);
+    expect(schedulerConfig).toMatchObject({ percentageOfNodesToScore: 100 });
+    expect(schedulerConfig).not.toHaveProperty('kind');
+    expect(JSON.stringify(schedulerConfig.profiles)).toContain('NodeResourcesBalancedAllocation');
   });
 });

@@ -41,7 +41,7 @@ export const configSchema = z
         project: z.boolean().default(false),
       })
       .prefault({}),
-    /** How long a placement learnt from bind or prioritize stays counted before the pod watch confirms it. */
+    /** How long a placement learnt from bind stays counted before the pod watch confirms it. */
     assumeTtlSeconds: z.number().positive().default(30),
   })
   .strict()
@@ -59,4 +59,15 @@ export function parseConfig(text: string): ExtenderConfig {
 
 export function loadConfig(path: string): ExtenderConfig {
   return parseConfig(readFileSync(path, 'utf8'));
+}
+
+/** The config in `file` (or the defaults) served at `address` ("HOST:PORT"), as the manager's flags give it. */
+export function configAt(address: string, file?: string): ExtenderConfig {
+  const match = /^(.*):(\d+)$/.exec(address);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new Error(`extender address must be HOST:PORT, got "${address}"`);
+  const config = file ? loadConfig(file) : parseConfig('');
+  config.server.host = match[1]?.replace(/^\[(.*)\]$/, '$1') || '0.0.0.0';
+  config.server.port = port;
+  return config;
 }

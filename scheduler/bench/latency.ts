@@ -119,6 +119,50 @@ async function overHttp(ext: Extender, bodies: string[]) {
   }
 }
 
+export interface Latency {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface LatencyResult {
+  nodes: number;
+  boundPods: number;
+  requests: number;
+  inProcess: Latency;
+  httpNames: Latency;
+  httpNodes: Latency;
+}
+
+/** Prioritize latency in-process and over loopback HTTP, with NodeNames and (at most 300 calls) full Nodes. */
+export async function measureLatency(list: NodeList = 'all', requests = 2000): Promise<LatencyResult> {
+  const { ext, state, names, args } = fillCluster(list);
+  // Requests are built before timing so only the extender's work is measured.
+  const byName = Array.from({ length: requests }, (_, i) => args(i, false));
+  const inProcess = await timeIt(requests, (i) => void ext.prioritize(byName[i]!));
+  const httpNames = await overHttp(
+    ext,
+    byName.map((a) => JSON.stringify(a)),
+  );
+  const httpNodes = await overHttp(
+    ext,
+    Array.from({ length: Math.min(requests, 300) }, (_, i) => JSON.stringify(args(i, true))),
+  );
+  return { nodes: names.length, boundPods: state.podCount, requests, inProcess, httpNames, httpNodes };
+}
+
+export function printLatency(r: LatencyResult): void {
+  console.log(`prioritize latency, ${r.nodes} nodes, ${r.boundPods} bound pods, ${r.requests} requests (ms)`);
+  const rows = {
+    'in-process': r.inProcess,
+    'HTTP NodeNames': r.httpNames,
+    'HTTP Nodes (300 req)': r.httpNodes,
+  };
+  for (const [k, v] of Object.entries(rows)) {
+    console.log(`${k.padEnd(22)} p50 ${v.p50.toFixed(3)}  p99 ${v.p99.toFixed(3)}  max ${v.max.toFixed(3)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -127,36 +171,15 @@ async function main(): Promise<void> {
       json: { type: 'boolean' },
     },
   });
-  const { ext, state, names, args } = fillCluster(values.nodes as NodeList);
-  const n = Number(values.requests);
-  // Requests are built before timing so only the extender's work is measured.
-  const byName = Array.from({ length: n }, (_, i) => args(i, false));
-  const inProcess = await timeIt(n, (i) => void ext.prioritize(byName[i]!));
-  const httpNames = await overHttp(
-    ext,
-    byName.map((a) => JSON.stringify(a)),
-  );
-  const httpNodes = await overHttp(
-    ext,
-    Array.from({ length: Math.min(n, 300) }, (_, i) => JSON.stringify(args(i, true))),
-  );
-  const result = {
-    nodes: names.length,
-    boundPods: state.podCount,
-    requests: n,
-    inProcess,
-    httpNames,
-    httpNodes,
-  };
-  if (values.json) return console.log(JSON.stringify(result, null, 2));
-  console.log(`prioritize latency, ${names.length} nodes, ${state.podCount} bound pods, ${n} requests (ms)`);
-  const rows = { 'in-process': inProcess, 'HTTP NodeNames': httpNames, 'HTTP Nodes (300 req)': httpNodes };
-  for (const [k, v] of Object.entries(rows)) {
-    console.log(`${k.padEnd(22)} p50 ${v.p50.toFixed(3)}  p99 ${v.p99.toFixed(3)}  max ${v.max.toFixed(3)}`);
-  }
+  const result = await measureLatency(values.nodes as NodeList, Number(values.requests));
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else printLatency(result);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+// Also a library for bench/extender.ts: run main only when executed directly.
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

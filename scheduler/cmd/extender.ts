@@ -1,22 +1,24 @@
-// Runs the resource-angle extender standalone: npm run extender -- --config config/scheduler/extender.yaml --port 8888
-// Without informers the cache starts empty; --nodes FILE preloads a NodeList (JSON or YAML) for trials.
-import { readFileSync } from 'node:fs';
+// Runs the resource-angle extender standalone against a cluster:
+//   npm run extender -- --kubeconfig PATH --config config/scheduler/extender.yaml --port 8888
+// Node and pod informers fill its cache; its verbs answer 503 until they have synced. In a pod the
+// in-cluster service account is used (see config/scheduler/extender-deployment.yaml).
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { parse } from 'yaml';
+import { startManager } from '../../runtime/start';
 import { type ExtenderConfig, loadConfig, parseConfig } from '../config';
-import { Extender } from '../extender/extender';
-import { createExtenderServer } from '../extender/server';
-import { MemoryClusterState } from '../extender/state';
-import type { Node } from '../types';
+import { setupExtender } from '../extender/runnable';
 
-function options(): { config: ExtenderConfig; nodes?: string } {
+const USAGE = `usage: extender [--kubeconfig PATH] [--config FILE] [--port N] [--host ADDR]
+  --kubeconfig  default: $KUBECONFIG, ~/.kube/config, or in-cluster config
+  --config      the extender's YAML config (default: built-in defaults, as config/scheduler/extender.yaml)
+  --port        overrides server.port; --host overrides server.host`;
+
+function options(): { config: ExtenderConfig; kubeconfig?: string } {
   const { values } = parseArgs({
     options: {
+      kubeconfig: { type: 'string' },
       config: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
-      nodes: { type: 'string' },
     },
   });
   const config = values.config ? loadConfig(values.config) : parseConfig('');
@@ -27,36 +29,23 @@ function options(): { config: ExtenderConfig; nodes?: string } {
     config.server.port = port;
   }
   if (values.host !== undefined) config.server.host = values.host;
-  return { config, nodes: values.nodes };
+  return { config, kubeconfig: values.kubeconfig };
 }
 
-function main(): void {
-  const logger = pino({ name: 'angle-extender' });
-  const { config, nodes } = options();
-  const state = new MemoryClusterState(
-    config.dimensions.map((d) => d.name),
-    config.assumeTtlSeconds * 1000,
-  );
-  if (nodes) {
-    const list = parse(readFileSync(nodes, 'utf8')) as { items?: Node[] };
-    for (const n of list.items ?? []) state.upsertNode(n);
-    logger.info({ nodes: state.nodeCount }, 'preloaded nodes');
-  }
-  const server = createExtenderServer(new Extender(config, state), { ...config.server, logger });
-  server.listen(config.server.port, config.server.host, () => {
-    logger.info(
-      { ...config.server, policy: config.policy, dimensions: config.dimensions },
-      'extender listening',
-    );
+async function main(): Promise<void> {
+  const { config, kubeconfig } = options();
+  // The extender's own server answers /healthz, /readyz and /metrics, so the manager's is off; scoring
+  // writes nothing, so every replica serves and none needs the lease.
+  await startManager({
+    name: 'angle-extender',
+    kubeconfig,
+    healthAddress: false,
+    leaderElection: false,
+    controllers: [setupExtender(config)],
   });
-  const stop = () => server.close(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
-try {
-  main();
-} catch (err) {
-  console.error((err as Error).message);
+main().catch((err: Error) => {
+  process.stderr.write(`extender: ${err.message}\n${USAGE}\n`);
   process.exit(2);
-}
+});

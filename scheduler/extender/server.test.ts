@@ -12,6 +12,7 @@ const dims = config.dimensions.map((d) => d.name);
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 let server: Server;
 let port: number;
+let cacheSynced = true;
 
 const node = (name: string, cpu: string, memory: string, gpu: string): Node => ({
   metadata: { name },
@@ -22,7 +23,11 @@ beforeAll(async () => {
   const state = new MemoryClusterState(dims);
   for (let i = 0; i < 20; i++) state.upsertNode(node(`n${i}`, String(8 + i), `${16 + i}Gi`, String(i % 3)));
   const ext = new Extender(config, state, async () => {});
-  server = createExtenderServer(ext, { ...config.server, logger: pino({ level: 'silent' }) });
+  server = createExtenderServer(ext, {
+    ...config.server,
+    logger: pino({ level: 'silent' }),
+    isReady: () => cacheSynced,
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
 });
@@ -223,4 +228,24 @@ describe('extender fuzz', () => {
     expect(counts[400]).toBeGreaterThan(100);
     expect((await post('/healthz', '', 'GET')).status).toBe(200);
   }, 120_000);
+});
+
+describe('before the cache has synced', () => {
+  afterEach(() => {
+    cacheSynced = true;
+  });
+
+  it('answers verbs with 503 and /readyz with 503, then serves once synced', async () => {
+    cacheSynced = false;
+    const body = JSON.stringify({ Pod: {}, NodeNames: ['n1'] });
+    expect((await post('/angle/prioritize', body)).status).toBe(503);
+    expect(await post('/readyz', '', 'GET')).toMatchObject({
+      status: 503,
+      text: expect.stringMatching(/not synced/),
+    });
+    expect((await post('/healthz', '', 'GET')).status).toBe(200);
+    cacheSynced = true;
+    expect((await post('/angle/prioritize', body)).status).toBe(200);
+    expect((await post('/readyz', '', 'GET')).status).toBe(200);
+  });
 });

@@ -10,6 +10,8 @@ export interface ServerOptions {
   maxBodyBytes: number;
   logger: Logger;
   registry?: Registry;
+  /** Until this is true (the cache has synced) verbs answer 503, which an ignorable extender's scheduler skips. */
+  isReady?: () => boolean;
 }
 
 class HttpError extends Error {
@@ -56,7 +58,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** The extender's HTTP server: POST <prefix>/filter, /prioritize, /bind; GET /healthz and /metrics. */
+/** The extender's HTTP server: POST <prefix>/filter, /prioritize, /bind; GET /healthz, /readyz and /metrics. */
 export function createExtenderServer(extender: Extender, options: ServerOptions): Server {
   const prefix = options.prefix.replace(/\/+$/, '');
   const registry = options.registry ?? new Registry();
@@ -76,12 +78,16 @@ export function createExtenderServer(extender: Extender, options: ServerOptions)
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
+    const ready = options.isReady?.() ?? true;
     if (req.method === 'GET' && path === '/healthz') return send(res, 200, 'ok');
+    if (req.method === 'GET' && path === '/readyz')
+      return send(res, ready ? 200 : 503, ready ? 'ok' : 'cache not synced');
     if (req.method === 'GET' && path === '/metrics') return send(res, 200, await registry.metrics());
     const verb = path.startsWith(`${prefix}/`) ? path.slice(prefix.length + 1) : '';
     const run = Object.hasOwn(verbs, verb) ? verbs[verb] : undefined;
     if (!run) throw new HttpError(404, `no such endpoint: ${path}`);
     if (req.method !== 'POST') throw new HttpError(405, `${path} accepts POST only`);
+    if (!ready) throw new HttpError(503, 'the node/pod cache has not synced yet');
     const stop = duration.startTimer({ verb });
     let code = 200;
     try {

@@ -150,6 +150,12 @@ export class MemoryClusterState implements ClusterState {
     return out;
   }
 
+  /** Where the cache counts a pod, and whether only as an assumption; undefined when it does not. */
+  placementOf(pod: Pod): { node: string; assumed: boolean } | undefined {
+    const p = this.placements.get(podKey(pod));
+    return p && { node: p.node, assumed: p.expires !== Number.POSITIVE_INFINITY };
+  }
+
   get nodeCount(): number {
     return this.names.length;
   }
