@@ -21,6 +21,8 @@ export interface ExtenderEntry {
   nodeCacheCapable?: boolean;
   ignorable?: boolean;
   httpTimeout?: string;
+  enableHTTPS?: boolean;
+  managedResources?: { name: string; ignoredByScheduler?: boolean }[];
 }
 
 export interface SchedulerSettings {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { createClient, type KubeClient, type KubeConfig, loadKubeConfig } from '../../runtime/client';
 import { type KubeObject, Namespaces, Nodes } from '../../runtime/meta';
+import type { ExtenderEntry } from '../../scheduler/kubescheduler';
 import { type Component, resolveBinDir } from './binaries';
 import { writeKubeconfig } from './kubeconfig';
 import { freePort, probe } from './net';
@@ -12,18 +13,7 @@ import { generateClusterPki } from './pki';
 import { installExitHooks, ManagedProcess } from './processes';
 import { sleep, waitFor } from './wait';
 
-export interface SchedulerExtender {
-  urlPrefix: string;
-  filterVerb?: string;
-  prioritizeVerb?: string;
-  bindVerb?: string;
-  weight?: number;
-  nodeCacheCapable?: boolean;
-  ignorable?: boolean;
-  httpTimeout?: string;
-  enableHTTPS?: boolean;
-  managedResources?: { name: string; ignoredByScheduler?: boolean }[];
-}
+export type SchedulerExtender = ExtenderEntry;
 
 export interface LocalClusterOptions {
   /** kube-controller-manager with every controller that works without a cloud. Default true. */
