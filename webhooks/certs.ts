@@ -78,11 +78,15 @@ export function webhookHosts(service: string, namespace: string): string[] {
   return [...serviceDnsNames(service, namespace), 'localhost', '127.0.0.1'];
 }
 
-export async function generateCa(now: Date, policy: CertPolicy = DEFAULT_CERT_POLICY) {
+export async function generateCa(
+  now: Date,
+  policy: CertPolicy = DEFAULT_CERT_POLICY,
+  commonName = `outrigger-webhook-ca-${now.getTime()}`,
+) {
   const keys = await webcrypto.subtle.generateKey(ecdsa, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
-    name: `CN=outrigger-webhook-ca-${now.getTime()}`,
+    name: `CN=${commonName}`,
     notBefore: new Date(now.getTime() - policy.backdateMs),
     notAfter: new Date(now.getTime() + policy.caValidityDays * DAY_MS),
     signingAlgorithm,
@@ -102,6 +106,30 @@ export async function generateServingCert(
   now: Date,
   policy: CertPolicy = DEFAULT_CERT_POLICY,
 ) {
+  const { cert, key } = await issueCert(ca, {
+    subject: `CN=${hosts.find((h) => !isIP(h)) ?? 'outrigger-webhook'}`,
+    usage: x509.ExtendedKeyUsage.serverAuth,
+    hosts,
+    now,
+    validityDays: policy.servingValidityDays,
+    backdateMs: policy.backdateMs,
+  });
+  return { tlsCert: cert, tlsKey: key };
+}
+
+export interface LeafCertRequest {
+  /** e.g. 'CN=admin, O=system:masters' */
+  subject: string;
+  usage: x509.ExtendedKeyUsage;
+  /** DNS names and IPs for the subjectAltName; none for a client certificate. */
+  hosts?: string[];
+  now: Date;
+  validityDays: number;
+  backdateMs: number;
+}
+
+/** An ECDSA P-256 leaf certificate signed by `ca` (serving or client, by `usage`). */
+export async function issueCert(ca: { caCert: string; caKey: string }, request: LeafCertRequest) {
   const caCert = new x509.X509Certificate(ca.caCert);
   const caKey = await webcrypto.subtle.importKey(
     'pkcs8',
@@ -111,13 +139,17 @@ export async function generateServingCert(
     ['sign'],
   );
   const keys = await webcrypto.subtle.generateKey(ecdsa, true, ['sign', 'verify']);
-  const names = hosts.map((value) => ({ type: isIP(value) ? ('ip' as const) : ('dns' as const), value }));
+  const names = (request.hosts ?? []).map((value) => ({
+    type: isIP(value) ? ('ip' as const) : ('dns' as const),
+    value,
+  }));
+  const { now } = request;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
-    subject: `CN=${hosts.find((h) => !isIP(h)) ?? 'outrigger-webhook'}`,
+    subject: request.subject,
     issuer: caCert.subject,
-    notBefore: new Date(now.getTime() - policy.backdateMs),
-    notAfter: new Date(now.getTime() + policy.servingValidityDays * DAY_MS),
+    notBefore: new Date(now.getTime() - request.backdateMs),
+    notAfter: new Date(now.getTime() + request.validityDays * DAY_MS),
     signingAlgorithm,
     publicKey: keys.publicKey,
     signingKey: caKey,
@@ -127,13 +159,13 @@ export async function generateServingCert(
         x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
         true,
       ),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(names),
+      new x509.ExtendedKeyUsageExtension([request.usage]),
+      ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : []),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });
-  return { tlsCert: cert.toString('pem'), tlsKey: await exportKey(keys.privateKey) };
+  return { cert: cert.toString('pem'), key: await exportKey(keys.privateKey) };
 }
 
 export async function generateCertBundle(hosts: string[], now = new Date(), policy = DEFAULT_CERT_POLICY) {

@@ -1,23 +1,11 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-
-// @peculiar/x509 is typed against the DOM's Crypto; Node's webcrypto implements the same API.
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
-
-const ECDSA = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const DAY_MS = 24 * 3600 * 1000;
+import { DEFAULT_CERT_POLICY, generateCa, issueCert } from '../../webhooks/certs';
 
 export interface KeyPairPem {
   certPem: string;
   keyPem: string;
-}
-
-interface Issuer {
-  cert: x509.X509Certificate;
-  keys: CryptoKeyPair;
 }
 
 export interface ClusterPki {
@@ -30,103 +18,54 @@ export interface ClusterPki {
   serviceAccount: { publicKeyPem: string; privateKeyPem: string };
 }
 
-/** Everything kube-apiserver and its clients need for TLS and authentication on 127.0.0.1. */
+const APISERVER_HOSTS = [
+  'localhost',
+  'kubernetes',
+  'kubernetes.default',
+  'kubernetes.default.svc',
+  '127.0.0.1',
+];
+
+/**
+ * Everything kube-apiserver and its clients need for TLS and authentication on 127.0.0.1, made with
+ * the same ECDSA P-256 issuing code as the webhook certificates.
+ */
 export async function generateClusterPki(validDays = 30): Promise<ClusterPki> {
-  const servingCa = await selfSignedCa('outrigger-serving-ca', validDays);
-  const clientCa = await selfSignedCa('outrigger-client-ca', validDays);
-  const apiServer = await issue(servingCa, 'CN=kube-apiserver', validDays, {
+  const now = new Date();
+  const policy = { ...DEFAULT_CERT_POLICY, caValidityDays: validDays };
+  const leaf = { now, validityDays: validDays, backdateMs: DEFAULT_CERT_POLICY.backdateMs };
+  const servingCa = await generateCa(now, policy, 'outrigger-local-serving-ca');
+  const clientCa = await generateCa(now, policy, 'outrigger-local-client-ca');
+  const apiServer = await issueCert(servingCa, {
+    ...leaf,
+    subject: 'CN=kube-apiserver',
     usage: x509.ExtendedKeyUsage.serverAuth,
-    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
-    ips: ['127.0.0.1'],
+    hosts: APISERVER_HOSTS,
   });
-  const admin = await issue(clientCa, 'CN=admin, O=system:masters', validDays, {
+  const admin = await issueCert(clientCa, {
+    ...leaf,
+    subject: 'CN=admin, O=system:masters',
     usage: x509.ExtendedKeyUsage.clientAuth,
   });
-  const saKeys = await generateKeys();
+  const saKeys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const pair = (cert: string, key: string): KeyPairPem => ({ certPem: cert, keyPem: key });
   return {
-    servingCa: await toPem(servingCa),
-    apiServer,
-    clientCa: await toPem(clientCa),
-    admin,
+    servingCa: pair(servingCa.caCert, servingCa.caKey),
+    clientCa: pair(clientCa.caCert, clientCa.caKey),
+    apiServer: pair(apiServer.cert, apiServer.key),
+    admin: pair(admin.cert, admin.key),
     serviceAccount: {
-      publicKeyPem: pem('PUBLIC KEY', await webcrypto.subtle.exportKey('spki', saKeys.publicKey)),
-      privateKeyPem: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', saKeys.privateKey)),
+      publicKeyPem: x509.PemConverter.encode(
+        await webcrypto.subtle.exportKey('spki', saKeys.publicKey),
+        'PUBLIC KEY',
+      ),
+      privateKeyPem: x509.PemConverter.encode(
+        await webcrypto.subtle.exportKey('pkcs8', saKeys.privateKey),
+        'PRIVATE KEY',
+      ),
     },
   };
-}
-
-async function generateKeys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ECDSA, true, ['sign', 'verify'])) as CryptoKeyPair;
-}
-
-async function selfSignedCa(commonName: string, validDays: number): Promise<Issuer> {
-  const keys = await generateKeys();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(),
-    name: `CN=${commonName}`,
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + validDays * DAY_MS),
-    keys,
-    signingAlgorithm: ECDSA,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-    ],
-  });
-  return { cert, keys };
-}
-
-interface LeafOptions {
-  usage: x509.ExtendedKeyUsage;
-  dnsNames?: string[];
-  ips?: string[];
-}
-
-async function issue(ca: Issuer, subject: string, validDays: number, opts: LeafOptions): Promise<KeyPairPem> {
-  const keys = await generateKeys();
-  const altNames = [
-    ...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
-    ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
-  ];
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject,
-    issuer: ca.cert.subject,
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + validDays * DAY_MS),
-    signingKey: ca.keys.privateKey,
-    publicKey: keys.publicKey,
-    signingAlgorithm: ECDSA,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
-        true,
-      ),
-      new x509.ExtendedKeyUsageExtension([opts.usage]),
-      ...(altNames.length > 0 ? [new x509.SubjectAlternativeNameExtension(altNames)] : []),
-    ],
-  });
-  return toPem({ cert, keys });
-}
-
-async function toPem({ cert, keys }: Issuer): Promise<KeyPairPem> {
-  return {
-    certPem: cert.toString('pem'),
-    keyPem: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)),
-  };
-}
-
-function pem(label: string, der: ArrayBuffer): string {
-  const body = Buffer.from(der)
-    .toString('base64')
-    .replace(/(.{64})/g, '$1\n');
-  return `-----BEGIN ${label}-----\n${body.trimEnd()}\n-----END ${label}-----\n`;
-}
-
-function randomSerial(): string {
-  // A positive 16-byte serial: the high bit clear keeps the DER integer unsigned.
-  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
-  bytes[0] = (bytes[0] ?? 0) & 0x7f;
-  return Buffer.from(bytes).toString('hex');
 }
