@@ -3,7 +3,15 @@
 import type { CloneSet, PersistentVolumeClaim } from '../../apis';
 import type { EventType } from '../../runtime/events';
 import type { OwnerReference } from '../../runtime/meta';
-import type { ControllerRevision, Pod, PodCondition, PodPatch, ResizePatch } from '../inplace';
+import type {
+  ControllerRevision,
+  InPlaceOptions,
+  InPlaceUpdateRequest,
+  Pod,
+  PodCondition,
+  PodPatch,
+  ResizePatch,
+} from '../inplace';
 import type { RevisionAction } from './revisions';
 
 /** A PVC to create: a volumeClaimTemplate stamped for one instance id. */
@@ -43,6 +51,18 @@ export type Action =
   | { type: 'setPodCondition'; name: string; conditions: PodCondition[]; resourceVersion?: string }
   /** In-place engine: resize subresource first (if any), then the conditional pod patch. */
   | { type: 'inPlaceUpdate'; name: string; revision: string; patch: PodPatch; resizePatch?: ResizePatch }
+  /**
+   * In-place engine: drain (strategic merge patch of pods/<name>/status conditions), then the
+   * inPlaceUpdate that startInPlaceUpdate(<the pod the drain returned>, request, options) gives.
+   */
+  | {
+      type: 'drainAndUpdate';
+      name: string;
+      revision: string;
+      conditions: PodCondition[];
+      request: InPlaceUpdateRequest;
+      options: InPlaceOptions;
+    }
   /** Drop names of pods that no longer exist from spec.scaleStrategy.podsToDelete. */
   | { type: 'setPodsToDelete'; podsToDelete: string[] };
 

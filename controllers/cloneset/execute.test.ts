@@ -1,13 +1,13 @@
-import type { CloneSet } from '../../apis';
+import { type CloneSet, ControllerRevisionHashLabel } from '../../apis';
 import type { KubeClient } from '../../runtime/client';
 import { ApiError } from '../../runtime/errors';
 import type { EventRecorder } from '../../runtime/events';
 import { Expectations } from '../../runtime/expectations';
 import type { KubeObject, ResourceType } from '../../runtime/meta';
-import { ResourceVersionExpectations } from '../inplace';
+import { ResourceVersionExpectations, startInPlaceUpdate } from '../inplace';
 import type { Action } from './actions';
 import { execute, groupActions } from './execute';
-import { cloneSet, pod, revisionOf } from './fixtures';
+import { cloneSet, NOW, pod, revisionOf } from './fixtures';
 import type { Plan } from './plan';
 
 interface Call {
@@ -18,17 +18,24 @@ interface Call {
   options?: unknown;
 }
 
-/** A client double: records every call; `fail(verb, name)` decides which calls throw. */
-function fakeClient(fail: (verb: string, name: string) => Error | undefined = () => undefined) {
+type Respond = (verb: string, name: string, body?: unknown) => KubeObject | undefined;
+
+/**
+ * A client double: records every call; `fail(verb, name)` decides which calls throw, `respond` what
+ * a call returns (default: a bare object at resourceVersion 7).
+ */
+function fakeClient(
+  fail: (verb: string, name: string) => Error | undefined = () => undefined,
+  respond: Respond = () => undefined,
+) {
   const calls: Call[] = [];
-  const stored = new Map<string, KubeObject>();
   const resource = (type: ResourceType) => {
     const call = async (verb: string, name: string, body?: unknown, options?: unknown) => {
       calls.push({ verb, kind: type.kind, name, body, options });
       await Promise.resolve();
       const error = fail(verb, name);
       if (error) throw error;
-      return { ...(stored.get(name) ?? {}), metadata: { name, uid: `uid-${name}`, resourceVersion: '7' } };
+      return respond(verb, name, body) ?? { metadata: { name, uid: `uid-${name}`, resourceVersion: '7' } };
     };
     return {
       create: (obj: KubeObject) => call('create', obj.metadata?.name ?? ''),
@@ -46,8 +53,8 @@ const events = { event: async () => undefined } as unknown as EventRecorder;
 const base = cloneSet();
 const KEY = 'ns/web';
 
-function setup(fail?: (verb: string, name: string) => Error | undefined) {
-  const { client, calls } = fakeClient(fail);
+function setup(fail?: (verb: string, name: string) => Error | undefined, respond?: Respond) {
+  const { client, calls } = fakeClient(fail, respond);
   const expectations = new Expectations();
   const deps = { client, events, expectations, rvExpectations: new ResourceVersionExpectations() };
   return { deps, calls, expectations };
@@ -135,6 +142,57 @@ describe('execute', () => {
     });
   });
 
+  it('drains, then patches in place from the pod the drain returned, without waiting for the cache', async () => {
+    const cached = pod('a', rev, { gate: true });
+    const request = {
+      revision: 'web-v2',
+      diff: { images: { main: 'nginx:2' }, resources: {}, recreateReasons: [] },
+      labels: { [ControllerRevisionHashLabel]: 'web-v2' },
+    };
+    const drain = startInPlaceUpdate(cached, request, { now: NOW });
+    if (drain.type !== 'drain') throw new Error(`expected a drain step, got ${drain.type}`);
+    // The apiserver answers the drain with the pod at resourceVersion 8, showing the drain conditions.
+    const afterDrain = structuredClone(cached);
+    afterDrain.metadata.resourceVersion = '8';
+    afterDrain.status!.conditions = drain.conditions;
+    const { deps, calls } = setup(undefined, (verb, _name, body) =>
+      verb === 'patch' && (body as { status?: unknown }).status ? (afterDrain as KubeObject) : undefined,
+    );
+    const action: Action = { ...drain, type: 'drainAndUpdate', name: 'a', revision: 'web-v2' };
+    const result = await execute(cs, [cached], planOf([action]), deps, new AbortController().signal);
+    expect(result).toEqual({ requeue: false, error: undefined });
+    expect(calls.map((c) => [c.verb, (c.options as { subresource?: string }).subresource])).toEqual([
+      ['patch', 'status'],
+      ['patch', undefined],
+    ]);
+    expect(calls[1]?.body).toMatchObject({
+      metadata: { resourceVersion: '8', labels: { [ControllerRevisionHashLabel]: 'web-v2' } },
+      spec: { containers: [{ name: 'main', image: 'nginx:2' }] },
+    });
+    // The cache is stale until it shows the patch (resourceVersion 7 from the double).
+    expect(deps.rvExpectations.isSatisfied({ metadata: { uid: 'uid-a', resourceVersion: '6' } })).toBe(false);
+  });
+
+  it('stops after the drain when the pod changed meanwhile (409 on the patch): requeue', async () => {
+    const cached = pod('a', rev, { gate: true });
+    const request = {
+      revision: 'web-v2',
+      diff: { images: { main: 'nginx:2' }, resources: {}, recreateReasons: [] },
+    };
+    const drain = startInPlaceUpdate(cached, request, { now: NOW });
+    if (drain.type !== 'drain') throw new Error(`expected a drain step, got ${drain.type}`);
+    const afterDrain = structuredClone(cached);
+    afterDrain.status!.conditions = drain.conditions;
+    const { deps, calls } = setup(
+      (_verb, _name) => (calls.length === 2 ? conflict() : undefined),
+      () => afterDrain as KubeObject,
+    );
+    const action: Action = { ...drain, type: 'drainAndUpdate', name: 'a', revision: 'web-v2' };
+    const result = await execute(cs, [cached], planOf([action]), deps, new AbortController().signal);
+    expect(result).toEqual({ requeue: true, error: undefined });
+    expect(calls).toHaveLength(2);
+  });
+
   it('writes the status only when it changed', async () => {
     const { deps, calls } = setup();
     await execute(cs, [], planOf([]), deps, new AbortController().signal);
@@ -143,17 +201,40 @@ describe('execute', () => {
 });
 
 describe('groupActions', () => {
-  it('runs writes to distinct pods together and splits when a pod comes back', () => {
+  it("runs each pod's writes in order, pods concurrently, and other actions alone", () => {
     const actions: Action[] = [
       { type: 'createRevision', revision: rev },
       { type: 'setPodCondition', name: 'a', conditions: [] },
       { type: 'setPodCondition', name: 'b', conditions: [] },
       { type: 'patchPodMetadata', name: 'a', patch: { metadata: {} }, reason: 'x' },
       { type: 'deleteRevision', name: 'old' },
+      { type: 'setPodCondition', name: 'a', conditions: [] },
     ];
-    expect(
-      groupActions(actions).map((g) => (g.kind === 'pods' ? g.actions.length : -g.units.length)),
-    ).toEqual([1, 2, 1, 1]);
+    const shape = groupActions(actions).map((g) =>
+      g.kind === 'pods'
+        ? g.chains.map((chain) => chain.map((a) => `${a.type}:${(a as { name?: string }).name ?? ''}`))
+        : g.kind,
+    );
+    expect(shape).toEqual([
+      [['createRevision:']],
+      [['setPodCondition:a', 'patchPodMetadata:a'], ['setPodCondition:b']],
+      [['deleteRevision:old']],
+      [['setPodCondition:a']],
+    ]);
+  });
+
+  it("runs a pod's chain in order and stops it at its first failure, other pods going on", async () => {
+    const { deps, calls } = setup((verb, name) =>
+      verb === 'patch' && name === 'a' ? new ApiError(500, 'InternalError', 'boom') : undefined,
+    );
+    const actions: Action[] = [
+      { type: 'setPodCondition', name: 'a', conditions: [] },
+      { type: 'patchPodMetadata', name: 'a', patch: { metadata: {} }, reason: 'x' },
+      { type: 'setPodCondition', name: 'b', conditions: [] },
+    ];
+    const result = await execute(cs, [], planOf(actions), deps, new AbortController().signal);
+    expect((result.error as Error).message).toBe('boom');
+    expect(calls.filter((c) => c.verb === 'patch').map((c) => c.name)).toEqual(['a', 'b']);
   });
 
   it('groups each pod with the PVCs planned before it', () => {

@@ -9,7 +9,14 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../runtime/errors';
 import type { EventRecorder } from '../../runtime/events';
 import type { Expectations } from '../../runtime/expectations';
 import { ControllerRevisions, type KubeObject, PersistentVolumeClaims, Pods } from '../../runtime/meta';
-import { deepEqual, type Pod, type ResourceVersionExpectations } from '../inplace';
+import {
+  deepEqual,
+  type Pod,
+  type PodPatch,
+  type ResizePatch,
+  type ResourceVersionExpectations,
+  startInPlaceUpdate,
+} from '../inplace';
 import type { Action } from './actions';
 import { type Plan, resultEvent } from './plan';
 import { withFailureCondition } from './status';
@@ -28,8 +35,8 @@ export interface ExecuteResult {
   error?: unknown;
 }
 
-/** Pod writes of one run go out concurrently up to this many at a time. */
-const POD_WRITE_CONCURRENCY = 16;
+/** Pod writes of one group go out concurrently, this many in flight at a time. */
+const POD_WRITE_CONCURRENCY = 32;
 
 /** Outcome of one action: undefined when it succeeded. */
 type Failure = { error: unknown; stale: boolean } | undefined;
@@ -49,9 +56,7 @@ export async function execute(
   let failure: Failure;
   for (const group of groupActions(result.actions)) {
     failure =
-      group.kind === 'create'
-        ? await apply.createSlowStart(group.units)
-        : await apply.parallel(group.actions);
+      group.kind === 'create' ? await apply.createSlowStart(group.units) : await apply.chains(group.chains);
     if (failure) break;
   }
   for (const e of result.events) void deps.events.event(cs as KubeObject, e.type, e.reason, e.message);
@@ -78,42 +83,54 @@ async function writeStatus(cs: CloneSet, status: CloneSetStatus, client: KubeCli
 }
 
 type CreateUnit = Extract<Action, { type: 'createPVC' | 'createPod' }>[];
-type ActionGroup = { kind: 'create'; units: CreateUnit[] } | { kind: 'pods'; actions: Action[] };
+/** Pod writes: each chain is one pod's actions, in order; chains of different pods run concurrently. */
+type ActionGroup = { kind: 'create'; units: CreateUnit[] } | { kind: 'pods'; chains: Action[][] };
 
-const POD_ACTIONS = new Set(['deletePod', 'patchPodMetadata', 'setPodCondition', 'inPlaceUpdate']);
+const POD_ACTIONS = new Set([
+  'deletePod',
+  'patchPodMetadata',
+  'setPodCondition',
+  'inPlaceUpdate',
+  'drainAndUpdate',
+]);
 
 /**
  * Consecutive creates become one slow-start group (a unit is a pod with the PVCs listed before it);
- * consecutive writes to distinct pods become one concurrent group; anything else runs alone.
+ * consecutive pod writes become one concurrent group with a chain per pod; anything else runs alone.
  */
 export function groupActions(actions: Action[]): ActionGroup[] {
   const groups: ActionGroup[] = [];
   let unit: CreateUnit = [];
+  /** The open group of pod writes and its chain per pod name; a non-pod action closes it. */
+  let open: { chains: Action[][]; byPod: Map<string, Action[]> } | undefined;
   for (const action of actions) {
-    const last = groups[groups.length - 1];
     if (action.type === 'createPVC' || action.type === 'createPod') {
+      open = undefined;
       unit.push(action);
       if (action.type === 'createPVC') continue;
-      if (last?.kind === 'create' && unit.length > 0) last.units.push(unit);
+      const last = groups[groups.length - 1];
+      if (last?.kind === 'create') last.units.push(unit);
       else groups.push({ kind: 'create', units: [unit] });
       unit = [];
-    } else if (
-      POD_ACTIONS.has(action.type) &&
-      last?.kind === 'pods' &&
-      !touchesSamePod(last.actions, action)
-    ) {
-      last.actions.push(action);
+    } else if (POD_ACTIONS.has(action.type)) {
+      if (!open) {
+        open = { chains: [], byPod: new Map() };
+        groups.push({ kind: 'pods', chains: open.chains });
+      }
+      const name = (action as { name: string }).name;
+      const chain = open.byPod.get(name);
+      if (chain) chain.push(action);
+      else {
+        open.byPod.set(name, [action]);
+        open.chains.push(open.byPod.get(name) as Action[]);
+      }
     } else {
-      groups.push({ kind: 'pods', actions: [action] });
+      open = undefined;
+      groups.push({ kind: 'pods', chains: [[action]] });
     }
   }
   if (unit.length > 0) groups.push({ kind: 'create', units: [unit] });
   return groups;
-}
-
-function touchesSamePod(actions: Action[], action: Action): boolean {
-  const name = (action as { name?: string }).name;
-  return actions.some((a) => !POD_ACTIONS.has(a.type) || (a as { name?: string }).name === name);
 }
 
 class ActionApplier {
@@ -146,14 +163,21 @@ class ActionApplier {
     return undefined;
   }
 
-  async parallel(actions: Action[]): Promise<Failure> {
-    const failures: Failure[] = [];
-    for (let i = 0; i < actions.length; i += POD_WRITE_CONCURRENCY) {
-      const chunk = actions.slice(i, i + POD_WRITE_CONCURRENCY);
-      failures.push(...(await Promise.all(chunk.map((a) => this.run(a)))));
-      if (failures.some((f) => f !== undefined)) break;
-    }
-    return failures.find((f) => f !== undefined);
+  /** Runs the chains with POD_WRITE_CONCURRENCY in flight, each in order; after a failure, starts no more. */
+  async chains(chains: Action[][]): Promise<Failure> {
+    let next = 0;
+    let failure: Failure;
+    const worker = async () => {
+      while (!failure && next < chains.length) {
+        for (const action of chains[next++] as Action[]) {
+          const result = await this.run(action);
+          failure ??= result;
+          if (result) break;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(POD_WRITE_CONCURRENCY, chains.length) }, worker));
+    return failure;
   }
 
   private async createUnit(unit: CreateUnit): Promise<Failure> {
@@ -278,24 +302,62 @@ class ActionApplier {
   }
 
   private async patchPod(
-    action: Extract<Action, { type: 'patchPodMetadata' | 'setPodCondition' | 'inPlaceUpdate' }>,
+    action: Extract<
+      Action,
+      { type: 'patchPodMetadata' | 'setPodCondition' | 'inPlaceUpdate' | 'drainAndUpdate' }
+    >,
   ) {
-    const pods = this.deps.client.resource(Pods);
+    const pods = this.deps.client.resource<Pod & KubeObject>(Pods);
     const ref = { namespace: this.cs.metadata?.namespace, name: action.name };
     const opts = { signal: this.signal, type: 'strategic' as const };
-    let written: KubeObject;
-    if (action.type === 'patchPodMetadata') {
-      written = await pods.patch(ref, action.patch, opts);
-    } else if (action.type === 'setPodCondition') {
-      const patch: Record<string, unknown> = { status: { conditions: action.conditions } };
-      if (action.resourceVersion) patch.metadata = { resourceVersion: action.resourceVersion };
-      written = await pods.patch(ref, patch, { ...opts, subresource: 'status' });
-    } else {
-      // resizeSupported is false until the runtime serves pods/resize, so no resizePatch is planned.
-      if (action.resizePatch) throw new Error('pods/resize is not supported by this client');
-      written = await pods.patch(ref, action.patch, opts);
+    const written = (obj: KubeObject) => this.deps.rvExpectations.expect(obj);
+    switch (action.type) {
+      case 'patchPodMetadata':
+        written(await pods.patch(ref, action.patch, opts));
+        return;
+      case 'setPodCondition': {
+        const patch: Record<string, unknown> = { status: { conditions: action.conditions } };
+        if (action.resourceVersion) patch.metadata = { resourceVersion: action.resourceVersion };
+        written(await pods.patch(ref, patch, { ...opts, subresource: 'status' }));
+        return;
+      }
+      case 'inPlaceUpdate':
+        return this.updateInPlace(ref, action.patch, action.resizePatch);
+      case 'drainAndUpdate': {
+        const patch = { status: { conditions: action.conditions } };
+        const drained = await pods.patch(ref, patch, { ...opts, subresource: 'status' });
+        written(drained);
+        // The pod the drain returned is current: the engine's next step is the patch, sent right away.
+        const step = startInPlaceUpdate(drained, action.request, action.options);
+        if (step.type === 'patchPod') await this.updateInPlace(ref, step.patch, step.resizePatch);
+        return;
+      }
     }
-    this.deps.rvExpectations.expect(written);
+  }
+
+  /** pods/<name>/resize first (container resources), then the conditional pod patch. */
+  private async updateInPlace(
+    ref: { namespace?: string; name: string },
+    patch: PodPatch,
+    resize?: ResizePatch,
+  ) {
+    const pods = this.deps.client.resource<Pod & KubeObject>(Pods);
+    const opts = { signal: this.signal, type: 'strategic' as const };
+    let resourceVersion = patch.metadata.resourceVersion;
+    if (resize) {
+      const resized = await pods.patch(
+        ref,
+        { ...resize, metadata: { resourceVersion } },
+        { ...opts, subresource: 'resize' },
+      );
+      resourceVersion = resized.metadata?.resourceVersion ?? resourceVersion;
+    }
+    const updated = await pods.patch(
+      ref,
+      { ...patch, metadata: { ...patch.metadata, resourceVersion } },
+      opts,
+    );
+    this.deps.rvExpectations.expect(updated);
   }
 }
 

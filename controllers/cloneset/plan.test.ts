@@ -1,6 +1,7 @@
 import {
   CloneSetInstanceIdLabel,
   InPlaceUpdateReadyCondition,
+  InPlaceUpdateStateAnnotation,
   LifecycleStateLabel,
   SpecifiedDeleteLabel,
 } from '../../apis';
@@ -217,13 +218,13 @@ describe('plan: updating', () => {
       name: 'InPlaceIfPossible drains the chosen pod first',
       spec: { updateStrategy: { type: 'InPlaceIfPossible' } },
       pods: pods(r1, 4, gated),
-      want: ['setPodCondition:web-p3'],
+      want: ['drainAndUpdate:web-p3'],
     },
     {
       name: 'maxUnavailable 50% updates two pods at once',
       spec: { updateStrategy: { type: 'InPlaceIfPossible', maxUnavailable: '50%' } },
       pods: pods(r1, 4, gated),
-      want: ['setPodCondition:web-p3', 'setPodCondition:web-p2'],
+      want: ['drainAndUpdate:web-p3', 'drainAndUpdate:web-p2'],
     },
     {
       name: 'an unavailable new pod uses up the budget',
@@ -259,7 +260,7 @@ describe('plan: updating', () => {
       name: 'PreparingUpdate pods go first',
       spec: { updateStrategy: { type: 'InPlaceIfPossible' } },
       pods: [...pods(r1, 3, gated), pod('web-q', r1, { ...gated, state: 'PreparingUpdate', node: 'node-8' })],
-      want: ['setPodCondition:web-q'],
+      want: ['drainAndUpdate:web-q'],
     },
   ];
   it.each(cases)('$name', ({ spec, pods: existing, want }) => {
@@ -304,6 +305,33 @@ describe('plan: updating', () => {
       },
     ]);
     expect(resultEvent(update[0]!)?.reason).toBe('SuccessfulUpdatePodInPlace');
+  });
+
+  it('finishes one pod and starts the next in the same reconcile, within the budget', () => {
+    // web-p3 was updated in place and its container restarted: only InPlaceUpdateReady=True is left.
+    const finishing = pod('web-p3', r2, {
+      ...gated,
+      node: 'node-3',
+      state: 'Updating',
+      ready: false,
+      imageID: 'sha-new',
+      conditions: [{ type: InPlaceUpdateReadyCondition, status: 'False', reason: 'StartInPlaceUpdate' }],
+      annotations: {
+        [InPlaceUpdateStateAnnotation]: JSON.stringify({
+          revision: r2.metadata.name,
+          updateTimestamp: NOW.toISOString(),
+          lastContainerStatuses: { main: { imageID: 'sha-old' } },
+        }),
+      },
+    });
+    const cs = v2({ updateStrategy: { type: 'InPlaceIfPossible', maxUnavailable: 2 } });
+    const p = run({ cloneSet: cs, pods: [...pods(r1, 3, gated), finishing], revisions: [r1, r2] });
+    // web-p3 (unavailable until then) still uses one unit of the budget: one more pod starts.
+    expect(summary(p.actions)).toEqual([
+      'setPodCondition:web-p3',
+      'patchPodMetadata:web-p3',
+      'drainAndUpdate:web-p2',
+    ]);
   });
 
   it('InPlaceIfPossible falls back to recreate when a non in-place field changed', () => {

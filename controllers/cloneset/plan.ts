@@ -172,6 +172,7 @@ export function resultEvent(action: Action, error?: unknown): PlanEvent | undefi
         ? { type, reason: 'FailedDelete', message: `failed to delete pod ${action.name}${why}` }
         : { type, reason: 'SuccessfulDelete', message: `succeed to delete pod ${action.name}` };
     case 'inPlaceUpdate':
+    case 'drainAndUpdate':
       return failed
         ? {
             type,

@@ -35,16 +35,22 @@ import { isAtRevision, isPodAvailable, lifecycleState, shortHash } from './pods'
 import { lifecyclePatch } from './scale';
 import { activePodsOrder, priorityOrder } from './sort';
 
+/**
+ * Unlike Kruise, which returns once the refresh wrote anything, the refresh and new updates share a
+ * reconcile: pods keep entering the rollout while others finish instead of in waves. The budget stays
+ * safe because pods being refreshed still count as they are cached (unavailable), and they are not
+ * picked for an update in the same reconcile.
+ */
 export function planUpdate(ctx: SyncContext): PhaseResult {
   const refreshed = refreshPods(ctx);
-  if (refreshed.modified) return refreshed;
   const strategy = ctx.cs.spec?.updateStrategy;
   if (strategy?.type === 'OnDelete' || strategy?.paused) return refreshed;
   const diffs = calculateDiffs(ctx.cs, ctx.pods, ctx.updateRevision.metadata.name ?? '', ctx.now);
   if (diffs.updateNum <= 0) return refreshed;
-  const chosen = limitByBudget(ctx, diffs, podsToUpdate(ctx));
-  const result = emptyResult();
-  result.requeueAfterMs = refreshed.requeueAfterMs;
+  const touched = new Set(refreshed.actions.map((a) => (a as { name?: string }).name));
+  const candidates = podsToUpdate(ctx).filter((pod) => !touched.has(pod.metadata.name));
+  const chosen = limitByBudget(ctx, diffs, candidates);
+  const result = refreshed;
   const decisions: string[] = [];
   for (const pod of chosen) {
     const r = updatePod(ctx, pod);
@@ -104,6 +110,10 @@ function stepActions(name: string, revision: string, step: InPlaceStep): Action[
   }
   if (step.type === 'patchPod') {
     return [{ type: 'inPlaceUpdate', name, revision, patch: step.patch, resizePatch: step.resizePatch }];
+  }
+  if (step.type === 'drain') {
+    const { conditions, request, options } = step;
+    return [{ type: 'drainAndUpdate', name, revision, conditions, request, options }];
   }
   return [];
 }
@@ -239,6 +249,6 @@ function updateInPlace(ctx: SyncContext, pod: Pod, oldRevision: ControllerRevisi
     },
   );
   const actions = stepActions(name, update, step);
-  const decision = step.type === 'setCondition' ? 'in place: drain' : 'in place';
+  const decision = step.type === 'drain' ? 'in place: drain, then patch' : 'in place';
   return { actions, decision: actions.length > 0 ? decision : undefined };
 }

@@ -44,7 +44,7 @@ function runningPod(opts: { gate?: boolean; conditions?: PodCondition[]; rv?: st
 function apply(pod: Pod, step: InPlaceStep, rv: string): Pod {
   const next = structuredClone(pod);
   next.metadata.resourceVersion = rv;
-  if (step.type === 'setCondition') {
+  if (step.type === 'setCondition' || step.type === 'drain') {
     const others = (next.status?.conditions ?? []).filter(
       (c) => !step.conditions.some((s) => s.type === c.type),
     );
@@ -77,15 +77,15 @@ describe('in-place update state machine', () => {
   it('drains, then patches, then waits for the kubelet, then restores readiness', () => {
     let pod = runningPod();
     const drain = startInPlaceUpdate(pod, request, { now: T0 });
-    expect(drain).toMatchObject({ type: 'setCondition' });
-    expect(drain.type === 'setCondition' && drain.conditions.map((c) => [c.type, c.status])).toEqual([
+    expect(drain).toMatchObject({ type: 'drain', request, options: { now: T0 } });
+    expect(drain.type === 'drain' && drain.conditions.map((c) => [c.type, c.status])).toEqual([
       [InPlaceUpdateReadyCondition, 'False'],
       ['Ready', 'False'],
     ]);
-    expect(drain.type === 'setCondition' && drain.resourceVersion).toBeUndefined();
     pod = apply(pod, drain, '11');
     expect(drainedFor(pod)).toBe('web-v2');
 
+    // The caller asks again with the pod the drain write returned.
     const patch = startInPlaceUpdate(pod, request, { now: at(1) });
     expect(patch.type).toBe('patchPod');
     if (patch.type !== 'patchPod') return;
@@ -111,14 +111,13 @@ describe('in-place update state machine', () => {
   it('never patches the spec while the cache has not shown the drain (OpenKruise #2276)', () => {
     // The drain was written, but the cache still holds the pod with InPlaceUpdateReady=True.
     const stale = runningPod();
-    for (let i = 0; i < 3; i++)
-      expect(startInPlaceUpdate(stale, request, { now: at(i) }).type).toBe('setCondition');
+    for (let i = 0; i < 3; i++) expect(startInPlaceUpdate(stale, request, { now: at(i) }).type).toBe('drain');
   });
 
   it('re-drains when the cache shows a drain for another revision', () => {
     const drainedForV2 = apply(runningPod(), startInPlaceUpdate(runningPod(), request, { now: T0 }), '11');
     const v3 = { ...request, revision: 'web-v3' };
-    expect(startInPlaceUpdate(drainedForV2, v3, { now: at(1) }).type).toBe('setCondition');
+    expect(startInPlaceUpdate(drainedForV2, v3, { now: at(1) }).type).toBe('drain');
   });
 
   it('keeps a drained, not yet patched pod drained while its revision is still wanted (#2276)', () => {

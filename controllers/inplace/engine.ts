@@ -6,10 +6,15 @@
 //   inplace-update-grace annotation)  →  [grace: wait gracePeriodSeconds, patch images]  →  kubelet
 //   restarts the containers  →  completion seen in containerStatuses  →  InPlaceUpdateReady=True.
 //
-// Races guarded (OpenKruise #2276/#2274): the spec patch is only returned once the cache shows our own
-// drain condition for this very revision, and it carries the observed resourceVersion, so a stale cache
-// can never patch twice; refresh never flips a pod drained for the pending revision back to True; the
-// True write is also conditional on the observed resourceVersion.
+// As in Kruise's Update, the drain and the patch go out back to back: the caller asks
+// startInPlaceUpdate again with the pod the drain write returned (never with a cached copy) and sends
+// the patch it gets, without waiting for the cache.
+//
+// Races guarded (OpenKruise #2276/#2274): the spec patch is only returned for a pod that shows our own
+// drain condition for this very revision (the drain write's answer, or the cache), and it carries that
+// pod's resourceVersion, so a stale copy can never patch twice; refresh never flips a pod drained for
+// the pending revision back to True; the True write is also conditional on the observed
+// resourceVersion.
 import {
   InPlaceUpdateGraceAnnotation,
   InPlaceUpdateGraceAnnotationOld,
@@ -71,6 +76,11 @@ export interface ResizePatch {
 
 export type InPlaceStep =
   | { type: 'none' }
+  /**
+   * Strategic merge patch of pods/<name>/status conditions, then startInPlaceUpdate(<the pod that write
+   * returned>, request, options) for the patch.
+   */
+  | { type: 'drain'; conditions: PodCondition[]; request: InPlaceUpdateRequest; options: InPlaceOptions }
   | { type: 'wait'; reason: string; requeueAfterMs?: number }
   /** Strategic merge patch of pods/<name>/status conditions; conditional when resourceVersion is set. */
   | { type: 'setCondition'; conditions: PodCondition[]; resourceVersion?: string }
@@ -85,7 +95,7 @@ export function startInPlaceUpdate(
 ): InPlaceStep {
   if (readUpdateState(pod)?.revision === request.revision) return { type: 'none' };
   if (needsUnready(pod, request.diff) && drainedFor(pod) !== request.revision) {
-    return { type: 'setCondition', conditions: drainConditions(request.revision, options.now) };
+    return { type: 'drain', conditions: drainConditions(request.revision, options.now), request, options };
   }
   const state: InPlaceUpdateState = {
     revision: request.revision,
