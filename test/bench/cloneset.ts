@@ -1,4 +1,4 @@
-// npm run bench:cloneset [-- --replicas N --nodes N]
+// npm run bench:cloneset [-- --replicas N --nodes N --only cloneset|deployment --details]
 // One image update of 1000 pods on 50 kwok nodes, in the same cluster and run: a CloneSet
 // (InPlaceIfPossible, maxUnavailable 20%) driven by our controller in-process, and a native Deployment
 // (maxUnavailable 20%, default maxSurge) driven by kube-controller-manager. Issue 5's goal: the CloneSet
@@ -34,7 +34,7 @@ interface Workload extends KubeObject {
 
 interface PodInfo extends KubeObject {
   spec?: { nodeName?: string; containers: { image: string }[] };
-  status?: { conditions?: { type: string; status: string }[] };
+  status?: { conditions?: { type: string; status: string }[]; containerStatuses?: { image: string }[] };
 }
 
 interface Measurement {
@@ -43,6 +43,10 @@ interface Measurement {
   podsRecreated: number;
   podsRescheduled: number;
   apiWrites: number;
+  /** Writes and their mean apiserver latency per "VERB resource[/subresource]", for --details. */
+  writesByKind: Map<string, { count: number; seconds: number }>;
+  /** Progress samples taken while the rollout ran, for --details. */
+  timeline: string[];
 }
 
 function template(app: string) {
@@ -85,23 +89,42 @@ function deployment(replicas: number): Workload {
 }
 
 /** Mutating requests the apiserver served so far, and pod bindings (each one a pod (re)scheduled). */
-function apiserverCounters(kubeconfig: string): { writes: number; bindings: number } {
+function apiserverCounters(kubeconfig: string): {
+  writes: number;
+  bindings: number;
+  /** "VERB resource[/subresource]" → requests and seconds spent serving them. */
+  byKind: Map<string, { count: number; seconds: number }>;
+} {
   const text = execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/metrics'], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
   let writes = 0;
   let bindings = 0;
+  const byKind = new Map<string, { count: number; seconds: number }>();
   for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
+    const metric = line.slice(0, line.indexOf('{'));
+    const counted = metric === 'apiserver_request_total';
+    if (!counted && metric !== 'apiserver_request_duration_seconds_sum') continue;
     const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
     if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(labels.verb ?? '')) continue;
-    if (['events', 'leases', 'nodes'].includes(labels.resource ?? '')) continue;
+    const excluded = ['events', 'leases', 'nodes'].includes(labels.resource ?? '');
+    const kind =
+      `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}` +
+      (excluded ? ' (not counted)' : '');
+    const entry = byKind.get(kind) ?? { count: 0, seconds: 0 };
+    byKind.set(kind, entry);
+    if (!counted) {
+      entry.seconds += value;
+      continue;
+    }
+    entry.count += value;
+    if (excluded) continue;
     writes += value;
     if (labels.resource === 'pods' && labels.subresource === 'binding') bindings += value;
   }
-  return { writes, bindings };
+  return { writes, bindings, byKind };
 }
 
 async function podsOf(client: KubeClient, app: string): Promise<PodInfo[]> {
@@ -119,16 +142,28 @@ async function waitSettled(
   app: string,
   replicas: number,
   image: string,
+  timeline: string[] = [],
 ): Promise<PodInfo[]> {
+  const started = performance.now();
   const deadline = Date.now() + ROLLOUT_TIMEOUT_MS;
   for (;;) {
     const pods = await podsOf(client, app);
+    timeline.push(progress(pods, image, (performance.now() - started) / 1000));
     const done =
       pods.length === replicas && pods.every((p) => isReady(p) && p.spec?.containers[0]?.image === image);
     if (done) return pods;
     if (Date.now() > deadline) throw new Error(`${app}: not settled after ${ROLLOUT_TIMEOUT_MS / 1000}s`);
     await sleep(500);
   }
+}
+
+function progress(pods: PodInfo[], image: string, seconds: number): string {
+  const count = (test: (p: PodInfo) => boolean) => String(pods.filter(test).length).padStart(5);
+  const specNew = count((p) => p.spec?.containers[0]?.image === image);
+  const running = count((p) => p.status?.containerStatuses?.[0]?.image === image);
+  const ready = count(isReady);
+  const newReady = count((p) => isReady(p) && p.spec?.containers[0]?.image === image);
+  return `${seconds.toFixed(1).padStart(6)} s  pods ${count(() => true)}  new spec ${specNew}  new image running ${running}  ready ${ready}  new+ready ${newReady}`;
 }
 
 /** Brings the workload up, updates its image once and measures the rollout. */
@@ -150,7 +185,8 @@ async function measure(
     { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'registry.example/app:v2' },
   ];
   await resource.patch({ namespace: NAMESPACE, name: app }, patch, { type: 'json' });
-  const after = await waitSettled(client, app, replicas, 'registry.example/app:v2');
+  const timeline: string[] = [];
+  const after = await waitSettled(client, app, replicas, 'registry.example/app:v2', timeline);
   const wallSeconds = (performance.now() - started) / 1000;
   const counted = apiserverCounters(kubeconfigPath);
   const kept = new Set(before.map((p) => p.metadata?.uid));
@@ -161,24 +197,38 @@ async function measure(
     podsRecreated: after.filter((p) => !kept.has(p.metadata?.uid)).length,
     podsRescheduled: counted.bindings - counters.bindings,
     apiWrites: counted.writes - counters.writes,
+    writesByKind: difference(counted.byKind, counters.byKind),
+    timeline,
   };
+}
+
+function difference(
+  after: Map<string, { count: number; seconds: number }>,
+  before: Map<string, { count: number; seconds: number }>,
+) {
+  const result = new Map<string, { count: number; seconds: number }>();
+  for (const [kind, a] of after) {
+    const b = before.get(kind) ?? { count: 0, seconds: 0 };
+    if (a.count > b.count) result.set(kind, { count: a.count - b.count, seconds: a.seconds - b.seconds });
+  }
+  return result;
 }
 
 async function waitNoPods(client: KubeClient): Promise<void> {
   while ((await client.resource(Pods).list({ namespace: NAMESPACE })).items.length > 0) await sleep(1000);
 }
 
-function report(results: Measurement[], replicas: number, nodes: number): void {
-  const [cloneset, deploy] = results as [Measurement, Measurement];
-  process.stdout.write(
-    `\nCloneSet vs Deployment: one image update of ${replicas} pods on ${nodes} kwok nodes\n`,
-  );
+function report(results: Measurement[], replicas: number, nodes: number, details: boolean): void {
+  process.stdout.write(`\nOne image update of ${replicas} pods on ${nodes} kwok nodes\n`);
   for (const r of results) {
     process.stdout.write(
       `  ${r.workload.padEnd(44)} wall ${r.wallSeconds.toFixed(1).padStart(6)} s  recreated ${String(r.podsRecreated).padStart(5)}` +
         `  rescheduled ${String(r.podsRescheduled).padStart(5)}  API writes ${String(r.apiWrites).padStart(6)}\n`,
     );
   }
+  if (details) for (const r of results) printDetails(r);
+  const [cloneset, deploy] = results;
+  if (!cloneset || !deploy) return;
   const ratio = deploy.wallSeconds / cloneset.wallSeconds;
   process.stdout.write(`  ratio (Deployment wall / CloneSet wall): ${ratio.toFixed(2)}× (goal ≥ 5×)\n`);
   process.stdout.write(
@@ -186,14 +236,38 @@ function report(results: Measurement[], replicas: number, nodes: number): void {
   );
 }
 
+function printDetails(r: Measurement): void {
+  process.stdout.write(`\n${r.workload}: API writes by request (count, mean apiserver latency)\n`);
+  for (const [kind, { count, seconds }] of [...r.writesByKind].sort((a, b) => b[1].count - a[1].count)) {
+    const meanMs = ((seconds / count) * 1000).toFixed(1);
+    process.stdout.write(`  ${String(count).padStart(6)}  ${meanMs.padStart(7)} ms  ${kind}\n`);
+  }
+  process.stdout.write(`${r.workload}: progress\n`);
+  for (const line of r.timeline) process.stdout.write(`  ${line}\n`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { replicas: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '50' } },
+    options: {
+      replicas: { type: 'string', default: '1000' },
+      nodes: { type: 'string', default: '50' },
+      /** cloneset, deployment or both */
+      only: { type: 'string', default: 'both' },
+      /** Print writes per request type and a progress timeline. */
+      details: { type: 'boolean', default: false },
+    },
   });
+  if (!['cloneset', 'deployment', 'both'].includes(values.only)) {
+    throw new Error(`--only must be cloneset, deployment or both, not ${values.only}`);
+  }
   const replicas = Number(values.replicas);
   const nodes = Number(values.nodes);
   process.stderr.write(`starting a local cluster with ${nodes} kwok nodes…\n`);
-  const cluster = await startLocalCluster({ disableRateLimits: true, nodes: fakeNodes(nodes) });
+  const cluster = await startLocalCluster({
+    disableRateLimits: true,
+    nodes: fakeNodes(nodes),
+    kubeletParallelism: nodes,
+  });
   const stop = new AbortController();
   let running: Promise<void> | undefined;
   try {
@@ -207,10 +281,13 @@ async function main(): Promise<void> {
     });
     setupCloneSetController(mgr, { namespace: NAMESPACE, workers: 4 });
     running = mgr.start(stop.signal);
-    const results = [await measure(cluster, 'CloneSet', cloneSet(replicas))];
-    await waitNoPods(cluster.client);
-    results.push(await measure(cluster, 'Deployment', deployment(replicas)));
-    report(results, replicas, nodes);
+    const results: Measurement[] = [];
+    if (values.only !== 'deployment') {
+      results.push(await measure(cluster, 'CloneSet', cloneSet(replicas)));
+      await waitNoPods(cluster.client);
+    }
+    if (values.only !== 'cloneset') results.push(await measure(cluster, 'Deployment', deployment(replicas)));
+    report(results, replicas, nodes, values.details);
   } finally {
     stop.abort();
     await running?.catch(() => undefined);

@@ -26,6 +26,11 @@ export interface LocalClusterOptions {
   schedulerConfig?: Record<string, unknown>;
   /** kwok with Outrigger's kubelet-like stages. Default true. */
   kwok?: boolean;
+  /**
+   * Pod stage transitions kwok plays at once (kwok's default is 4 for all nodes, where a real cluster
+   * has a kubelet per node working in parallel). Default 16; benchmarks pass their node count.
+   */
+  kubeletParallelism?: number;
   /** Fake nodes to create (needs kwok); waits until each is Ready. */
   nodes?: FakeNodeSpec[];
   /** Lift the apiserver's and clients' rate limits, for benchmarks. */
@@ -137,7 +142,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     }
     let kwok: ManagedProcess | undefined;
     if (options.kwok !== false) {
-      kwok = component('kwok', kwokArgs(kubeconfigPath));
+      kwok = component('kwok', kwokArgs(kubeconfigPath, writeKwokConfig(workDir, options)));
       kwok.start();
     }
 
@@ -370,10 +375,28 @@ function writeSchedulerConfig(workDir: string, kubeconfig: string, options: Loca
   return file;
 }
 
-function kwokArgs(kubeconfig: string): string[] {
+function writeKwokConfig(workDir: string, options: LocalClusterOptions): string {
+  const config = {
+    apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
+    kind: 'KwokConfiguration',
+    // A config file's options are not defaulted field by field: kwok's defaults are restated.
+    options: {
+      podPlayStageParallelism: options.kubeletParallelism ?? 16,
+      nodePlayStageParallelism: 4,
+      nodeLeaseParallelism: 4,
+      podsOnNodeSyncParallelism: 1,
+    },
+  };
+  const file = path.join(workDir, 'kwok.yaml');
+  fs.writeFileSync(file, stringify(config));
+  return file;
+}
+
+function kwokArgs(kubeconfig: string, configFile: string): string[] {
   return [
     `--kubeconfig=${kubeconfig}`,
     `--config=${STAGES_FILE}`,
+    `--config=${configFile}`,
     '--manage-all-nodes=false',
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
     // Fake addresses written into status only; nothing ever dials them.
