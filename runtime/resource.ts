@@ -31,7 +31,7 @@ export interface PatchOptions extends WriteOptions {
   type: PatchType;
   /** Server-side apply only: take ownership of conflicting fields. */
   force?: boolean;
-  subresource?: 'status' | 'scale';
+  subresource?: 'status' | 'scale' | 'resize';
 }
 
 export interface ListOptions {

@@ -49,7 +49,8 @@ export function setupCloneSetController(mgr: Manager, options: CloneSetControlle
     revisions: mgr.lister<ControllerRevision & KubeObject>(ControllerRevisions, scope),
     pvcs: mgr.lister<PersistentVolumeClaim & KubeObject>(PersistentVolumeClaims, scope),
   };
-  const deps = { client: mgr.client, events: mgr.events, expectations, rvExpectations };
+  const resize = new ResizeSupport(mgr.client);
+  const deps = { client: mgr.client, events: mgr.events, expectations, rvExpectations, resize };
   controller(mgr)
     .named(CloneSetControllerName)
     .for(CloneSets, scope)
@@ -76,7 +77,7 @@ interface Listers {
 async function reconcileCloneSet(
   cached: CloneSet & KubeObject,
   listers: Listers,
-  deps: Parameters<typeof execute>[3] & { key: string },
+  deps: Parameters<typeof execute>[3] & { key: string; resize: ResizeSupport },
   ctx: ReconcileContext,
 ): Promise<ReconcileResult | undefined> {
   if (!deps.expectations.isSatisfied(deps.key)) return { requeueAfter: STALE_CACHE_REQUEUE_MS };
@@ -85,7 +86,7 @@ async function reconcileCloneSet(
   for (const pod of pods) deps.rvExpectations.observe(pod);
   if (pods.some((pod) => !deps.rvExpectations.isSatisfied(pod)))
     return { requeueAfter: STALE_CACHE_REQUEUE_MS };
-  const result = planFromCache(cached, pods, listers);
+  const result = planFromCache(cached, pods, listers, await deps.resize.supported(ctx.signal));
   if (result.actions.length > 0) {
     ctx.log.debug({ phase: result.phase, actions: result.actions.map(describe) }, 'cloneset plan');
   }
@@ -98,7 +99,12 @@ async function reconcileCloneSet(
 }
 
 /** plan() throws only on a malformed spec the webhook rejects: retrying cannot help. */
-function planFromCache(cached: CloneSet & KubeObject, pods: Pod[], listers: Listers): Plan {
+function planFromCache(
+  cached: CloneSet & KubeObject,
+  pods: Pod[],
+  listers: Listers,
+  resizeSupported: boolean,
+): Plan {
   const uid = cached.metadata?.uid ?? '';
   try {
     return plan({
@@ -107,11 +113,35 @@ function planFromCache(cached: CloneSet & KubeObject, pods: Pod[], listers: List
       revisions: ownedBy(listers.revisions, uid),
       pvcs: ownedBy(listers.pvcs, uid).filter((pvc) => !pvc.metadata?.deletionTimestamp),
       now: new Date(),
+      resizeSupported,
     });
   } catch (err) {
     throw new TerminalError(`cannot plan: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
     });
+  }
+}
+
+/**
+ * Whether the apiserver serves pods/resize (in-place pod resize, Kubernetes ≥ 1.33), asked once by
+ * discovery. No plan is made without the answer: guessing "no" would recreate pods a resize can keep.
+ */
+class ResizeSupport {
+  private answer: boolean | undefined;
+
+  constructor(private readonly client: Manager['client']) {}
+
+  async supported(signal: AbortSignal): Promise<boolean> {
+    if (this.answer !== undefined) return this.answer;
+    // A failure fails the reconcile, which is retried with backoff.
+    const list = await this.client.request<{ resources?: { name: string }[] }>({
+      method: 'GET',
+      path: '/api/v1',
+      signal,
+      idempotent: true,
+    });
+    this.answer = (list.resources ?? []).some((r) => r.name === 'pods/resize');
+    return this.answer;
   }
 }
 

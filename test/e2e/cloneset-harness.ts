@@ -19,12 +19,25 @@ import { waitFor } from '../cluster/wait';
 
 export type CloneSetObject = CloneSet & KubeObject;
 
+interface ContainerResources {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
 export interface PodObject extends KubeObject {
-  spec?: { nodeName?: string; containers: { name: string; image: string; env?: unknown[] }[] };
+  spec?: {
+    nodeName?: string;
+    containers: { name: string; image: string; env?: unknown[]; resources?: ContainerResources }[];
+  };
   status?: {
     phase?: string;
     conditions?: { type: string; status: string }[];
-    containerStatuses?: { name: string; image: string; restartCount: number }[];
+    containerStatuses?: {
+      name: string;
+      image: string;
+      restartCount: number;
+      resources?: ContainerResources;
+    }[];
   };
 }
 

@@ -146,6 +146,44 @@ describe('CloneSet', () => {
     },
   );
 
+  itOnLocalCluster(
+    'InPlaceIfPossible resizes container resources through pods/resize: same pods, no restart',
+    async () => {
+      const container = (cpu: string) => ({
+        name: 'app',
+        image: 'example.com/app:v1',
+        resources: { requests: { cpu, memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+      });
+      const cs = cloneSetOf('resize', ns.name, {
+        updateStrategy: { type: 'InPlaceIfPossible', maxUnavailable: 2 },
+        template: { metadata: { labels: { app: 'resize' } }, spec: { containers: [container('100m')] } },
+      });
+      const before = await create(cs);
+      const watcher = await watchRollout(
+        ns.name,
+        'resize',
+        { replicas: 4, maxUnavailable: 2, maxSurge: 0 },
+        async () => {
+          await patchSpec(ns.name, 'resize', { template: { spec: { containers: [container('250m')] } } });
+          await waitRolledOut(ns.name, 'resize');
+        },
+      );
+      expectInvariantsHeld(watcher);
+      expect(watcher.deletedUids.size).toBe(0);
+      const after = await podsOf(ns.name, 'resize');
+      expect(uidsOf(after)).toEqual(uidsOf(before));
+      const status = (await getCloneSet(ns.name, 'resize')).status;
+      for (const pod of after) {
+        expect(revisionOf(pod)).toBe(status?.updateRevision);
+        expect(pod.spec?.containers[0]?.resources?.requests?.cpu).toBe('250m');
+        expect(pod.status?.containerStatuses?.[0]).toMatchObject({
+          restartCount: 0,
+          resources: { requests: { cpu: '250m' } },
+        });
+      }
+    },
+  );
+
   itOnLocalCluster('partition 50% updates half the pods and stops; the status says so', async () => {
     const strategy = { type: 'InPlaceIfPossible', partition: '50%', maxUnavailable: 1 } as const;
     await create(cloneSetOf('partition', ns.name, { updateStrategy: strategy }));
