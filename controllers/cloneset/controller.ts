@@ -4,7 +4,7 @@ import { applyDefaults, type CloneSet, type PersistentVolumeClaim } from '../../
 import { resourceOf } from '../../apis/install';
 import { controller } from '../../runtime/builder';
 import type { Lister } from '../../runtime/cache';
-import { TerminalError } from '../../runtime/errors';
+import { isNotFound, TerminalError } from '../../runtime/errors';
 import { Expectations } from '../../runtime/expectations';
 import type { EventHandler } from '../../runtime/informer';
 import type { InformerScope } from '../../runtime/informerfactory';
@@ -19,6 +19,7 @@ import {
 import type { ReconcileContext, ReconcileResult } from '../../runtime/reconcile';
 import type { ControllerRevision, Pod } from '../inplace';
 import { ResourceVersionExpectations } from '../inplace';
+import { claimPods, releasePatch } from './claim';
 import { execute } from './execute';
 import { type Plan, plan } from './plan';
 
@@ -82,7 +83,8 @@ async function reconcileCloneSet(
 ): Promise<ReconcileResult | undefined> {
   if (!deps.expectations.isSatisfied(deps.key)) return { requeueAfter: STALE_CACHE_REQUEUE_MS };
   const uid = cached.metadata?.uid ?? '';
-  const pods = ownedBy(listers.pods, uid);
+  const { claimed: pods, released } = claimPods(cached, ownedBy(listers.pods, uid));
+  await releasePods(cached, released, deps, ctx);
   for (const pod of pods) deps.rvExpectations.observe(pod);
   if (pods.some((pod) => !deps.rvExpectations.isSatisfied(pod)))
     return { requeueAfter: STALE_CACHE_REQUEUE_MS };
@@ -96,6 +98,28 @@ async function reconcileCloneSet(
   return result.requeueAfterMs !== undefined
     ? { requeueAfter: Math.max(result.requeueAfterMs, 1) }
     : undefined;
+}
+
+/** Removes our controller reference from pods the selector no longer matches (Kruise claimPods). */
+async function releasePods(
+  cs: CloneSet & KubeObject,
+  released: Pod[],
+  deps: { client: Manager['client'] },
+  ctx: ReconcileContext,
+): Promise<void> {
+  const pods = deps.client.resource<Pod & KubeObject>(Pods);
+  for (const pod of released) {
+    const ref = { namespace: pod.metadata.namespace, name: pod.metadata.name ?? '' };
+    try {
+      await pods.patch(ref, releasePatch(pod, cs.metadata?.uid ?? ''), {
+        type: 'strategic',
+        signal: ctx.signal,
+      });
+      ctx.log.info({ pod: ref.name }, 'released a pod the selector no longer matches');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
 }
 
 /** plan() throws only on a malformed spec the webhook rejects: retrying cannot help. */

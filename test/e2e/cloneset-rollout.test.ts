@@ -344,6 +344,31 @@ describe('CloneSet', () => {
     },
   );
 
+  itOnLocalCluster(
+    'a pod relabelled out of the selector is released and replaced, and keeps running',
+    async () => {
+      const before = await create(cloneSetOf('release', ns.name));
+      const victim = before[0]!;
+      const name = victim.metadata?.name ?? '';
+      await pods().patch(
+        { namespace: ns.name, name },
+        { metadata: { labels: { app: 'release-debug' } } },
+        { type: 'merge' },
+      );
+      await waitFor('the pod to be released', async () => {
+        const pod = await pods().get({ namespace: ns.name, name });
+        return (pod.metadata?.ownerReferences ?? []).length === 0 ? pod : undefined;
+      });
+      const after = await waitRolledOut(ns.name, 'release');
+      expect(after).toHaveLength(4);
+      expect(uidsOf(after)).not.toContain(victim.metadata?.uid);
+      const kept = await pods().get({ namespace: ns.name, name });
+      expect(kept.metadata?.uid).toBe(victim.metadata?.uid);
+      expect(kept.metadata?.deletionTimestamp).toBeUndefined();
+      await pods().delete({ namespace: ns.name, name });
+    },
+  );
+
   itOnLocalCluster('the scale subresource scales (kubectl scale)', async () => {
     await create(cloneSetOf('scaled', ns.name, { replicas: 2 }));
     await cloneSets().scale({ namespace: ns.name, name: 'scaled' }, 5);
