@@ -369,6 +369,78 @@ describe('CloneSet', () => {
     },
   );
 
+  itOnLocalCluster('a preNormal hook keeps new pods PreparingNormal until they carry its label', async () => {
+    const hook = 'example.com/ready-to-serve';
+    const before = await create(
+      cloneSetOf('prenormal', ns.name, {
+        replicas: 2,
+        lifecycle: { preNormal: { labelsHandler: { [hook]: 'true' } } },
+      }),
+    );
+    expect(before.map(lifecycleOf)).toEqual(['PreparingNormal', 'PreparingNormal']);
+    const name = before[0]?.metadata?.name ?? '';
+    await pods().patch(
+      { namespace: ns.name, name },
+      { metadata: { labels: { [hook]: 'true' } } },
+      { type: 'merge' },
+    );
+    await waitFor('the hooked pod to become Normal', async () => {
+      const pod = await pods().get({ namespace: ns.name, name });
+      return lifecycleOf(pod) === 'Normal' ? pod : undefined;
+    });
+    const other = await pods().get({ namespace: ns.name, name: before[1]?.metadata?.name ?? '' });
+    expect(lifecycleOf(other)).toBe('PreparingNormal');
+    expect((await getCloneSet(ns.name, 'prenormal')).status?.availableReplicas).toBe(1);
+  });
+
+  itOnLocalCluster(
+    'an inPlaceUpdate hook holds each pod in PreparingUpdate until its label is removed',
+    async () => {
+      const hook = 'example.com/hold-update';
+      const cs = cloneSetOf('hooked', ns.name, {
+        replicas: 2,
+        updateStrategy: { type: 'InPlaceIfPossible', maxUnavailable: 2 },
+        lifecycle: { inPlaceUpdate: { labelsHandler: { [hook]: 'true' } } },
+        template: { metadata: { labels: { app: 'hooked', [hook]: 'true' } }, spec: image('v1') },
+      });
+      const before = await create(cs);
+      await patchSpec(ns.name, 'hooked', { template: { spec: image('v2') } });
+      const held = await waitFor('both pods to wait in PreparingUpdate', async () => {
+        const list = await podsOf(ns.name, 'hooked');
+        return list.every((p) => lifecycleOf(p) === 'PreparingUpdate') ? list : undefined;
+      });
+      await sleep(1000);
+      for (const pod of await podsOf(ns.name, 'hooked')) {
+        expect(pod.spec?.containers[0]?.image).toBe('example.com/app:v1');
+      }
+      const name = held[0]?.metadata?.name ?? '';
+      const label = (value: string | null) =>
+        pods().patch(
+          { namespace: ns.name, name },
+          { metadata: { labels: { [hook]: value } } },
+          { type: 'merge' },
+        );
+      await label(null);
+      const updated = await waitFor('the released pod to be updated in place', async () => {
+        const pod = await pods().get({ namespace: ns.name, name });
+        return lifecycleOf(pod) === 'Updated' &&
+          pod.status?.containerStatuses?.[0]?.image === 'example.com/app:v2'
+          ? pod
+          : undefined;
+      });
+      expect(uidsOf(before)).toContain(updated.metadata?.uid);
+      const other = await pods().get({ namespace: ns.name, name: held[1]?.metadata?.name ?? '' });
+      expect(lifecycleOf(other)).toBe('PreparingUpdate');
+      expect(other.spec?.containers[0]?.image).toBe('example.com/app:v1');
+      // The hook is back: the pod is Normal again.
+      await label('true');
+      await waitFor('the re-hooked pod to be Normal', async () => {
+        const pod = await pods().get({ namespace: ns.name, name });
+        return lifecycleOf(pod) === 'Normal' ? pod : undefined;
+      });
+    },
+  );
+
   itOnLocalCluster('the scale subresource scales (kubectl scale)', async () => {
     await create(cloneSetOf('scaled', ns.name, { replicas: 2 }));
     await cloneSets().scale({ namespace: ns.name, name: 'scaled' }, 5);
