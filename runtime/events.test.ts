@@ -1,5 +1,5 @@
 import { ApiError } from './errors';
-import { type CoreEvent, EventRecorder, type EventSink } from './events';
+import { COMBINED_PREFIX, type CoreEvent, EventRecorder, type EventSink } from './events';
 import type { KubeObject } from './meta';
 import { FakeClock } from './testing/fakeclock';
 
@@ -104,5 +104,54 @@ describe('EventRecorder', () => {
     await recorder.event(cloneSet, 'Normal', 'B', 'b'); // evicts A
     await recorder.event(cloneSet, 'Normal', 'A', 'a'); // so A is created again, not patched
     expect(sink.calls).toEqual(['create A', 'create B', 'create A']);
+  });
+
+  it('combines the 10th and later distinct messages of one reason into one event, as client-go', async () => {
+    const sink = new MemorySink();
+    const recorder = new EventRecorder(sink, { component: 'outrigger', clock: new FakeClock(0) });
+    for (let i = 1; i <= 15; i++)
+      await recorder.event(cloneSet, 'Normal', 'SuccessfulCreate', `pod web-${i}`);
+    await recorder.event(cloneSet, 'Normal', 'ScaleUp', 'scaled up to 15');
+    const events = [...sink.events.values()];
+    const single = events.filter((e) => e.reason === 'SuccessfulCreate' && e.count === 1);
+    expect(single.map((e) => e.message)).toEqual(Array.from({ length: 9 }, (_, i) => `pod web-${i + 1}`));
+    const combined = events.filter((e) => e.message.startsWith(COMBINED_PREFIX));
+    expect(combined).toHaveLength(1);
+    expect(combined[0]).toMatchObject({ count: 6, message: `${COMBINED_PREFIX}pod web-15` });
+    // Another reason is aggregated on its own.
+    expect(events.find((e) => e.reason === 'ScaleUp')).toMatchObject({
+      message: 'scaled up to 15',
+      count: 1,
+    });
+  });
+
+  it('starts over once a reason was quiet for 10 minutes', async () => {
+    const sink = new MemorySink();
+    const clock = new FakeClock(0);
+    const recorder = new EventRecorder(sink, { component: 'outrigger', clock });
+    for (let i = 1; i <= 10; i++) await recorder.event(cloneSet, 'Normal', 'Updated', `pod ${i}`);
+    await clock.advance(600_001);
+    await recorder.event(cloneSet, 'Normal', 'Updated', 'pod 11');
+    const last = [...sink.events.values()].find((e) => e.message.endsWith('pod 11'));
+    expect(last?.message).toBe('pod 11');
+  });
+
+  it('drops events about one object past a burst of 25, refilling one per 5 minutes, and keeps counting', async () => {
+    const sink = new MemorySink();
+    const clock = new FakeClock(0);
+    const recorder = new EventRecorder(sink, { component: 'outrigger', clock });
+    for (let i = 0; i < 30; i++) await recorder.event(cloneSet, 'Normal', 'Resync', 'same message');
+    expect(sink.calls).toHaveLength(25);
+    const other: KubeObject = { ...cloneSet, metadata: { ...cloneSet.metadata, name: 'api', uid: 'uid-2' } };
+    await recorder.event(other, 'Normal', 'Resync', 'same message');
+    await recorder.event(cloneSet, 'Warning', 'Failed', 'a warning has its own bucket');
+    expect(sink.calls).toHaveLength(27);
+    await clock.advance(300_000);
+    await recorder.event(cloneSet, 'Normal', 'Resync', 'same message');
+    expect(sink.calls).toHaveLength(28);
+    const resync = [...sink.events.values()].find(
+      (e) => e.involvedObject.name === 'web' && e.reason === 'Resync',
+    );
+    expect(resync?.count).toBe(31);
   });
 });
