@@ -47,8 +47,18 @@ export type Action =
   /** disablePVCReuse: hand a PVC of a finished pod over to that pod so it is collected with it. */
   | { type: 'setPVCOwner'; name: string; owner: OwnerReference }
   | { type: 'patchPodMetadata'; name: string; patch: PodMetadataPatch; reason: string }
-  /** In-place engine: strategic merge patch of pods/<name>/status; conditional when resourceVersion is set. */
-  | { type: 'setPodCondition'; name: string; conditions: PodCondition[]; resourceVersion?: string }
+  /**
+   * In-place engine: strategic merge patch of pods/<name>/status; conditional when resourceVersion is
+   * set. `metadata` (a lifecycle state change due at the same time) rides along: pods/status accepts
+   * labels and annotations, so the pod gets one write instead of two.
+   */
+  | {
+      type: 'setPodCondition';
+      name: string;
+      conditions: PodCondition[];
+      resourceVersion?: string;
+      metadata?: PodMetadataPatch['metadata'];
+    }
   /** In-place engine: resize subresource first (if any), then the conditional pod patch. */
   | { type: 'inPlaceUpdate'; name: string; revision: string; patch: PodPatch; resizePatch?: ResizePatch }
   /**

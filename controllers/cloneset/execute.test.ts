@@ -142,6 +142,20 @@ describe('execute', () => {
     });
   });
 
+  it('sends a lifecycle change due with the condition in the same pods/status write', async () => {
+    const { deps, calls } = setup();
+    const conditions = [{ type: 'InPlaceUpdateReady', status: 'True' }];
+    const metadata = { labels: { 'lifecycle.apps.kruise.io/state': 'Normal' } };
+    const action: Action = { type: 'setPodCondition', name: 'a', conditions, resourceVersion: '7', metadata };
+    await execute(cs, [], planOf([action]), deps, new AbortController().signal);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({
+      verb: 'patch',
+      body: { status: { conditions }, metadata: { ...metadata, resourceVersion: '7' } },
+      options: { type: 'strategic', subresource: 'status' },
+    });
+  });
+
   it('drains, then patches in place from the pod the drain returned, without waiting for the cache', async () => {
     const cached = pod('a', rev, { gate: true });
     const request = {

@@ -317,7 +317,9 @@ class ActionApplier {
         return;
       case 'setPodCondition': {
         const patch: Record<string, unknown> = { status: { conditions: action.conditions } };
-        if (action.resourceVersion) patch.metadata = { resourceVersion: action.resourceVersion };
+        const metadata = { ...action.metadata, resourceVersion: action.resourceVersion };
+        if (metadata.resourceVersion === undefined) delete metadata.resourceVersion;
+        if (Object.keys(metadata).length > 0) patch.metadata = metadata;
         written(await pods.patch(ref, patch, { ...opts, subresource: 'status' }));
         return;
       }

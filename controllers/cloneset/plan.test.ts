@@ -327,11 +327,13 @@ describe('plan: updating', () => {
     const cs = v2({ updateStrategy: { type: 'InPlaceIfPossible', maxUnavailable: 2 } });
     const p = run({ cloneSet: cs, pods: [...pods(r1, 3, gated), finishing], revisions: [r1, r2] });
     // web-p3 (unavailable until then) still uses one unit of the budget: one more pod starts.
-    expect(summary(p.actions)).toEqual([
-      'setPodCondition:web-p3',
-      'patchPodMetadata:web-p3',
-      'drainAndUpdate:web-p2',
-    ]);
+    expect(summary(p.actions)).toEqual(['setPodCondition:web-p3', 'drainAndUpdate:web-p2']);
+    // The lifecycle state goes back to Normal in the same pods/status write as the condition.
+    expect(p.actions[0]).toMatchObject({
+      conditions: [{ type: InPlaceUpdateReadyCondition, status: 'True' }],
+      resourceVersion: expect.any(String),
+      metadata: { labels: { [LifecycleStateLabel]: 'Normal' } },
+    });
   });
 
   it('InPlaceIfPossible falls back to recreate when a non in-place field changed', () => {

@@ -84,18 +84,14 @@ function refreshPods(ctx: SyncContext): PhaseResult {
     if (step.type === 'wait' && step.requeueAfterMs !== undefined) {
       requeue = Math.min(requeue ?? step.requeueAfterMs, step.requeueAfterMs);
     }
-    result.actions.push(
-      ...stepActions(name, pod.metadata.labels?.[ControllerRevisionHashLabel] ?? updateName, step),
-    );
+    const actions = stepActions(name, pod.metadata.labels?.[ControllerRevisionHashLabel] ?? updateName, step);
     const state = nextLifecycleState(ctx.cs, pod, updateName);
-    if (state) {
-      result.actions.push({
-        type: 'patchPodMetadata',
-        name,
-        patch: lifecyclePatch(state, ctx.now),
-        reason: state,
-      });
+    const condition = actions.find((a) => a.type === 'setPodCondition');
+    if (state && condition) condition.metadata = lifecyclePatch(state, ctx.now).metadata;
+    else if (state) {
+      actions.push({ type: 'patchPodMetadata', name, patch: lifecyclePatch(state, ctx.now), reason: state });
     }
+    result.actions.push(...actions);
   }
   result.modified = result.actions.length > 0;
   result.requeueAfterMs = requeue;
