@@ -16,6 +16,7 @@ import { type KubeObject, Namespaces, Pods, type ResourceType } from '../../runt
 import { type LocalCluster, startLocalCluster } from '../cluster/cluster';
 import { fakeNodes, KWOK_TOLERATION } from '../cluster/nodes';
 import { sleep } from '../cluster/wait';
+import { type Progress, RolloutTracker } from './rollout-tracker';
 
 const NAMESPACE = 'bench';
 const Deployments: ResourceType = {
@@ -26,23 +27,27 @@ const Deployments: ResourceType = {
   namespaced: true,
 };
 const ROLLOUT_TIMEOUT_MS = 20 * 60_000;
+const MAX_UNAVAILABLE = '20%';
+const IMAGE_V1 = 'registry.example/app:v1';
+const IMAGE_V2 = 'registry.example/app:v2';
 
 interface Workload extends KubeObject {
   spec?: { replicas?: number };
   status?: Record<string, unknown> & { observedGeneration?: number };
 }
 
-interface PodInfo extends KubeObject {
-  spec?: { nodeName?: string; containers: { image: string }[] };
-  status?: { conditions?: { type: string; status: string }[]; containerStatuses?: { image: string }[] };
-}
-
 interface Measurement {
   workload: string;
   wallSeconds: number;
   podsRecreated: number;
+  /** Pods there before the update that were deleted (for the CloneSet: must be 0). */
+  podsLost: number;
   podsRescheduled: number;
   apiWrites: number;
+  /** Most unready pods (of the desired replicas) seen at any pod event during the rollout. */
+  peakUnavailable: number;
+  /** Invariant violations seen at pod events: over maxUnavailable, over replicas + maxSurge. */
+  violations: string[];
   /** Writes and their mean apiserver latency per "VERB resource[/subresource]", for --details. */
   writesByKind: Map<string, { count: number; seconds: number }>;
   /** Progress samples taken while the rollout ran, for --details. */
@@ -53,7 +58,7 @@ function template(app: string) {
   return {
     metadata: { labels: { app } },
     spec: {
-      containers: [{ name: 'app', image: 'registry.example/app:v1' }],
+      containers: [{ name: 'app', image: IMAGE_V1 }],
       tolerations: [KWOK_TOLERATION],
       terminationGracePeriodSeconds: 1,
     },
@@ -69,7 +74,7 @@ function cloneSet(replicas: number): Workload {
       replicas,
       selector: { matchLabels: { app: 'bench-cloneset' } },
       template: template('bench-cloneset'),
-      updateStrategy: { type: 'InPlaceIfPossible', maxUnavailable: '20%' },
+      updateStrategy: { type: 'InPlaceIfPossible', maxUnavailable: MAX_UNAVAILABLE },
     },
   } as Workload;
 }
@@ -83,7 +88,7 @@ function deployment(replicas: number): Workload {
       replicas,
       selector: { matchLabels: { app: 'bench-deployment' } },
       template: template('bench-deployment'),
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '20%' } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: MAX_UNAVAILABLE } },
     },
   } as Workload;
 }
@@ -127,43 +132,41 @@ function apiserverCounters(kubeconfig: string): {
   return { writes, bindings, byKind };
 }
 
-async function podsOf(client: KubeClient, app: string): Promise<PodInfo[]> {
-  return (await client.resource<PodInfo>(Pods).list({ namespace: NAMESPACE, labelSelector: `app=${app}` }))
-    .items;
-}
-
-const isReady = (pod: PodInfo) =>
-  !pod.metadata?.deletionTimestamp &&
-  (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-
-/** Polls until `replicas` ready pods of `app`, all with `image`, are the only pods left. */
+/** Waits (through `tracker`'s watch) until `replicas` ready pods, all running `image`, are the only pods left. */
 async function waitSettled(
-  client: KubeClient,
-  app: string,
+  tracker: RolloutTracker,
+  what: string,
   replicas: number,
   image: string,
   timeline: string[] = [],
-): Promise<PodInfo[]> {
+): Promise<void> {
   const started = performance.now();
-  const deadline = Date.now() + ROLLOUT_TIMEOUT_MS;
-  for (;;) {
-    const pods = await podsOf(client, app);
-    timeline.push(progress(pods, image, (performance.now() - started) / 1000));
-    const done =
-      pods.length === replicas && pods.every((p) => isReady(p) && p.spec?.containers[0]?.image === image);
-    if (done) return pods;
-    if (Date.now() > deadline) throw new Error(`${app}: not settled after ${ROLLOUT_TIMEOUT_MS / 1000}s`);
-    await sleep(500);
+  const sample = () =>
+    timeline.push(progressLine(tracker.progress(image), (performance.now() - started) / 1000));
+  sample();
+  const sampler = setInterval(sample, 1000);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: not settled after ${ROLLOUT_TIMEOUT_MS / 1000}s`)),
+      ROLLOUT_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([tracker.settled(replicas, image), timeout]);
+  } finally {
+    clearInterval(sampler);
+    clearTimeout(timer);
   }
+  sample();
 }
 
-function progress(pods: PodInfo[], image: string, seconds: number): string {
-  const count = (test: (p: PodInfo) => boolean) => String(pods.filter(test).length).padStart(5);
-  const specNew = count((p) => p.spec?.containers[0]?.image === image);
-  const running = count((p) => p.status?.containerStatuses?.[0]?.image === image);
-  const ready = count(isReady);
-  const newReady = count((p) => isReady(p) && p.spec?.containers[0]?.image === image);
-  return `${seconds.toFixed(1).padStart(6)} s  pods ${count(() => true)}  new spec ${specNew}  new image running ${running}  ready ${ready}  new+ready ${newReady}`;
+function progressLine(p: Progress, seconds: number): string {
+  const n = (value: number) => String(value).padStart(5);
+  return (
+    `${seconds.toFixed(1).padStart(6)} s  pods ${n(p.pods)}  terminating ${n(p.terminating)}  new spec ${n(p.newSpec)}` +
+    `  new image running ${n(p.newImageRunning)}  ready ${n(p.ready)}  new+ready ${n(p.newReady)}`
+  );
 }
 
 /** Brings the workload up, updates its image once and measures the rollout. */
@@ -176,31 +179,49 @@ async function measure(
   const app = obj.metadata?.name ?? '';
   const replicas = obj.spec?.replicas ?? 0;
   const resource = client.resource<Workload>(type === 'CloneSet' ? resourceOf('CloneSet') : Deployments);
-  await resource.create(obj);
-  const before = await waitSettled(client, app, replicas, 'registry.example/app:v1');
-  process.stderr.write(`${type}: ${replicas} pods ready; updating the image\n`);
-  const counters = apiserverCounters(kubeconfigPath);
-  const started = performance.now();
-  const patch = [
-    { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'registry.example/app:v2' },
-  ];
-  await resource.patch({ namespace: NAMESPACE, name: app }, patch, { type: 'json' });
-  const timeline: string[] = [];
-  const after = await waitSettled(client, app, replicas, 'registry.example/app:v2', timeline);
-  const wallSeconds = (performance.now() - started) / 1000;
-  const counted = apiserverCounters(kubeconfigPath);
-  const kept = new Set(before.map((p) => p.metadata?.uid));
-  await resource.delete({ namespace: NAMESPACE, name: app });
-  return {
-    workload: `${type} ${type === 'CloneSet' ? 'InPlaceIfPossible' : 'RollingUpdate'} maxUnavailable 20%`,
-    wallSeconds,
-    podsRecreated: after.filter((p) => !kept.has(p.metadata?.uid)).length,
-    podsRescheduled: counted.bindings - counters.bindings,
-    apiWrites: counted.writes - counters.writes,
-    writesByKind: difference(counted.byKind, counters.byKind),
-    timeline,
-  };
+  const tracker = new RolloutTracker(client, NAMESPACE, app);
+  await tracker.start();
+  try {
+    await resource.create(obj);
+    await waitSettled(tracker, type, replicas, IMAGE_V1);
+    process.stderr.write(`${type}: ${replicas} pods ready; updating the image\n`);
+    const before = new Set(tracker.current().map((p) => p.metadata?.uid));
+    tracker.checkLimits({
+      replicas,
+      maxUnavailable: percentOf(replicas, MAX_UNAVAILABLE),
+      maxSurge: maxSurgeOf(type, replicas),
+    });
+    const counters = apiserverCounters(kubeconfigPath);
+    const started = performance.now();
+    const patch = [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE_V2 }];
+    await resource.patch({ namespace: NAMESPACE, name: app }, patch, { type: 'json' });
+    const timeline: string[] = [];
+    await waitSettled(tracker, type, replicas, IMAGE_V2, timeline);
+    const wallSeconds = (performance.now() - started) / 1000;
+    const counted = apiserverCounters(kubeconfigPath);
+    const after = tracker.current();
+    await resource.delete({ namespace: NAMESPACE, name: app });
+    return {
+      workload: `${type} ${type === 'CloneSet' ? 'InPlaceIfPossible' : 'RollingUpdate'} maxUnavailable ${MAX_UNAVAILABLE}`,
+      wallSeconds,
+      podsRecreated: after.filter((p) => !before.has(p.metadata?.uid)).length,
+      podsLost: [...before].filter((uid) => uid && tracker.deletedUids.has(uid)).length,
+      podsRescheduled: counted.bindings - counters.bindings,
+      apiWrites: counted.writes - counters.writes,
+      peakUnavailable: tracker.peakUnavailable,
+      violations: tracker.violations,
+      writesByKind: difference(counted.byKind, counters.byKind),
+      timeline,
+    };
+  } finally {
+    tracker.close();
+  }
 }
+
+const percentOf = (replicas: number, percent: string) => Math.floor((replicas * parseInt(percent, 10)) / 100);
+/** The CloneSet surges nothing by default; a Deployment 25% (rounded up, as Kubernetes does). */
+const maxSurgeOf = (type: 'CloneSet' | 'Deployment', replicas: number) =>
+  type === 'CloneSet' ? 0 : Math.ceil(replicas * 0.25);
 
 function difference(
   after: Map<string, { count: number; seconds: number }>,
@@ -218,14 +239,51 @@ async function waitNoPods(client: KubeClient): Promise<void> {
   while ((await client.resource(Pods).list({ namespace: NAMESPACE })).items.length > 0) await sleep(1000);
 }
 
+/** Our controller's reconciles (by result) and time spent in them, over the whole run. */
+async function printControllerMetrics(mgr: Manager): Promise<void> {
+  const wanted = [
+    'controller_runtime_reconcile_total',
+    'controller_runtime_reconcile_time_seconds_sum',
+    'controller_runtime_reconcile_time_seconds_count',
+  ];
+  const text = await mgr.metrics.registry.metrics();
+  process.stdout.write('\nCloneSet controller (whole run)\n');
+  for (const line of text.split('\n'))
+    if (wanted.some((name) => line.startsWith(`${name}{`))) process.stdout.write(`  ${line}\n`);
+}
+
 function report(results: Measurement[], replicas: number, nodes: number, details: boolean): void {
-  process.stdout.write(`\nOne image update of ${replicas} pods on ${nodes} kwok nodes\n`);
-  for (const r of results) {
-    process.stdout.write(
-      `  ${r.workload.padEnd(44)} wall ${r.wallSeconds.toFixed(1).padStart(6)} s  recreated ${String(r.podsRecreated).padStart(5)}` +
-        `  rescheduled ${String(r.podsRescheduled).padStart(5)}  API writes ${String(r.apiWrites).padStart(6)}\n`,
-    );
-  }
+  const maxUnavailable = percentOf(replicas, MAX_UNAVAILABLE);
+  process.stdout.write(
+    `\nOne image update of ${replicas} pods on ${nodes} kwok nodes (maxUnavailable ${maxUnavailable})\n`,
+  );
+  const header = [
+    'workload',
+    'wall s',
+    'recreated',
+    'rescheduled',
+    'lost',
+    'API writes',
+    'peak unavailable',
+    'invariants',
+  ];
+  const rows = results.map((r) => [
+    r.workload,
+    r.wallSeconds.toFixed(1),
+    String(r.podsRecreated),
+    String(r.podsRescheduled),
+    String(r.podsLost),
+    String(r.apiWrites),
+    String(r.peakUnavailable),
+    r.violations.length === 0 ? 'held' : `${r.violations.length} violations`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  const line = (cells: string[]) =>
+    `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}\n`;
+  process.stdout.write(line(header));
+  for (const row of rows) process.stdout.write(line(row));
+  for (const r of results)
+    for (const v of r.violations.slice(0, 5)) process.stdout.write(`  ${r.workload}: ${v}\n`);
   if (details) for (const r of results) printDetails(r);
   const [cloneset, deploy] = results;
   if (!cloneset || !deploy) return;
@@ -288,6 +346,7 @@ async function main(): Promise<void> {
     }
     if (values.only !== 'cloneset') results.push(await measure(cluster, 'Deployment', deployment(replicas)));
     report(results, replicas, nodes, values.details);
+    if (values.details) await printControllerMetrics(mgr);
   } finally {
     stop.abort();
     await running?.catch(() => undefined);

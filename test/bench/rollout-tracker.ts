@@ -1,0 +1,163 @@
+// Follows one workload's pods through a watch (not by polling LISTs, which would load the apiserver the
+// benchmark measures): progress counters, the rollout's invariants at every pod event, and the moment
+// it settles. Counters are kept per pod and summed on demand, so an event costs O(1) and a check O(pods).
+import { performance } from 'node:perf_hooks';
+import type { KubeClient } from '../../runtime/client';
+import { Informer } from '../../runtime/informer';
+import { silentLogger } from '../../runtime/log';
+import { type KubeObject, Pods } from '../../runtime/meta';
+
+export interface TrackedPod extends KubeObject {
+  spec?: { nodeName?: string; containers: { image: string }[] };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { image: string }[];
+  };
+}
+
+interface PodState {
+  uid: string;
+  terminating: boolean;
+  ready: boolean;
+  specImage: string;
+  runningImage: string;
+}
+
+export interface RolloutLimits {
+  replicas: number;
+  maxUnavailable: number;
+  maxSurge: number;
+}
+
+export interface Progress {
+  pods: number;
+  terminating: number;
+  ready: number;
+  newSpec: number;
+  newImageRunning: number;
+  newReady: number;
+}
+
+export class RolloutTracker {
+  private readonly informer: Informer<TrackedPod>;
+  private readonly stop = new AbortController();
+  private readonly pods = new Map<string, PodState>();
+  /** Every pod uid seen since the tracker started, and those whose pod was deleted. */
+  readonly seenUids = new Set<string>();
+  readonly deletedUids = new Set<string>();
+  private limits?: RolloutLimits;
+  private waiter?: { image: string; replicas: number; resolve: () => void };
+  readonly violations: string[] = [];
+  peakUnavailable = 0;
+  peakActive = 0;
+  events = 0;
+
+  constructor(client: KubeClient, namespace: string, app: string) {
+    this.informer = new Informer<TrackedPod>(client.resource<TrackedPod>(Pods), {
+      namespace,
+      labelSelector: `app=${app}`,
+      logger: silentLogger(),
+    });
+    this.informer.addEventHandler({
+      onAdd: (pod) => this.record(pod),
+      onUpdate: (_old, pod) => this.record(pod),
+      onDelete: (pod) => {
+        const uid = pod.metadata?.uid ?? '';
+        this.pods.delete(uid);
+        this.deletedUids.add(uid);
+        this.afterEvent();
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    void this.informer.start(this.stop.signal);
+    await this.informer.waitForSync(this.stop.signal);
+  }
+
+  close(): void {
+    this.stop.abort();
+  }
+
+  /** Checks the invariants at every event from now on (replicas + maxSurge pods, maxUnavailable). */
+  checkLimits(limits: RolloutLimits): void {
+    this.limits = limits;
+    this.peakUnavailable = 0;
+    this.peakActive = 0;
+    this.violations.length = 0;
+  }
+
+  /** Resolves once exactly `replicas` pods exist, none terminating, all ready and running `image`. */
+  settled(replicas: number, image: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiter = { image, replicas, resolve };
+      this.afterEvent();
+    });
+  }
+
+  progress(image: string): Progress {
+    const p = { pods: 0, terminating: 0, ready: 0, newSpec: 0, newImageRunning: 0, newReady: 0 };
+    for (const pod of this.pods.values()) {
+      p.pods++;
+      if (pod.terminating) p.terminating++;
+      if (pod.ready) p.ready++;
+      if (pod.specImage === image) p.newSpec++;
+      if (pod.runningImage === image) p.newImageRunning++;
+      if (pod.ready && pod.specImage === image) p.newReady++;
+    }
+    return p;
+  }
+
+  /** The pods there now. */
+  current(): TrackedPod[] {
+    return this.informer.lister.list();
+  }
+
+  private record(pod: TrackedPod): void {
+    const uid = pod.metadata?.uid ?? '';
+    this.seenUids.add(uid);
+    const terminating = Boolean(pod.metadata?.deletionTimestamp);
+    this.pods.set(uid, {
+      uid,
+      terminating,
+      ready:
+        !terminating && (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+      specImage: pod.spec?.containers[0]?.image ?? '',
+      runningImage: pod.status?.containerStatuses?.[0]?.image ?? '',
+    });
+    this.afterEvent();
+  }
+
+  private afterEvent(): void {
+    this.events++;
+    let active = 0;
+    let ready = 0;
+    let settledPods = 0;
+    for (const pod of this.pods.values()) {
+      if (pod.terminating) continue;
+      active++;
+      if (pod.ready) ready++;
+      if (pod.ready && pod.specImage === this.waiter?.image && pod.runningImage === this.waiter.image)
+        settledPods++;
+    }
+    if (this.limits) this.check(active, ready);
+    const w = this.waiter;
+    if (w && this.pods.size === w.replicas && settledPods === w.replicas) {
+      this.waiter = undefined;
+      w.resolve();
+    }
+  }
+
+  private check(active: number, ready: number): void {
+    const { replicas, maxUnavailable, maxSurge } = this.limits as RolloutLimits;
+    const unavailable = Math.max(0, replicas - ready);
+    this.peakUnavailable = Math.max(this.peakUnavailable, unavailable);
+    this.peakActive = Math.max(this.peakActive, active);
+    const at = `at ${performance.now().toFixed(0)} ms (event ${this.events})`;
+    if (unavailable > maxUnavailable)
+      this.violations.push(`${at}: ${unavailable} unavailable > maxUnavailable ${maxUnavailable}`);
+    if (active > replicas + maxSurge)
+      this.violations.push(`${at}: ${active} active pods > replicas ${replicas} + maxSurge ${maxSurge}`);
+  }
+}
