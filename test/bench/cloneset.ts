@@ -1,9 +1,12 @@
-// npm run bench:cloneset [-- --replicas N --nodes N --only cloneset|deployment --details]
+// npm run bench:cloneset [-- --replicas N --nodes N --only cloneset|deployment --details
+//                            --pod-start 2s --container-restart 500ms]
 // One image update of 1000 pods on 50 kwok nodes, in the same cluster and run: a CloneSet
 // (InPlaceIfPossible, maxUnavailable 20%) driven by our controller in-process, and a native Deployment
 // (maxUnavailable 20%, default maxSurge) driven by kube-controller-manager. Issue 5's goal: the CloneSet
 // ≥ 5× faster, with 0 pods recreated. API writes are counted by the apiserver
 // (apiserver_request_total, mutating verbs, without Events, Leases and Nodes: every writer counts).
+// kwok's kubelet starts pods at once by default, so a recreate costs only API writes; --pod-start and
+// --container-restart give both workloads the same simulated kubelet times to see where that changes.
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -14,6 +17,7 @@ import { silentLogger } from '../../runtime/log';
 import { Manager } from '../../runtime/manager';
 import { type KubeObject, Namespaces, Pods, type ResourceType } from '../../runtime/meta';
 import { type LocalCluster, startLocalCluster } from '../cluster/cluster';
+import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../cluster/kwok/delays';
 import { fakeNodes, KWOK_TOLERATION } from '../cluster/nodes';
 import { sleep } from '../cluster/wait';
 import { type Progress, RolloutTracker } from './rollout-tracker';
@@ -40,8 +44,8 @@ interface Measurement {
   workload: string;
   wallSeconds: number;
   podsRecreated: number;
-  /** Pods there before the update that were deleted (for the CloneSet: must be 0). */
-  podsLost: number;
+  /** Pods there before the update that were deleted (the CloneSet must delete none). */
+  oldPodsDeleted: number;
   podsRescheduled: number;
   apiWrites: number;
   /** Most unready pods (of the desired replicas) seen at any pod event during the rollout. */
@@ -54,9 +58,20 @@ interface Measurement {
   timeline: string[];
 }
 
-function template(app: string) {
+/** How long the simulated kubelet takes (Go durations); unset: kwok's stage defaults, 0 and 200 ms. */
+interface KubeletTimes {
+  /** A new pod: sandbox, network, volumes, image pull, start. */
+  podStart?: string;
+  /** An in-place container restart: stop, image pull, start. */
+  containerRestart?: string;
+}
+
+function template(app: string, kubelet: KubeletTimes) {
+  const annotations: Record<string, string> = {};
+  if (kubelet.podStart) annotations[POD_START_DELAY_ANNOTATION] = kubelet.podStart;
+  if (kubelet.containerRestart) annotations[CONTAINER_RESTART_DELAY_ANNOTATION] = kubelet.containerRestart;
   return {
-    metadata: { labels: { app } },
+    metadata: { labels: { app }, annotations },
     spec: {
       containers: [{ name: 'app', image: IMAGE_V1 }],
       tolerations: [KWOK_TOLERATION],
@@ -65,7 +80,7 @@ function template(app: string) {
   };
 }
 
-function cloneSet(replicas: number): Workload {
+function cloneSet(replicas: number, kubelet: KubeletTimes): Workload {
   return {
     apiVersion: 'apps.kruise.io/v1alpha1',
     kind: 'CloneSet',
@@ -73,13 +88,13 @@ function cloneSet(replicas: number): Workload {
     spec: {
       replicas,
       selector: { matchLabels: { app: 'bench-cloneset' } },
-      template: template('bench-cloneset'),
+      template: template('bench-cloneset', kubelet),
       updateStrategy: { type: 'InPlaceIfPossible', maxUnavailable: MAX_UNAVAILABLE },
     },
   } as Workload;
 }
 
-function deployment(replicas: number): Workload {
+function deployment(replicas: number, kubelet: KubeletTimes): Workload {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -87,7 +102,7 @@ function deployment(replicas: number): Workload {
     spec: {
       replicas,
       selector: { matchLabels: { app: 'bench-deployment' } },
-      template: template('bench-deployment'),
+      template: template('bench-deployment', kubelet),
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: MAX_UNAVAILABLE } },
     },
   } as Workload;
@@ -205,7 +220,7 @@ async function measure(
       workload: `${type} ${type === 'CloneSet' ? 'InPlaceIfPossible' : 'RollingUpdate'} maxUnavailable ${MAX_UNAVAILABLE}`,
       wallSeconds,
       podsRecreated: after.filter((p) => !before.has(p.metadata?.uid)).length,
-      podsLost: [...before].filter((uid) => uid && tracker.deletedUids.has(uid)).length,
+      oldPodsDeleted: [...before].filter((uid) => uid && tracker.deletedUids.has(uid)).length,
       podsRescheduled: counted.bindings - counters.bindings,
       apiWrites: counted.writes - counters.writes,
       peakUnavailable: tracker.peakUnavailable,
@@ -252,8 +267,17 @@ async function printControllerMetrics(mgr: Manager): Promise<void> {
     if (wanted.some((name) => line.startsWith(`${name}{`))) process.stdout.write(`  ${line}\n`);
 }
 
-function report(results: Measurement[], replicas: number, nodes: number, details: boolean): void {
+function report(
+  results: Measurement[],
+  replicas: number,
+  nodes: number,
+  kubelet: KubeletTimes,
+  details: boolean,
+): void {
   const maxUnavailable = percentOf(replicas, MAX_UNAVAILABLE);
+  process.stdout.write(
+    `\nSimulated kubelet: pod start ${kubelet.podStart ?? '0s'}, in-place container restart ${kubelet.containerRestart ?? '200ms'}`,
+  );
   process.stdout.write(
     `\nOne image update of ${replicas} pods on ${nodes} kwok nodes (maxUnavailable ${maxUnavailable})\n`,
   );
@@ -262,7 +286,7 @@ function report(results: Measurement[], replicas: number, nodes: number, details
     'wall s',
     'recreated',
     'rescheduled',
-    'lost',
+    'old pods deleted',
     'API writes',
     'peak unavailable',
     'invariants',
@@ -272,7 +296,7 @@ function report(results: Measurement[], replicas: number, nodes: number, details
     r.wallSeconds.toFixed(1),
     String(r.podsRecreated),
     String(r.podsRescheduled),
-    String(r.podsLost),
+    String(r.oldPodsDeleted),
     String(r.apiWrites),
     String(r.peakUnavailable),
     r.violations.length === 0 ? 'held' : `${r.violations.length} violations`,
@@ -313,8 +337,24 @@ async function main(): Promise<void> {
       only: { type: 'string', default: 'both' },
       /** Print writes per request type and a progress timeline. */
       details: { type: 'boolean', default: false },
+      /** Simulated kubelet time to start a new pod, e.g. 2s (default: at once). */
+      'pod-start': { type: 'string' },
+      /** Simulated kubelet time to restart a container in place, e.g. 1s (default: 200ms). */
+      'container-restart': { type: 'string' },
     },
   });
+  const kubelet: KubeletTimes = {
+    podStart: values['pod-start'],
+    containerRestart: values['container-restart'],
+  };
+  for (const [flag, value] of Object.entries({
+    '--pod-start': kubelet.podStart,
+    '--container-restart': kubelet.containerRestart,
+  })) {
+    if (value !== undefined && !/^\d+(\.\d+)?(ms|s|m)$/.test(value)) {
+      throw new Error(`${flag} must be a duration such as 500ms, 2s or 1m, not ${value}`);
+    }
+  }
   if (!['cloneset', 'deployment', 'both'].includes(values.only)) {
     throw new Error(`--only must be cloneset, deployment or both, not ${values.only}`);
   }
@@ -341,11 +381,12 @@ async function main(): Promise<void> {
     running = mgr.start(stop.signal);
     const results: Measurement[] = [];
     if (values.only !== 'deployment') {
-      results.push(await measure(cluster, 'CloneSet', cloneSet(replicas)));
+      results.push(await measure(cluster, 'CloneSet', cloneSet(replicas, kubelet)));
       await waitNoPods(cluster.client);
     }
-    if (values.only !== 'cloneset') results.push(await measure(cluster, 'Deployment', deployment(replicas)));
-    report(results, replicas, nodes, values.details);
+    if (values.only !== 'cloneset')
+      results.push(await measure(cluster, 'Deployment', deployment(replicas, kubelet)));
+    report(results, replicas, nodes, kubelet, values.details);
     if (values.details) await printControllerMetrics(mgr);
   } finally {
     stop.abort();

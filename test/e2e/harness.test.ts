@@ -3,6 +3,7 @@
 import { type KubeObject, Nodes, Pods, type ResourceType } from '../../runtime/meta';
 import { e2eClient, exists, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { E2E_NODE_COUNT } from '../cluster/globalSetup';
+import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../cluster/kwok/delays';
 import { KWOK_TOLERATION } from '../cluster/nodes';
 import { waitFor } from '../cluster/wait';
 
@@ -184,4 +185,32 @@ describe('local control plane', () => {
     // deletionTimestamp = delete time + grace period (RFC 3339, whole seconds, so allow 1 s of rounding).
     expect(Date.now()).toBeGreaterThanOrEqual(deadline - 1000);
   });
+
+  itOnLocalCluster(
+    'annotations set how long the simulated kubelet takes to start a pod and restart a container',
+    async () => {
+      const { spec } = podTemplate({ app: 'slow' });
+      const annotations = { [POD_START_DELAY_ANNOTATION]: '2s', [CONTAINER_RESTART_DELAY_ANNOTATION]: '2s' };
+      await pods().create({ metadata: { name: 'slow', namespace: ns.name, annotations }, spec } as Pod);
+      const ref = { namespace: ns.name, name: 'slow' };
+      await waitFor('the pod to be scheduled', async () => Boolean((await pods().get(ref)).spec.nodeName));
+      const scheduledAt = Date.now();
+      const running = async () => (await pods().get(ref)).status?.phase === 'Running';
+      expect(await running()).toBe(false);
+      await waitFor('the pod to run', running);
+      expect(Date.now() - scheduledAt).toBeGreaterThanOrEqual(1500);
+
+      const patchedAt = Date.now();
+      await pods().patch(
+        ref,
+        { spec: { containers: [{ name: 'app', image: 'registry.example/app:v2' }] } },
+        { type: 'strategic' },
+      );
+      const restarted = async () =>
+        (await pods().get(ref)).status?.containerStatuses?.[0]?.image === 'registry.example/app:v2';
+      expect(await restarted()).toBe(false);
+      await waitFor('the container to restart', restarted);
+      expect(Date.now() - patchedAt).toBeGreaterThanOrEqual(1500);
+    },
+  );
 });
