@@ -49,10 +49,9 @@ export function readySince(pod: Pod): number | undefined {
 
 /** Kruise IsPodUpdateReady: Running, Ready for minReadySeconds, and InPlaceUpdateReady (if present) True. */
 export function isPodUpdateReady(pod: Pod, minReadySeconds: number, now: Date): boolean {
-  if (pod.status?.phase !== 'Running') return false;
-  const since = readySince(pod);
-  if (since === undefined) return false;
-  if (minReadySeconds > 0 && since + minReadySeconds * 1000 > now.getTime()) return false;
+  if (pod.status?.phase !== 'Running' || !isPodReady(pod)) return false;
+  // Parse the timestamp only when it matters: plans ask this of every pod several times.
+  if (minReadySeconds > 0 && (readySince(pod) ?? 0) + minReadySeconds * 1000 > now.getTime()) return false;
   const inPlace = podCondition(pod, InPlaceUpdateReadyCondition);
   return !inPlace || inPlace.status === 'True';
 }

@@ -6,7 +6,35 @@ import type { Pod } from '../inplace';
 import { createdAt, isPodReady, maxRestarts, readySince } from './pods';
 
 const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
-type Compare = (a: Pod, b: Pod) => number;
+
+/**
+ * What the orderings compare, read once per pod and sort: a sort compares every pod about log n times,
+ * and parsing timestamps and scanning conditions in each comparison made plans of 1000 pods slow.
+ */
+interface Facts {
+  pod: Pod;
+  assigned: boolean;
+  phase: number;
+  ready: boolean;
+  readySince: number;
+  restarts: number;
+  created: number;
+}
+
+function factsOf(pod: Pod): Facts {
+  const ready = isPodReady(pod);
+  return {
+    pod,
+    assigned: Boolean(pod.spec.nodeName),
+    phase: PHASE_ORDER[pod.status?.phase ?? ''] ?? 0,
+    ready,
+    readySince: ready ? (readySince(pod) ?? 0) : 0,
+    restarts: maxRestarts(pod),
+    created: createdAt(pod),
+  };
+}
+
+type Compare<T extends Facts = Facts> = (a: T, b: T) => number;
 
 /** Go's afterOrZero as a comparator: zero (unset) first, then later before earlier. */
 function laterFirst(a: number, b: number): number {
@@ -15,21 +43,14 @@ function laterFirst(a: number, b: number): number {
   return b - a;
 }
 
-const byAssigned: Compare = (a, b) =>
-  a.spec.nodeName !== b.spec.nodeName && (!a.spec.nodeName || !b.spec.nodeName)
-    ? a.spec.nodeName
-      ? 1
-      : -1
-    : 0;
-const byPhase: Compare = (a, b) =>
-  (PHASE_ORDER[a.status?.phase ?? ''] ?? 0) - (PHASE_ORDER[b.status?.phase ?? ''] ?? 0);
-const byReady: Compare = (a, b) => Number(isPodReady(a)) - Number(isPodReady(b));
-const byReadyTime: Compare = (a, b) =>
-  isPodReady(a) && isPodReady(b) ? laterFirst(readySince(a) ?? 0, readySince(b) ?? 0) : 0;
-const byRestarts: Compare = (a, b) => maxRestarts(b) - maxRestarts(a);
-const byCreation: Compare = (a, b) => laterFirst(createdAt(a), createdAt(b));
+const byAssigned: Compare = (a, b) => Number(a.assigned) - Number(b.assigned);
+const byPhase: Compare = (a, b) => a.phase - b.phase;
+const byReady: Compare = (a, b) => Number(a.ready) - Number(b.ready);
+const byReadyTime: Compare = (a, b) => (a.ready && b.ready ? laterFirst(a.readySince, b.readySince) : 0);
+const byRestarts: Compare = (a, b) => b.restarts - a.restarts;
+const byCreation: Compare = (a, b) => laterFirst(a.created, b.created);
 
-function chain(...compares: Compare[]): Compare {
+function chain<T extends Facts>(...compares: Compare<T>[]): Compare<T> {
   return (a, b) => {
     for (const compare of compares) {
       const c = compare(a, b);
@@ -40,14 +61,15 @@ function chain(...compares: Compare[]): Compare {
 }
 
 /** k8s controller.ActivePods: the pods least worth keeping come first. */
-export const activePodsOrder: Compare = chain(
-  byAssigned,
-  byPhase,
-  byReady,
-  byReadyTime,
-  byRestarts,
-  byCreation,
-);
+const activePodsOrder: Compare = chain(byAssigned, byPhase, byReady, byReadyTime, byRestarts, byCreation);
+
+/** A sorted copy in k8s controller.ActivePods order (stable). */
+export function sortActivePods(pods: Pod[]): Pod[] {
+  return pods
+    .map(factsOf)
+    .sort(activePodsOrder)
+    .map((f) => f.pod);
+}
 
 /** Kruise getDeletionCostFromPodAnnotations: an invalid or missing cost is 0. */
 export function deletionCost(pod: Pod): number {
@@ -66,7 +88,7 @@ export function sameNodeRanks(pods: Pod[]): Map<Pod, number> {
   }
   for (const onNode of byNode.values()) {
     if (onNode.length <= 1) continue;
-    const sorted = [...onNode].sort(activePodsOrder).slice(0, -1);
+    const sorted = sortActivePods(onNode).slice(0, -1);
     sorted.forEach((pod, i) => {
       ranks.set(pod, sorted.length - i);
     });
@@ -81,10 +103,11 @@ export function sameNodeRanks(pods: Pod[]): Map<Pod, number> {
  */
 export function scaleInOrder(pods: Pod[], isAvailable: (pod: Pod) => boolean): Pod[] {
   const ranks = sameNodeRanks(pods);
-  const byAvailable: Compare = (a, b) => Number(isAvailable(a)) - Number(isAvailable(b));
-  const byCost: Compare = (a, b) => deletionCost(a) - deletionCost(b);
-  const byRank: Compare = (a, b) => (ranks.get(b) ?? 0) - (ranks.get(a) ?? 0);
-  const order = chain(
+  type ScaleInFacts = Facts & { available: boolean; cost: number; rank: number };
+  const byAvailable: Compare<ScaleInFacts> = (a, b) => Number(a.available) - Number(b.available);
+  const byCost: Compare<ScaleInFacts> = (a, b) => a.cost - b.cost;
+  const byRank: Compare<ScaleInFacts> = (a, b) => b.rank - a.rank;
+  const order = chain<ScaleInFacts>(
     byAssigned,
     byPhase,
     byAvailable,
@@ -95,7 +118,15 @@ export function scaleInOrder(pods: Pod[], isAvailable: (pod: Pod) => boolean): P
     byRestarts,
     byCreation,
   );
-  return [...pods].sort(order);
+  return pods
+    .map((pod) => ({
+      ...factsOf(pod),
+      available: isAvailable(pod),
+      cost: deletionCost(pod),
+      rank: ranks.get(pod) ?? 0,
+    }))
+    .sort(order)
+    .map((f) => f.pod);
 }
 
 /** The last run of digits in a label value ("sts-10" → 10), 0 when none (Kruise getIntFromStringSuffix). */

@@ -10,15 +10,16 @@ import {
 } from '../../apis';
 import {
   type ControllerRevision,
+  changeKind,
   diffPodTemplates,
   drainedFor,
   type InPlaceStep,
   type Pod,
   readGraceSpec,
   refreshInPlace,
-  revisionChangeKind,
   startInPlaceUpdate,
   strategyCanUpdateInPlace,
+  type TemplateDiff,
   templateOfRevision,
 } from '../inplace';
 import {
@@ -33,7 +34,7 @@ import { isHooked, nextLifecycleState } from './lifecycle';
 import { rfc3339 } from './new-pods';
 import { isAtRevision, isPodAvailable, lifecycleState, shortHash } from './pods';
 import { lifecyclePatch } from './scale';
-import { activePodsOrder, priorityOrder } from './sort';
+import { priorityOrder, sortActivePods } from './sort';
 
 /**
  * Unlike Kruise, which returns once the refresh wrote anything, the refresh and new updates share a
@@ -52,8 +53,9 @@ export function planUpdate(ctx: SyncContext): PhaseResult {
   const chosen = limitByBudget(ctx, diffs, candidates);
   const result = refreshed;
   const decisions: string[] = [];
+  const diffTo = revisionDiffs(ctx);
   for (const pod of chosen) {
-    const r = updatePod(ctx, pod);
+    const r = updatePod(ctx, pod, diffTo);
     if (r.error) result.error = r.error;
     result.actions.push(...r.actions);
     if (r.decision) decisions.push(`${pod.metadata.name} (${r.decision})`);
@@ -127,12 +129,10 @@ export function podsToUpdate(ctx: SyncContext): Pod[] {
     if (state === 'PreparingDelete') return false;
     return state === 'Updated' || !readGraceSpec(pod);
   });
-  const sorted = priorityOrder(
-    [...candidates].sort(activePodsOrder),
-    ctx.cs.spec?.updateStrategy?.priorityStrategy,
-  );
+  const sorted = priorityOrder(sortActivePods(candidates), ctx.cs.spec?.updateStrategy?.priorityStrategy);
   const inFlight = (p: Pod) => lifecycleState(p) === 'PreparingUpdate' || drainedFor(p) === update;
-  return [...sorted].sort((a, b) => Number(inFlight(b)) - Number(inFlight(a)));
+  // A stable partition: pods already half-way first, each group in the order above.
+  return [...sorted.filter(inFlight), ...sorted.filter((p) => !inFlight(p))];
 }
 
 /** Kruise limitUpdateIndexes: at most updateNum pods, and unavailable pods within updateMaxUnavailable. */
@@ -161,15 +161,30 @@ interface PodUpdate {
   error?: string;
 }
 
+/** The template diff from each old revision to updateRevision, computed once per plan, not per pod. */
+function revisionDiffs(ctx: SyncContext): (old: ControllerRevision | undefined) => TemplateDiff | undefined {
+  const memo = new Map<ControllerRevision, TemplateDiff | undefined>();
+  const target = templateOfRevision(ctx.updateRevision);
+  return (old) => {
+    // A missing revision (pruned history) has no diff: the pod must be recreated.
+    if (!old) return undefined;
+    if (!memo.has(old)) {
+      const from = templateOfRevision(old);
+      memo.set(old, from && target ? diffPodTemplates(from, target) : undefined);
+    }
+    return memo.get(old);
+  };
+}
+
 /** Kruise updatePod: in place when the policy allows and the revisions differ only in place, else recreate. */
-function updatePod(ctx: SyncContext, pod: Pod): PodUpdate {
+function updatePod(ctx: SyncContext, pod: Pod, diffTo: ReturnType<typeof revisionDiffs>): PodUpdate {
   const type = ctx.cs.spec?.updateStrategy?.type;
   const name = pod.metadata.name ?? '';
-  const oldRevision = ctx.revisions.find((r) => isAtRevision(pod, r.metadata.name ?? ''));
-  const kind = revisionChangeKind(oldRevision, ctx.updateRevision, { resizeSupported: ctx.resizeSupported });
+  const diff = diffTo(ctx.revisions.find((r) => isAtRevision(pod, r.metadata.name ?? '')));
+  const kind = diff ? changeKind(diff, { resizeSupported: ctx.resizeSupported }) : 'recreate';
   if (kind === 'none') return relabel(ctx, pod);
   if (strategyCanUpdateInPlace(type)) {
-    if (kind !== 'recreate') return updateInPlace(ctx, pod, oldRevision!);
+    if (kind !== 'recreate') return updateInPlace(ctx, pod, diff!);
     if (type === 'InPlaceOnly') {
       return {
         actions: [],
@@ -202,7 +217,7 @@ function relabel(ctx: SyncContext, pod: Pod): PodUpdate {
   return { actions: [action], decision: 'same template, relabel' };
 }
 
-function updateInPlace(ctx: SyncContext, pod: Pod, oldRevision: ControllerRevision): PodUpdate {
+function updateInPlace(ctx: SyncContext, pod: Pod, diff: TemplateDiff): PodUpdate {
   const name = pod.metadata.name ?? '';
   const hook = ctx.cs.spec?.lifecycle?.inPlaceUpdate;
   const state = lifecycleState(pod);
@@ -231,7 +246,7 @@ function updateInPlace(ctx: SyncContext, pod: Pod, oldRevision: ControllerRevisi
     pod,
     {
       revision: update,
-      diff: diffPodTemplates(templateOfRevision(oldRevision)!, templateOfRevision(ctx.updateRevision)!),
+      diff,
       labels: {
         [ControllerRevisionHashLabel]: update,
         [PodTemplateHashLabel]: shortHash(update),
