@@ -388,6 +388,10 @@ describe('CloneSet', () => {
       const pod = await pods().get({ namespace: ns.name, name });
       return lifecycleOf(pod) === 'Normal' ? pod : undefined;
     });
+    // The status follows in a later reconcile than the label: wait for it, then check nothing else moved.
+    await waitFor('one available replica in the status', async () => {
+      return (await getCloneSet(ns.name, 'prenormal')).status?.availableReplicas === 1;
+    });
     const other = await pods().get({ namespace: ns.name, name: before[1]?.metadata?.name ?? '' });
     expect(lifecycleOf(other)).toBe('PreparingNormal');
     expect((await getCloneSet(ns.name, 'prenormal')).status?.availableReplicas).toBe(1);
