@@ -4,12 +4,12 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { installCrds } from '../apis/install';
+import { REPO_ROOT } from '../cluster/binaries';
+import { type LocalCluster, startLocalCluster } from '../cluster/cluster';
+import { assertPortFree, freePort } from '../cluster/net';
+import { fakeNodes } from '../cluster/nodes';
 import { parseConfig as parseExtenderConfig } from '../scheduler/config';
 import { schedulerSettings } from '../scheduler/kubescheduler';
-import { REPO_ROOT } from '../test/cluster/binaries';
-import { type LocalCluster, startLocalCluster } from '../test/cluster/cluster';
-import { assertPortFree, freePort } from '../test/cluster/net';
-import { fakeNodes } from '../test/cluster/nodes';
 
 const USAGE = `usage: npm start [-- --nodes N] [--health-port PORT]
   --nodes N          kwok nodes to create (default 3, at least 1)

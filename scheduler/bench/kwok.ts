@@ -1,6 +1,6 @@
 // The openb trace as kwok nodes and real Pod manifests, for the online e2e tests and bench:extender.
-import type { FakeNodeSpec } from '../../test/cluster/nodes';
-import { KWOK_TOLERATION } from '../../test/cluster/nodes';
+import type { FakeNodeSpec } from '../../cluster/nodes';
+import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { DEFAULT_TRACE_DIR, loadCluster, loadPods, type TracePod, workloadPath } from '../sim/trace';
 
 /** Whole GPUs a trace pod takes without GPU sharing (vanilla nvidia.com/gpu). */

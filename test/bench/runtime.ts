@@ -4,12 +4,12 @@
 // RSS ≤ 300 MB. The measured informer runs in a child process so its RSS is its own.
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { controlPlaneVersions } from '../../cluster/binaries';
+import { startLocalCluster } from '../../cluster/cluster';
 import { createClient, type KubeClient } from '../../runtime/client';
 import { Informer } from '../../runtime/informer';
 import { type KubeObject, Namespaces, Pods } from '../../runtime/meta';
 import { WorkQueue } from '../../runtime/workqueue';
-import { controlPlaneVersions } from '../cluster/binaries';
-import { startLocalCluster } from '../cluster/cluster';
 
 const NAMESPACE = 'bench';
 const POD_COUNTS = [1_000, 10_000];

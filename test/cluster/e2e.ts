@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { waitFor } from '../../cluster/wait';
 import { createClient, type KubeClient } from '../../runtime/client';
 import { isNotFound } from '../../runtime/errors';
 import { type KubeObject, Namespaces, Pods } from '../../runtime/meta';
 import { E2E_ENV } from './globalSetup';
-import { waitFor } from './wait';
 
 /** The shared e2e cluster's kubeconfig, set by globalSetup. */
 export function e2eKubeconfigPath(): string {

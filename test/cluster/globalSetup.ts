@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type LocalCluster, startLocalCluster } from './cluster';
-import { fakeNodes } from './nodes';
+import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
+import { fakeNodes } from '../../cluster/nodes';
 
 /** Where e2e test files find the shared cluster (jest workers inherit the environment). */
 export const E2E_ENV = {

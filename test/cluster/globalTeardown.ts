@@ -1,4 +1,4 @@
-import type { LocalCluster } from './cluster';
+import type { LocalCluster } from '../../cluster/cluster';
 
 export default async function globalTeardown(): Promise<void> {
   const holder = globalThis as { __outriggerCluster?: LocalCluster };

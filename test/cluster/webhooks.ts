@@ -1,10 +1,10 @@
 import { installCrds } from '../../apis/install';
+import { waitFor } from '../../cluster/wait';
 import { silentLogger } from '../../runtime/log';
 import { createRuntimeMetrics } from '../../runtime/metrics';
 import { customResourceRegistry } from '../../webhooks/custom-resources';
 import { type Webhooks, webhookRunnable } from '../../webhooks/setup';
 import { e2eClient } from './e2e';
-import { waitFor } from './wait';
 
 export const OPERATOR_NS = 'outrigger-system';
 

@@ -6,9 +6,9 @@ import { parseAllDocuments } from 'yaml';
 import { applyDefaults } from '../../apis/defaults';
 import { resourceOf } from '../../apis/install';
 import { isKindName, KINDS, type KindName } from '../../apis/kinds';
+import { REPO_ROOT } from '../../cluster/binaries';
 import type { KubeObject } from '../../runtime/meta';
 import { INVALID_CASES, type InvalidCase } from '../../webhooks/validation';
-import { REPO_ROOT } from '../cluster/binaries';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { useCustomResourceWebhooks } from '../cluster/webhooks';
 

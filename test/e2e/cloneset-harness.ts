@@ -7,6 +7,8 @@ import {
   LifecycleStateLabel,
 } from '../../apis';
 import { resourceOf } from '../../apis/install';
+import { KWOK_TOLERATION } from '../../cluster/nodes';
+import { waitFor } from '../../cluster/wait';
 import { setupCloneSetController } from '../../controllers/cloneset';
 import { createClient } from '../../runtime/client';
 import { Informer } from '../../runtime/informer';
@@ -14,8 +16,6 @@ import { silentLogger } from '../../runtime/log';
 import { Manager } from '../../runtime/manager';
 import { type KubeObject, Pods } from '../../runtime/meta';
 import { e2eClient, e2eKubeconfigPath } from '../cluster/e2e';
-import { KWOK_TOLERATION } from '../cluster/nodes';
-import { waitFor } from '../cluster/wait';
 
 export type CloneSetObject = CloneSet & KubeObject;
 

@@ -1,9 +1,9 @@
 // A HorizontalPodAutoscaler can target a CloneSet: kube-controller-manager's HPA controller reads and
 // writes replicas through the CloneSet's scale subresource, and the CloneSet controller follows.
 import { installCrds } from '../../apis/install';
+import { waitFor } from '../../cluster/wait';
 import type { KubeObject, ResourceType } from '../../runtime/meta';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
-import { waitFor } from '../cluster/wait';
 import {
   cloneSetOf,
   cloneSets,

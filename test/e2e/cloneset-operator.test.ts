@@ -1,7 +1,8 @@
 // CloneSet across an operator crash, and InPlaceOnly through the admission webhooks: on the real control
 // plane with kwok acting as kubelet.
+
+import { waitFor } from '../../cluster/wait';
 import { itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
-import { waitFor } from '../cluster/wait';
 import { useCustomResourceWebhooks } from '../cluster/webhooks';
 import {
   cloneSetOf,

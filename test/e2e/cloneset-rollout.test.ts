@@ -3,10 +3,10 @@
 // rollout invariants at every pod event.
 import { CloneSetInstanceIdLabel } from '../../apis';
 import { installCrds } from '../../apis/install';
+import { sleep, waitFor } from '../../cluster/wait';
 import type { CoreEvent } from '../../runtime/events';
 import { Events, PersistentVolumeClaims } from '../../runtime/meta';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
-import { sleep, waitFor } from '../cluster/wait';
 import {
   type CloneSetObject,
   cloneSetOf,

@@ -4,12 +4,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { REPO_ROOT } from '../../cluster/binaries';
+import { startLocalCluster } from '../../cluster/cluster';
+import { waitFor } from '../../cluster/wait';
 import { createClient } from '../../runtime/client';
 import { ConfigMaps, type KubeObject } from '../../runtime/meta';
-import { REPO_ROOT } from '../cluster/binaries';
-import { startLocalCluster } from '../cluster/cluster';
 import { itOnLocalCluster } from '../cluster/e2e';
-import { waitFor } from '../cluster/wait';
 
 /** PIDs of processes whose command line mentions `dir` (every component gets paths under its work dir). */
 function processesUsing(dir: string): number[] {

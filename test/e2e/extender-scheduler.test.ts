@@ -2,6 +2,9 @@
 // cluster's scheduler has no extender): ~200 kwok nodes in the openb trace's shapes, the scheduler
 // configured as config/scheduler/kube-scheduler-config.yaml, the extender in this process on loopback.
 import { request } from 'node:http';
+import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
+import { freePort } from '../../cluster/net';
+import { waitFor } from '../../cluster/wait';
 import { silentLogger } from '../../runtime/log';
 import { type KubeObject, Namespaces, Pods } from '../../runtime/meta';
 import { podManifest, traceNodeSpecs, tracePods } from '../../scheduler/bench/kwok';
@@ -10,9 +13,6 @@ import { type RunningExtender, runExtender } from '../../scheduler/extender/runn
 import type { ExtenderArgs, HostPriority } from '../../scheduler/extender/wire';
 import { schedulerSettings } from '../../scheduler/kubescheduler';
 import type { Pod } from '../../scheduler/types';
-import { type LocalCluster, startLocalCluster } from '../cluster/cluster';
-import { freePort } from '../cluster/net';
-import { waitFor } from '../cluster/wait';
 
 const NODES = 200;
 const NAMESPACE = 'angle';

@@ -1,11 +1,12 @@
 // The local control plane behaves like a real cluster where Outrigger depends on it: kube-controller-manager
 // creates pods, kube-scheduler binds them, and kwok's stages act as kubelet.
+
+import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
+import { KWOK_TOLERATION } from '../../cluster/nodes';
+import { waitFor } from '../../cluster/wait';
 import { type KubeObject, Nodes, Pods, type ResourceType } from '../../runtime/meta';
 import { e2eClient, exists, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { E2E_NODE_COUNT } from '../cluster/globalSetup';
-import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../cluster/kwok/delays';
-import { KWOK_TOLERATION } from '../cluster/nodes';
-import { waitFor } from '../cluster/wait';
 
 const Deployments: ResourceType = {
   group: 'apps',

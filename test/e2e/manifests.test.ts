@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { REPO_ROOT } from '../../cluster/binaries';
 import { type KubeObject, Namespaces, type ResourceType } from '../../runtime/meta';
-import { REPO_ROOT } from '../cluster/binaries';
 import { e2eClient, itOnLocalCluster } from '../cluster/e2e';
 
 const TYPES: Record<string, ResourceType> = {

@@ -1,6 +1,7 @@
 // A small real controller built with the runtime's builder and run by a Manager: ConfigMaps labelled
 // for copying get an owned "<name>-copy" ConfigMap with the same data, and an Event each reconcile.
 import * as http from 'node:http';
+import { waitFor } from '../../cluster/wait';
 import { controller } from '../../runtime/builder';
 import { isAlreadyExists } from '../../runtime/errors';
 import type { CoreEvent } from '../../runtime/events';
@@ -8,7 +9,6 @@ import { silentLogger } from '../../runtime/log';
 import { Manager } from '../../runtime/manager';
 import { ConfigMaps, Events, type KubeObject } from '../../runtime/meta';
 import { e2eClient, e2eKubeconfigPath, useTestNamespace } from '../cluster/e2e';
-import { waitFor } from '../cluster/wait';
 
 interface ConfigMap extends KubeObject {
   data?: Record<string, string>;

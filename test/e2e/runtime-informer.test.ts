@@ -1,13 +1,14 @@
 // An informer keeps serving across a kube-apiserver stop and restart, and what changed while its
 // apiserver was down (written through a second apiserver on the same etcd) reaches its cache and handlers.
+
+import { startLocalCluster } from '../../cluster/cluster';
+import { waitFor } from '../../cluster/wait';
 import { createClient, type KubeClient } from '../../runtime/client';
 import type { EventHandler } from '../../runtime/informer';
 import { InformerFactory } from '../../runtime/informerfactory';
 import { ConfigMaps, type KubeObject, Namespaces } from '../../runtime/meta';
 import { createRuntimeMetrics, type RuntimeMetrics } from '../../runtime/metrics';
-import { startLocalCluster } from '../cluster/cluster';
 import { itOnLocalCluster } from '../cluster/e2e';
-import { waitFor } from '../cluster/wait';
 
 interface ConfigMap extends KubeObject {
   data?: Record<string, string>;

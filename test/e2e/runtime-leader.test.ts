@@ -4,12 +4,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { REPO_ROOT } from '../../cluster/binaries';
+import { freePort } from '../../cluster/net';
+import { waitFor } from '../../cluster/wait';
 import { isNotFound } from '../../runtime/errors';
 import { type KubeObject, Leases } from '../../runtime/meta';
-import { REPO_ROOT } from '../cluster/binaries';
 import { e2eClient, e2eKubeconfigPath } from '../cluster/e2e';
-import { freePort } from '../cluster/net';
-import { waitFor } from '../cluster/wait';
 
 const LEASE_DURATION_MS = 15_000;
 const LEASE_NAMESPACE = 'default';

@@ -2,12 +2,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { REPO_ROOT } from '../../cluster/binaries';
+import { freePort, probe } from '../../cluster/net';
+import { waitFor } from '../../cluster/wait';
 import { createClient } from '../../runtime/client';
 import { type KubeObject, Nodes } from '../../runtime/meta';
-import { REPO_ROOT } from '../cluster/binaries';
 import { itOnLocalCluster } from '../cluster/e2e';
-import { freePort, probe } from '../cluster/net';
-import { waitFor } from '../cluster/wait';
 
 /** PIDs whose command line mentions `text`. */
 function processesMentioning(text: string): number[] {

@@ -3,6 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 import { resourceOf } from '../../apis/install';
+import { sleep, waitFor } from '../../cluster/wait';
 import { type KubeObject, Secrets } from '../../runtime/meta';
 import {
   type CertBundle,
@@ -20,7 +21,6 @@ import {
 } from '../../webhooks/configurations';
 import { MutatingWebhookConfigurations, ValidatingWebhookConfigurations } from '../../webhooks/kube';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
-import { sleep, waitFor } from '../cluster/wait';
 import { OPERATOR_NS, useCustomResourceWebhooks } from '../cluster/webhooks';
 
 type SecretObject = KubeObject & { data?: Record<string, string> };

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { DEFAULT_CERT_POLICY, generateCa, issueCert } from '../../webhooks/certs';
+import { DEFAULT_CERT_POLICY, generateCa, issueCert } from '../webhooks/certs';
 
 export interface KeyPairPem {
   certPem: string;
