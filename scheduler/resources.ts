@@ -1,4 +1,4 @@
-import { parseQuantity } from './quantity';
+import { parseQuantity } from '../apis/quantity';
 import type { Container, Node, Pod, ResourceList } from './types';
 
 export const CPU = 'cpu';

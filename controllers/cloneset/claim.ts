@@ -2,7 +2,7 @@
 // labels no longer match the selector is released, i.e. its controller reference is removed, and the
 // CloneSet stops counting it. Like Kruise, orphans are not adopted: only pods we created are ours.
 import type { CloneSet } from '../../apis';
-import { selectorMatches } from '../../webhooks/validation/selectors';
+import { selectorMatches } from '../../apis/labels';
 import type { Pod } from '../inplace';
 import { isActive } from './pods';
 

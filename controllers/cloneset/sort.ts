@@ -1,7 +1,7 @@
 // Pod orderings: which pods update first (k8s ActivePods + Kruise priorityStrategy) and which pods are
 // deleted first on scale-in (Kruise ActivePodsWithRanks with the same-node ranker).
 import { PodDeletionCostAnnotation, type UpdatePriorityStrategy } from '../../apis';
-import { selectorMatches } from '../../webhooks/validation/selectors';
+import { selectorMatches } from '../../apis/labels';
 import type { Pod } from '../inplace';
 import { createdAt, isPodReady, maxRestarts, readySince } from './pods';
 

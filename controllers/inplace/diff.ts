@@ -2,7 +2,7 @@
 // defaultCalculateInPlaceUpdateSpec). Images and template labels/annotations change in place; container
 // resources change in place through the pod `resize` subresource when the cluster supports it (Kruise's
 // InPlaceWorkloadVerticalScaling); anything else needs a new pod.
-import { tryParseQuantity } from '../../scheduler/quantity';
+import { tryParseQuantity } from '../../apis/quantity';
 import { deepEqual } from './json';
 import { type Container, type ControllerRevision, type PodTemplateSpec, templateOfRevision } from './types';
 

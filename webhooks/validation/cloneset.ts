@@ -2,6 +2,7 @@
 import type { CloneSet, CloneSetSpec, CloneSetUpdateStrategy } from '../../apis/cloneset';
 import type { PersistentVolumeClaim, PodTemplateSpec } from '../../apis/core-types';
 import { scaledValue } from '../../apis/intstr';
+import { isEmptySelector, selectorMatches } from '../../apis/labels';
 import type { InPlaceUpdateStrategy } from '../../apis/pub';
 import { MaxInt32 } from '../../apis/well-known';
 import type { LabelSelector } from '../../apis/zod-k8s';
@@ -20,7 +21,7 @@ import {
   validatePodTemplate,
   validateTemplateMetadata,
 } from './pod-template';
-import { isEmptySelector, selectorMatches, validateLabelSelector } from './selectors';
+import { validateLabelSelector } from './selectors';
 
 /** Kruise's v1alpha1 webhook accepts only these (OnDelete is a v1beta1 rollout type). */
 const UPDATE_TYPES = ['ReCreate', 'InPlaceIfPossible', 'InPlaceOnly'];

@@ -1,10 +1,12 @@
 // Checks shared by several kinds: numbers, int-or-percent values, update ordering strategies, and
 // comparing old/new specs on update.
+
+import { isEmptySelector } from '../../apis/labels';
 import type { UpdatePriorityStrategy, UpdateScatterStrategy } from '../../apis/pub';
 import type { IntOrString } from '../../apis/zod-k8s';
 import { child, type FieldError, forbidden, immutable, invalid, required } from './field-error';
 import { isValidPercent } from './names';
-import { isEmptySelector, validateLabelSelector } from './selectors';
+import { validateLabelSelector } from './selectors';
 
 export function nonNegative(value: number | undefined, path: string): FieldError[] {
   return value !== undefined && value < 0 ? [invalid(path, value, 'must be greater than or equal to 0')] : [];

@@ -1,5 +1,7 @@
 // SidecarSet v1alpha1 rules (OpenKruise pkg/webhook/sidecarset/validating). Conflicts with other
 // SidecarSets need the cluster's SidecarSets, passed in by the caller.
+
+import { isEmptySelector, selectorsOverlap } from '../../apis/labels';
 import type {
   SidecarContainer,
   SidecarSet,
@@ -17,7 +19,7 @@ import {
   validateObjectMeta,
   validateVolumes,
 } from './pod-template';
-import { isEmptySelector, selectorsOverlap, validateLabelSelector } from './selectors';
+import { validateLabelSelector } from './selectors';
 import { validateSidecarContainerFields } from './sidecar-containers';
 
 export interface SidecarSetContext {

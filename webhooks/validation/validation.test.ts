@@ -2,6 +2,7 @@ import { toStructuralSchema } from '../../apis/crd-schema';
 import { crdSchemaErrors } from '../../apis/crd-validate';
 import { applyDefaults } from '../../apis/defaults';
 import { KINDS, type KindName } from '../../apis/kinds';
+import { selectorsOverlap } from '../../apis/labels';
 import type { SidecarSet } from '../../apis/sidecarset';
 import { jsonDiff } from './common';
 import { formatFieldError, formatFieldErrors, validate, validateDelete } from './index';
@@ -14,7 +15,6 @@ import {
   validStatefulSet,
 } from './invalid-cases';
 import { dns1123SubdomainErrors } from './names';
-import { selectorsOverlap } from './selectors';
 import { expressionError } from './sidecar-containers';
 
 const schemas = Object.fromEntries(
