@@ -116,20 +116,17 @@ describe('LeaderElector.tryAcquireOrRenew', () => {
 /** One replica's view of the shared store: its network can fail, or hang until the request is aborted. */
 function link(store: MemoryLeaseStore) {
   const state = { mode: 'up' as 'up' | 'down' | 'hang' };
-  const through =
-    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
-    (...args: A): Promise<R> => {
-      if (state.mode === 'up') return call(...args);
-      if (state.mode === 'down') return Promise.reject(new Error('connection refused'));
-      const signal = args.find((a): a is AbortSignal => a instanceof AbortSignal);
-      return new Promise<R>((_resolve, reject) =>
-        signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
-      );
-    };
+  const through = <R>(signal: AbortSignal | undefined, call: () => Promise<R>): Promise<R> => {
+    if (state.mode === 'up') return call();
+    if (state.mode === 'down') return Promise.reject(new Error('connection refused'));
+    return new Promise<R>((_resolve, reject) =>
+      signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+    );
+  };
   const view: LeaseStore = {
-    get: through((signal?: AbortSignal) => store.get()),
-    create: through((record, signal?: AbortSignal) => store.create(record)),
-    update: through((record, rv: string, signal?: AbortSignal) => store.update(record, rv)),
+    get: (signal) => through(signal, () => store.get()),
+    create: (record, signal) => through(signal, () => store.create(record)),
+    update: (record, rv, signal) => through(signal, () => store.update(record, rv)),
   };
   return { state, view };
 }
@@ -212,10 +209,12 @@ describe('LeaderElector safety', () => {
     const events: string[] = [];
     let aLostAt: number | undefined;
     let bLeadsAt: number | undefined;
-    const aRun = a.run(stop.signal, () => events.push('a leads')).then((outcome) => {
-      aLostAt = clock.monotonic();
-      return outcome;
-    });
+    const aRun = a
+      .run(stop.signal, () => events.push('a leads'))
+      .then((outcome) => {
+        aLostAt = clock.monotonic();
+        return outcome;
+      });
     await clock.advance(0);
     const bRun = b.run(stop.signal, () => {
       bLeadsAt = clock.monotonic();
