@@ -390,7 +390,10 @@ export class CertManager {
       // A store without our keys (a pre-created, empty Secret) is filled in at its resourceVersion.
       const plan: CertPlan = stored?.bundle
         ? planCertRenewal(stored.bundle, this.options.hosts, now, this.policy)
-        : { action: 'renew-all', reason: stored ? 'the store holds no certificates' : 'no certificates stored' };
+        : {
+            action: 'renew-all',
+            reason: stored ? 'the store holds no certificates' : 'no certificates stored',
+          };
       let bundle = stored?.bundle;
       if (!bundle || plan.action !== 'keep') {
         this.log.info(

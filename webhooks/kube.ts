@@ -5,9 +5,9 @@ import { isAlreadyExists, isConflict, isNotFound } from '../runtime/errors';
 import { type KubeObject, type ResourceType, Secrets } from '../runtime/meta';
 import {
   type CaBundleSink,
+  CERT_SECRET_KEYS,
   type CertBundle,
   type CertStore,
-  CERT_SECRET_KEYS,
   CertStoreConflictError,
   certBundleFromSecretData,
   certBundleToSecretData,

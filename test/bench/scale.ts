@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { applyDefaults } from '../../apis/defaults';
 import { installCrds, resourceOf } from '../../apis/install';
 import { REPO_ROOT } from '../../cluster/binaries';
 import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
@@ -24,9 +25,29 @@ import { sleep, waitFor } from '../../cluster/wait';
 import type { KubeClient } from '../../runtime/client';
 import { isNotFound } from '../../runtime/errors';
 import { type KubeObject, Namespaces } from '../../runtime/meta';
+import { MutatingWebhookConfigurations, ValidatingWebhookConfigurations } from '../../webhooks/kube';
 import { MeasuredProcess, metricValue } from './manager-process';
 
 const MANAGER_BINARY = path.join(REPO_ROOT, 'dist', 'cmd', 'manager.js');
+
+/**
+ * The command and environment the image runs (the Dockerfile's ENTRYPOINT and ENV), so the benchmark
+ * measures exactly the production form, V8 flags included.
+ */
+export function imageCommand(dockerfile = path.join(REPO_ROOT, 'Dockerfile')) {
+  const text = fs.readFileSync(dockerfile, 'utf8');
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text)?.[1];
+  if (!entrypoint) throw new Error(`${dockerfile} has no ENTRYPOINT ["node", ...]`);
+  const [command, ...args] = JSON.parse(entrypoint) as string[];
+  if (command !== 'node') throw new Error(`the image's ENTRYPOINT runs ${command}, not node`);
+  const env: Record<string, string> = {};
+  const finalStage = text.slice(text.lastIndexOf('\nFROM '));
+  for (const [, pairs] of finalStage.matchAll(/^ENV\s+(.+)$/gm)) {
+    for (const [, key, value] of (pairs ?? '').matchAll(/(\w+)=("[^"]*"|\S+)/g))
+      env[key!] = value!.replace(/^"|"$/g, '');
+  }
+  return { args: args.map((a) => (a.startsWith('dist/') ? path.join(REPO_ROOT, a) : a)), env };
+}
 const IMAGE = (version: number) => `registry.example/app:v${version}`;
 const TIMEOUT_MS = 40 * 60_000;
 const MiB = 1024 * 1024;
@@ -89,8 +110,9 @@ function parseOptions() {
   };
 }
 
+/** Already defaulted (OpenKruise's SetDefaults), so both managers get the very same object. */
 function cloneSet(namespace: string, name: string, replicas: number): CloneSetObject {
-  return {
+  return applyDefaults('CloneSet', {
     apiVersion: 'apps.kruise.io/v1alpha1',
     kind: 'CloneSet',
     metadata: { name, namespace },
@@ -107,7 +129,7 @@ function cloneSet(namespace: string, name: string, replicas: number): CloneSetOb
       },
       updateStrategy: { type: 'InPlaceIfPossible', maxUnavailable: '20%' },
     },
-  } as CloneSetObject;
+  } as CloneSetObject) as CloneSetObject;
 }
 
 /** Waits until every CloneSet in `namespace` reports all its pods ready at its update revision. */
@@ -139,12 +161,13 @@ async function waitRolledOut(client: KubeClient, namespace: string, what: string
 async function updateAll(client: KubeClient, namespace: string, image: string): Promise<void> {
   const cloneSets = client.resource<CloneSetObject>(resourceOf('CloneSet'));
   const { items } = await cloneSets.list({ namespace });
-  const patch = { spec: { template: { spec: { containers: [{ name: 'app', image }] } } } };
+  // Only the image changes (a merge patch would replace the container list and drop its defaults).
+  const patch = [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image }];
   for (let i = 0; i < items.length; i += 20) {
     await Promise.all(
       items
         .slice(i, i + 20)
-        .map((cs) => cloneSets.patch({ namespace, name: cs.metadata?.name ?? '' }, patch, { type: 'merge' })),
+        .map((cs) => cloneSets.patch({ namespace, name: cs.metadata?.name ?? '' }, patch, { type: 'json' })),
     );
   }
 }
@@ -181,12 +204,13 @@ async function startOurs(cluster: LocalCluster, label: string, heapSnapshotDir?:
   const nodeFlags = heapSnapshotDir
     ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`]
     : [];
+  const image = imageCommand();
   const manager = new MeasuredProcess(
     label,
     process.execPath,
     [
       ...nodeFlags,
-      MANAGER_BINARY,
+      ...image.args,
       `--kubeconfig=${cluster.kubeconfigPath}`,
       `--health-addr=127.0.0.1:${port}`,
       '--leader-elect=false',
@@ -195,34 +219,50 @@ async function startOurs(cluster: LocalCluster, label: string, heapSnapshotDir?:
     ],
     path.join(cluster.logDir, 'manager-bench.log'),
     port,
+    { ...process.env, ...image.env },
   );
   return { manager, port };
 }
 
 /**
- * kruise-manager as its own Makefile runs it locally, on our CRDs (the same API), with its webhook
- * server off, metrics on loopback and leader election off. Only a binary the user built is run.
+ * A kruise-manager binary you built from OpenKruise's source, run the way its docs run it outside a
+ * cluster: webhook certificates on disk for 127.0.0.1 (WEBHOOK_HOST), no leader election, metrics and
+ * probes on loopback. Its webhook configurations must exist for it to become ready; they are created
+ * empty, so the CloneSets are created already defaulted (the same object for both managers).
  */
 async function startKruise(cluster: LocalCluster, binary: string) {
   const metricsPort = await freePort();
   const healthPort = await freePort();
+  for (const [type, name] of [
+    [MutatingWebhookConfigurations, 'kruise-mutating-webhook-configuration'],
+    [ValidatingWebhookConfigurations, 'kruise-validating-webhook-configuration'],
+  ] as const) {
+    await cluster.client.resource(type).apply(
+      { apiVersion: 'admissionregistration.k8s.io/v1', kind: type.kind, metadata: { name } },
+      {
+        fieldManager: 'bench-scale',
+      },
+    );
+  }
+  const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kruise-webhook-certs-'));
   const manager = new MeasuredProcess(
     'kruise-manager',
     binary,
     [
       `--kubeconfig=${cluster.kubeconfigPath}`,
       '--enable-leader-election=false',
+      '--enable-pprof=false',
       `--metrics-addr=127.0.0.1:${metricsPort}`,
       `--health-probe-addr=127.0.0.1:${healthPort}`,
-      '--feature-gates=ResourcesDeletionProtection=false,PodWebhook=false,KruiseDaemon=false',
     ],
     path.join(cluster.logDir, 'kruise-manager.log'),
     metricsPort,
     {
       ...process.env,
-      KUBECONFIG: cluster.kubeconfigPath,
       POD_NAMESPACE: 'kruise-system',
-      DISABLE_WEBHOOKS: 'true',
+      WEBHOOK_HOST: '127.0.0.1',
+      WEBHOOK_PORT: String(await freePort()),
+      WEBHOOK_CERT_DIR: certDir,
     },
   );
   return { manager, port: healthPort };
