@@ -135,11 +135,6 @@ export class LeaderElector {
     );
   }
 
-  /** After a failed renewal, how long until another candidate can take the lease (leaseDuration − renewDeadline). */
-  get expiryMarginMs(): number {
-    return this.leaseDurationMs - this.renewDeadlineMs;
-  }
-
   /** The current holder as last observed ('' when none). */
   get leader(): string {
     return this.observed?.record.holderIdentity ?? '';
