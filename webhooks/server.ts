@@ -153,7 +153,15 @@ export class WebhookServer {
     // and sends nothing would be held forever. Close it unless its first request starts in time (the
     // request handler clears this; between requests keepAliveTimeout applies).
     this.server.on('secureConnection', (socket) => socket.setTimeout(headersTimeoutMs));
-    this.server.on('drop', () => this.log.warn('webhook connection refused: maxConnections reached'));
+    let droppedSince = 0;
+    this.server.on('drop', () => {
+      // Once per 10 s at most: a flood of connections must not become a flood of log lines.
+      if (droppedSince++ > 0) return;
+      setTimeout(() => {
+        this.log.warn({ dropped: droppedSince }, 'webhook connections refused: maxConnections reached');
+        droppedSince = 0;
+      }, 10_000).unref();
+    });
     this.server.on('tlsClientError', (err) =>
       this.log.debug({ err: errorMessage(err) }, 'TLS handshake failed'),
     );
