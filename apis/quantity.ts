@@ -76,11 +76,12 @@ function splitQuantity(text: string): { negative: boolean; number: string; suffi
   const negative = text[i] === '-';
   if (text[i] === '+' || text[i] === '-') i++;
   const start = i;
-  let digits = 0;
-  while (isDigit(text[i])) (i++, digits++);
+  while (isDigit(text[i])) i++;
+  let digits = i - start;
   if (text[i] === '.') {
-    i++;
-    while (isDigit(text[i])) (i++, digits++);
+    const fraction = ++i;
+    while (isDigit(text[i])) i++;
+    digits += i - fraction;
   }
   if (digits === 0) return undefined;
   const number = text.slice(start, i);
