@@ -8,9 +8,9 @@ import { retryOnConflict } from '../../runtime/client';
 import { isAlreadyExists, isConflict, isNotFound } from '../../runtime/errors';
 import type { EventRecorder } from '../../runtime/events';
 import type { Expectations } from '../../runtime/expectations';
+import { deepEqual } from '../../runtime/json';
 import { ControllerRevisions, type KubeObject, PersistentVolumeClaims, Pods } from '../../runtime/meta';
 import {
-  deepEqual,
   type Pod,
   type PodPatch,
   type ResizePatch,

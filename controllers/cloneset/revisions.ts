@@ -2,8 +2,9 @@
 // A revision stores `{"spec":{"template":{...,"$patch":"replace"}}}`; its name is `<cloneset>-<hash>`
 // where hash = SafeEncodeString(FNV-32(data + collisionCount)).
 import { type CloneSet, ControllerRevisionHashLabel } from '../../apis';
+import { canonicalJson } from '../../runtime/json';
 import type { OwnerReference } from '../../runtime/meta';
-import { type ControllerRevision, canonicalJson, type Pod } from '../inplace';
+import type { ControllerRevision, Pod } from '../inplace';
 import { isAtRevision } from './pods';
 
 export const CloneSetApiVersion = 'apps.kruise.io/v1alpha1';

@@ -1,6 +1,6 @@
 import { InPlaceUpdateReadyCondition } from '../../apis';
 import { cloneSet, minutesAgo, NOW, pod, revisionOf, withImage } from './fixtures';
-import { computeStatus, selectorString } from './status';
+import { computeStatus } from './status';
 
 const v1 = cloneSet();
 const r1 = revisionOf(v1);
@@ -148,18 +148,5 @@ describe('Progressing condition', () => {
       reason: 'CloneSetUpdated',
       lastUpdateTime: NOW.toISOString(),
     });
-  });
-});
-
-describe('selectorString', () => {
-  it('renders matchLabels and expressions sorted by key, as labels.Selector.String()', () => {
-    const s = selectorString({
-      matchLabels: { b: '2', a: '1' },
-      matchExpressions: [
-        { key: 'env', operator: 'In', values: ['prod', 'dev'] },
-        { key: 'c', operator: 'DoesNotExist' },
-      ],
-    });
-    expect(s).toBe('a=1,b=2,!c,env in (dev,prod)');
   });
 });

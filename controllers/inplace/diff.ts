@@ -3,7 +3,7 @@
 // resources change in place through the pod `resize` subresource when the cluster supports it (Kruise's
 // InPlaceWorkloadVerticalScaling); anything else needs a new pod.
 import { tryParseQuantity } from '../../apis/quantity';
-import { deepEqual } from './json';
+import { deepEqual } from '../../runtime/json';
 import { type Container, type ControllerRevision, type PodTemplateSpec, templateOfRevision } from './types';
 
 export type Resources = NonNullable<Container['resources']>;

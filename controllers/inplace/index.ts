@@ -26,7 +26,6 @@ export {
   StartInPlaceUpdateReason,
   startInPlaceUpdate,
 } from './engine';
-export { canonicalJson, deepEqual } from './json';
 export { hasInPlaceReadinessGate, strategyCanUpdateInPlace, withInPlaceReadinessGate } from './readiness';
 export { ResourceVersionExpectations, type VersionedObject } from './resource-version';
 export { type GraceSpec, isUpdateCompleted, readGraceSpec, readUpdateState } from './state';

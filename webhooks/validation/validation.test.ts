@@ -2,9 +2,7 @@ import { toStructuralSchema } from '../../apis/crd-schema';
 import { crdSchemaErrors } from '../../apis/crd-validate';
 import { applyDefaults } from '../../apis/defaults';
 import { KINDS, type KindName } from '../../apis/kinds';
-import { selectorsOverlap } from '../../apis/labels';
 import type { SidecarSet } from '../../apis/sidecarset';
-import { jsonDiff } from './common';
 import { formatFieldError, formatFieldErrors, validate, validateDelete } from './index';
 import {
   INVALID_CASES,
@@ -155,26 +153,6 @@ describe('rules that need a closer look', () => {
   });
 });
 
-describe('selectorsOverlap (Kruise util.IsSelectorOverlapping)', () => {
-  it.each([
-    [{ matchLabels: { a: '1' } }, { matchLabels: { a: '2' } }, false],
-    [{ matchLabels: { a: '1' } }, { matchLabels: { b: '2' } }, true],
-    [
-      { matchLabels: { a: '1' } },
-      { matchExpressions: [{ key: 'a', operator: 'In', values: ['1', '2'] }] },
-      true,
-    ],
-    [
-      { matchLabels: { a: '1' } },
-      { matchExpressions: [{ key: 'a', operator: 'NotIn', values: ['1'] }] },
-      false,
-    ],
-    [{ matchLabels: { a: '1' } }, { matchExpressions: [{ key: 'a', operator: 'DoesNotExist' }] }, false],
-  ])('%j vs %j → %p', (a, b, want) => {
-    expect(selectorsOverlap(a, b)).toBe(want);
-  });
-});
-
 describe('resource expressions', () => {
   it.each([
     ['cpu', undefined],
@@ -187,17 +165,6 @@ describe('resource expressions', () => {
     ['cpu # 2', 'unexpected character at 3'],
   ])('%s', (expr, want) => {
     expect(expressionError(expr, 'cpu')).toBe(want);
-  });
-});
-
-describe('jsonDiff', () => {
-  it('produces JSON-patch style ops', () => {
-    expect(jsonDiff({ a: 1, b: [1, 2], c: 3 }, { a: 2, b: [1, 3], d: 4 })).toEqual([
-      { op: 'replace', path: '/a' },
-      { op: 'replace', path: '/b/1' },
-      { op: 'remove', path: '/c' },
-      { op: 'add', path: '/d' },
-    ]);
   });
 });
 
