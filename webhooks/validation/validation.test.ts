@@ -11,7 +11,7 @@ import {
   validCloneSet,
   validSidecarSet,
   validStatefulSet,
-} from './invalid-cases';
+} from './testing/invalid-cases';
 import { dns1123SubdomainErrors } from './names';
 import { expressionError } from './sidecar-containers';
 

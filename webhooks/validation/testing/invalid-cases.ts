@@ -4,7 +4,7 @@
 // validating webhook (validate()); checked against a real kube-apiserver without webhooks. UPDATE cases create
 // `oldObject` first and then update it to `object`; `existing` objects must be created beforehand.
 // Namespaced objects carry no namespace: the caller picks one.
-import type { KindName } from '../../apis/kinds';
+import type { KindName } from '../../../apis/kinds';
 
 export interface InvalidCase {
   name: string;
