@@ -4,6 +4,8 @@ import { applyDefaults } from '../../apis/defaults';
 import { KINDS, type KindName } from '../../apis/kinds';
 import type { SidecarSet } from '../../apis/sidecarset';
 import { formatFieldError, formatFieldErrors, validate, validateDelete } from './index';
+import { dns1123SubdomainErrors } from './names';
+import { expressionError } from './sidecar-containers';
 import {
   INVALID_CASES,
   type InvalidCase,
@@ -12,8 +14,6 @@ import {
   validSidecarSet,
   validStatefulSet,
 } from './testing/invalid-cases';
-import { dns1123SubdomainErrors } from './names';
-import { expressionError } from './sidecar-containers';
 
 const schemas = Object.fromEntries(
   Object.values(KINDS).map((k) => [k.kind, toStructuralSchema(k.schema)]),
