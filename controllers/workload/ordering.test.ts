@@ -196,6 +196,13 @@ describe('scatterOrder (Kruise scatterSort)', () => {
     expect(names(order)).toEqual(['a1', 'b1', 'b2', 'a2', 'b3', 'a3']);
   });
 
+  it('weighs the densities over all pods: a later round puts an unmatched pod first', () => {
+    // The second round of a one-at-a-time rollout of x x x u u u, after x0 was updated.
+    const all = [at('x0', 'a'), at('x1', 'a'), at('x2', 'a'), at('u0', 'b'), at('u1', 'b'), at('u2', 'b')];
+    const order = scatterOrder(all.slice(1), all, [{ key: 'zone', value: 'a' }]);
+    expect(names(order)).toEqual(['u0', 'x1', 'u1', 'u2', 'x2']);
+  });
+
   it('leaves the order alone without a strategy, or with one matched pod', () => {
     const candidates = [at('a1', 'a'), at('b1', 'b'), at('b2', 'b')];
     expect(scatterOrder(candidates, candidates, undefined)).toBe(candidates);

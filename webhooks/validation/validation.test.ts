@@ -131,6 +131,23 @@ describe('rules that need a closer look', () => {
     expect(validate('CloneSet', next, old)).toEqual([]);
   });
 
+  it('allows a template label read by env under InPlaceOnly (the controller restarts the container in place)', () => {
+    const old = validCloneSet();
+    old.spec.updateStrategy = { type: 'InPlaceOnly' };
+    old.spec.template.spec.containers[0].env = [
+      { name: 'TIER', valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } },
+    ];
+    const next = structuredClone(old);
+    next.spec.template.metadata.labels.tier = 'b';
+    expect(validate('CloneSet', next, old)).toEqual([]);
+  });
+
+  it('accepts fractional percentages, which the controller resolves with the same parser', () => {
+    const obj = validCloneSet();
+    obj.spec.updateStrategy = { maxUnavailable: '12.5%', partition: '37.5%' };
+    expect(validate('CloneSet', obj)).toEqual([]);
+  });
+
   it('allows BroadcastJob TTL with completionPolicy Always', () => {
     const obj = validBroadcastJob();
     obj.spec.completionPolicy = { type: 'Always', ttlSecondsAfterFinished: 10, activeDeadlineSeconds: 60 };

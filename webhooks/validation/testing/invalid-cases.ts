@@ -297,6 +297,18 @@ const cloneSetCases: InvalidCase[] = [
       o.spec.updateStrategy = { type: 'InPlaceOnly' };
     },
   ),
+  // pods/resize takes cpu and memory only: any other resource needs a new pod, which InPlaceOnly forbids.
+  update(
+    'CloneSet',
+    'cs-update-inplaceonly-ephemeral-storage',
+    'spec.template.spec',
+    (o) => {
+      containers(o)[0].resources = { requests: { 'ephemeral-storage': '2Gi' } };
+    },
+    (o) => {
+      o.spec.updateStrategy = { type: 'InPlaceOnly' };
+    },
+  ),
 ];
 
 const statefulSetCases: InvalidCase[] = [
