@@ -23,6 +23,15 @@ export type RevisionAction =
   | { type: 'updateRevisionNumber'; name: string; revision: number }
   | { type: 'deleteRevision'; name: string };
 
+/**
+ * Where a pod write goes: the pod's name, and its namespace when it is not the owner's (a cluster-scoped
+ * owner such as SidecarSet writes to pods in every namespace).
+ */
+interface PodRef {
+  name: string;
+  namespace?: string;
+}
+
 export type Action =
   | RevisionAction
   /** Create before the pod that mounts it; skip (not fail) on AlreadyExists. */
@@ -30,7 +39,7 @@ export type Action =
   /** `revision` names the revision in the Event. Consecutive creates go out in slow-start batches. */
   | { type: 'createPod'; pod: Pod; revision: string }
   /** Delete the pod (only this uid), then its PVCs. */
-  | { type: 'deletePod'; name: string; uid?: string; pvcs: string[]; reason: string }
+  | ({ type: 'deletePod'; uid?: string; pvcs: string[]; reason: string } & PodRef)
   | { type: 'deletePVC'; name: string; reason: string }
   /** Hand a PVC over to another owner (e.g. its finished pod, so it is collected with it). */
   | { type: 'setPVCOwner'; name: string; owner: OwnerReference }
@@ -38,54 +47,54 @@ export type Action =
    * `report` asks for Kruise's per-pod Event pair: Successful<reason> "successfully <what>", or
    * Failed<reason> "failed to <what>: <error>". Without it the patch is bookkeeping and says nothing.
    */
-  | {
+  | ({
       type: 'patchPodMetadata';
-      name: string;
       patch: PodMetadataPatch;
       reason: string;
       report?: { reason: string; what: string };
-    }
+    } & PodRef)
   /**
    * Strategic merge patch of pods/<name>/status; conditional when resourceVersion is set. `metadata`
    * (a lifecycle change due at the same time) rides along: pods/status accepts labels and annotations,
    * so the pod gets one write instead of two.
    */
-  | {
+  | ({
       type: 'setPodCondition';
-      name: string;
       conditions: PodCondition[];
       resourceVersion?: string;
       metadata?: PodMetadataPatch['metadata'];
-    }
+    } & PodRef)
   /** In-place engine: resize subresource first (if any), then the conditional pod patch. */
-  | { type: 'inPlaceUpdate'; name: string; revision: string; patch: PodPatch; resizePatch?: ResizePatch }
+  | ({ type: 'inPlaceUpdate'; revision: string; patch: PodPatch; resizePatch?: ResizePatch } & PodRef)
   /**
    * In-place engine: drain (strategic merge patch of pods/<name>/status conditions), then the
    * inPlaceUpdate that startInPlaceUpdate(<the pod the drain returned>, request, options) gives.
    */
-  | {
+  | ({
       type: 'drainAndUpdate';
-      name: string;
       revision: string;
       conditions: PodCondition[];
       request: InPlaceUpdateRequest;
       options: InPlaceOptions;
-    }
+    } & PodRef)
   /** Kruise claimPods: remove our controller reference from a pod the selector no longer matches. */
-  | { type: 'releasePod'; name: string; uid: string }
+  | ({ type: 'releasePod'; uid: string } & PodRef)
   /** Merge patch of the owner itself (e.g. CloneSet spec.scaleStrategy.podsToDelete). */
   | { type: 'patchOwner'; patch: Record<string, unknown>; reason: string };
 
-/** The actions written to one pod, by name (the executor chains them in order). */
-export type PodAction = Extract<Action, { name: string }> & {
-  type:
-    | 'deletePod'
-    | 'patchPodMetadata'
-    | 'setPodCondition'
-    | 'inPlaceUpdate'
-    | 'drainAndUpdate'
-    | 'releasePod';
-};
+/** The actions written to one pod (the executor chains each pod's in order). */
+export type PodAction = Extract<
+  Action,
+  {
+    type:
+      | 'deletePod'
+      | 'patchPodMetadata'
+      | 'setPodCondition'
+      | 'inPlaceUpdate'
+      | 'drainAndUpdate'
+      | 'releasePod';
+  }
+>;
 
 export interface PlanEvent {
   type: EventType;

@@ -208,6 +208,28 @@ describe('execute: pods and the owner', () => {
     ]);
   });
 
+  it('writes to pods in other namespaces when an action names one (a cluster-scoped owner)', async () => {
+    const { deps, calls } = setup();
+    const conditions = [{ type: 'SidecarReady', status: 'True' }];
+    await run(
+      deps,
+      planOf([
+        { type: 'setPodCondition', name: 'a', namespace: 'team-a', conditions },
+        { type: 'setPodCondition', name: 'a', namespace: 'team-b', conditions },
+      ]),
+    );
+    expect(calls.map((c) => `${c.verb} ${c.namespace}/${c.name}`).sort()).toEqual([
+      'patch team-a/a',
+      'patch team-b/a',
+    ]);
+    expect(
+      groupActions([
+        { type: 'setPodCondition', name: 'a', namespace: 'team-a', conditions },
+        { type: 'setPodCondition', name: 'a', namespace: 'team-b', conditions },
+      ]).map((g) => g.kind === 'pods' && g.chains.length),
+    ).toEqual([2]);
+  });
+
   it("merge-patches the owner through the kind's resource", async () => {
     const { deps, calls } = setup();
     const patch = { spec: { scaleStrategy: { podsToDelete: [] } } };

@@ -156,7 +156,7 @@ function isPodAction(action: Action): action is PodAction {
 export function groupActions(actions: Action[]): ActionGroup[] {
   const groups: ActionGroup[] = [];
   let unit: CreateUnit = [];
-  /** The open group of pod writes and its chain per pod name; a non-pod action closes it. */
+  /** The open group of pod writes and its chain per pod; a non-pod action closes it. */
   let open: { chains: Action[][]; byPod: Map<string, Action[]> } | undefined;
   for (const action of actions) {
     if (action.type === 'createPVC' || action.type === 'createPod') {
@@ -172,11 +172,12 @@ export function groupActions(actions: Action[]): ActionGroup[] {
         open = { chains: [], byPod: new Map() };
         groups.push({ kind: 'pods', chains: open.chains });
       }
-      const chain = open.byPod.get(action.name);
+      const pod = `${action.namespace ?? ''}/${action.name}`;
+      const chain = open.byPod.get(pod);
       if (chain) chain.push(action);
       else {
         const started = [action as Action];
-        open.byPod.set(action.name, started);
+        open.byPod.set(pod, started);
         open.chains.push(started);
       }
     } else {
@@ -288,7 +289,7 @@ class ActionApplier {
       case 'createPod':
         return this.createPod(action.pod);
       case 'deletePod':
-        return this.deletePod(action.name, action.uid, action.pvcs);
+        return this.deletePod(action.namespace ?? ns, action.name, action.uid, action.pvcs);
       case 'deletePVC':
         await ignoreNotFound(
           client.resource(PersistentVolumeClaims).delete({ namespace: ns, name: action.name }, opts),
@@ -307,7 +308,7 @@ class ActionApplier {
       }
       case 'releasePod': {
         const patch = releasePatch(action.uid, this.owner.metadata?.uid ?? '');
-        const ref = { namespace: ns, name: action.name };
+        const ref = { namespace: action.namespace ?? ns, name: action.name };
         await ignoreNotFound(client.resource(Pods).patch(ref, patch, { ...opts, type: 'strategic' }));
         return;
       }
@@ -336,9 +337,13 @@ class ActionApplier {
   }
 
   /** Deletes the pod (only the one we planned on: uid precondition), then the PVCs of its instance. */
-  private async deletePod(name: string, uid: string | undefined, pvcs: string[]): Promise<void> {
+  private async deletePod(
+    ns: string | undefined,
+    name: string,
+    uid: string | undefined,
+    pvcs: string[],
+  ): Promise<void> {
     const { client, expectations } = this.deps;
-    const ns = this.owner.metadata?.namespace;
     expectations.expect(this.key, 'delete', name);
     try {
       await client
@@ -368,7 +373,7 @@ class ActionApplier {
     >,
   ) {
     const pods = this.deps.client.resource<Pod>(Pods);
-    const ref = { namespace: this.owner.metadata?.namespace, name: action.name };
+    const ref = { namespace: action.namespace ?? this.owner.metadata?.namespace, name: action.name };
     const opts = { signal: this.signal, type: 'strategic' as const };
     const written = (obj: KubeObject) => this.deps.rvExpectations.expect(obj);
     switch (action.type) {

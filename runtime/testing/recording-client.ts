@@ -11,6 +11,7 @@ export interface RecordedCall {
   kind: string;
   /** The object's name (a raw request's path). */
   name: string;
+  namespace?: string;
   body?: unknown;
   /** The options the call carried (patch type, subresource, preconditions, …). */
   options?: Record<string, unknown>;
@@ -45,18 +46,30 @@ export function recordingClient(options: RecordingOptions = {}): RecordingClient
       metadata: { ...sent.metadata, name: call.name, uid: `uid-${call.name}`, resourceVersion: '7' },
     };
   };
+  type Ref = { name: string; namespace?: string };
   const resource = (type: ResourceType) => {
-    const call = (verb: Verb, name: string, body?: unknown, opts?: unknown) =>
-      answer({ verb, kind: type.kind, name, body, options: opts as Record<string, unknown> | undefined });
-    const nameOf = (obj: KubeObject) => obj.metadata?.name ?? '';
+    const call = (verb: Verb, ref: Ref, body?: unknown, opts?: unknown) =>
+      answer({
+        verb,
+        kind: type.kind,
+        name: ref.name,
+        namespace: ref.namespace,
+        body,
+        options: opts as Record<string, unknown> | undefined,
+      });
+    const refOf = (obj: KubeObject): Ref => ({
+      name: obj.metadata?.name ?? '',
+      namespace: obj.metadata?.namespace,
+    });
     return {
-      get: (ref: { name: string }, opts?: unknown) => call('get', ref.name, undefined, opts),
-      list: (opts?: unknown) => call('list', '', undefined, opts),
-      create: (obj: KubeObject, opts?: unknown) => call('create', nameOf(obj), obj, opts),
-      update: (obj: KubeObject, opts?: unknown) => call('update', nameOf(obj), obj, opts),
-      updateStatus: (obj: KubeObject, opts?: unknown) => call('updateStatus', nameOf(obj), obj, opts),
-      patch: (ref: { name: string }, body: unknown, opts?: unknown) => call('patch', ref.name, body, opts),
-      delete: (ref: { name: string }, opts?: unknown) => call('delete', ref.name, undefined, opts),
+      get: (ref: Ref, opts?: unknown) => call('get', ref, undefined, opts),
+      list: (opts?: { namespace?: string }) =>
+        call('list', { name: '', namespace: opts?.namespace }, undefined, opts),
+      create: (obj: KubeObject, opts?: unknown) => call('create', refOf(obj), obj, opts),
+      update: (obj: KubeObject, opts?: unknown) => call('update', refOf(obj), obj, opts),
+      updateStatus: (obj: KubeObject, opts?: unknown) => call('updateStatus', refOf(obj), obj, opts),
+      patch: (ref: Ref, body: unknown, opts?: unknown) => call('patch', ref, body, opts),
+      delete: (ref: Ref, opts?: unknown) => call('delete', ref, undefined, opts),
     };
   };
   const request = (req: { path: string; method?: string; body?: unknown }) =>

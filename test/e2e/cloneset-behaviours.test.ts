@@ -14,6 +14,7 @@ import {
   expectInvariantsHeld,
   isActive,
   isReady,
+  type Limits,
   lifecycleOf,
   type PodObject,
   patchSpec,
@@ -97,6 +98,22 @@ describe('CloneSet behaviours', () => {
     return { pool, placement, nodeName: (name: string) => `${pool}-${name}` };
   }
 
+  /** Patches the spec and waits for the rollout, the invariant watcher checking every pod event. */
+  async function rollOut(
+    name: string,
+    limits: Limits,
+    spec: Record<string, unknown>,
+    observe?: (pod: PodObject) => void,
+  ) {
+    const rollout = async () => {
+      await patchSpec(ns.name, name, spec);
+      await waitRolledOut(ns.name, name);
+    };
+    const watcher = await watchRollout(ns.name, name, limits, rollout, observe);
+    expectInvariantsHeld(watcher);
+    return watcher;
+  }
+
   async function create(cs: CloneSetObject): Promise<PodObject[]> {
     await cloneSets().create(cs);
     return waitRolledOut(ns.name, cs.metadata?.name ?? '');
@@ -127,16 +144,11 @@ describe('CloneSet behaviours', () => {
           },
         }),
       );
-      const watcher = await watchRollout(
-        ns.name,
+      await rollOut(
         'gpu',
         { replicas: 3, maxUnavailable: 1, maxSurge: 0 },
-        async () => {
-          await patchSpec(ns.name, 'gpu', { template: { spec: { containers: [container('2', '2Gi')] } } });
-          await waitRolledOut(ns.name, 'gpu');
-        },
+        { template: { spec: { containers: [container('2', '2Gi')] } } },
       );
-      expectInvariantsHeld(watcher);
       const after = await podsOf(ns.name, 'gpu');
       expect(uidsOf(after).filter((uid) => uidsOf(before).includes(uid))).toEqual([]);
       for (const pod of after) {
@@ -154,18 +166,13 @@ describe('CloneSet behaviours', () => {
       const strategy = { type: 'InPlaceIfPossible', maxUnavailable: '12.5%' } as const;
       await create(cloneSetOf('fraction', ns.name, { replicas: 8, updateStrategy: strategy }));
       // 12.5% of 8 = 1, rounded up as Kruise does without surge.
-      const watcher = await watchRollout(
-        ns.name,
+      const watcher = await rollOut(
         'fraction',
         { replicas: 8, maxUnavailable: 1, maxSurge: 0 },
-        async () => {
-          await patchSpec(ns.name, 'fraction', {
-            template: { spec: { containers: [{ name: 'app', image: image('v2') }] } },
-          });
-          await waitRolledOut(ns.name, 'fraction');
+        {
+          template: { spec: { containers: [{ name: 'app', image: image('v2') }] } },
         },
       );
-      expectInvariantsHeld(watcher);
       expect(watcher.deletedUids.size).toBe(0);
       const cs = (await cloneSets().get({ namespace: ns.name, name: 'fraction' })) as CloneSetObject;
       expect(cs.status).toMatchObject({ replicas: 8, updatedReadyReplicas: 8 });
@@ -180,16 +187,12 @@ describe('CloneSet behaviours', () => {
     /** Per pod: was it seen drained (InPlaceUpdateReady and Ready False) before it ran the new image? */
     const drained = new Map<string, boolean>();
     const drainedBeforeRestart = new Map<string, boolean>();
-    const watcher = await watchRollout(
-      ns.name,
+    const watcher = await rollOut(
       'gated',
       { replicas: 3, maxUnavailable: 1, maxSurge: 0 },
-      async () => {
-        await patchSpec(ns.name, 'gated', {
-          updateStrategy: { type: 'InPlaceIfPossible', maxUnavailable: 1 },
-          template: { spec: { containers: [{ name: 'app', image: image('v2') }] } },
-        });
-        await waitRolledOut(ns.name, 'gated');
+      {
+        updateStrategy: { type: 'InPlaceIfPossible', maxUnavailable: 1 },
+        template: { spec: { containers: [{ name: 'app', image: image('v2') }] } },
       },
       (pod) => {
         const uid = pod.metadata?.uid ?? '';
@@ -202,7 +205,6 @@ describe('CloneSet behaviours', () => {
         }
       },
     );
-    expectInvariantsHeld(watcher);
     expect(watcher.deletedUids.size).toBe(0);
     expect([...drainedBeforeRestart.keys()].sort()).toEqual(uidsOf(before));
     expect([...drainedBeforeRestart.values()]).toEqual([true, true, true]);
@@ -222,16 +224,11 @@ describe('CloneSet behaviours', () => {
           },
         }),
       );
-      const watcher = await watchRollout(
-        ns.name,
+      const watcher = await rollOut(
         'envmeta',
         { replicas: 2, maxUnavailable: 1, maxSurge: 0 },
-        async () => {
-          await patchSpec(ns.name, 'envmeta', { template: { metadata: { labels: { tier: 'b' } } } });
-          await waitRolledOut(ns.name, 'envmeta');
-        },
+        { template: { metadata: { labels: { tier: 'b' } } } },
       );
-      expectInvariantsHeld(watcher);
       expect(watcher.deletedUids.size).toBe(0);
       const after = await podsOf(ns.name, 'envmeta');
       expect(uidsOf(after)).toEqual(uidsOf(before));
@@ -347,16 +344,7 @@ describe('CloneSet behaviours', () => {
     const four = await waitRolledOut(ns.name, 'spread');
     const inZoneB = four.find((p) => p.spec?.nodeName === nodeName('b1'));
     expect(inZoneB).toBeDefined();
-    const watcher = await watchRollout(
-      ns.name,
-      'spread',
-      { replicas: 4, maxUnavailable: 2, maxSurge: 0 },
-      async () => {
-        await patchSpec(ns.name, 'spread', { replicas: 2 });
-        await waitRolledOut(ns.name, 'spread');
-      },
-    );
-    expectInvariantsHeld(watcher);
+    await rollOut('spread', { replicas: 4, maxUnavailable: 2, maxSurge: 0 }, { replicas: 2 });
     const kept = await podsOf(ns.name, 'spread');
     // Zone a held three pods, zone b one: both deletions come from zone a.
     expect(kept.map((p) => p.metadata?.uid)).toContain(inZoneB?.metadata?.uid);
@@ -383,21 +371,16 @@ describe('CloneSet behaviours', () => {
       await pods().patch(ref, { metadata: { labels: { group: 'x' } } }, { type: 'merge' });
     }
     const order: string[] = [];
-    const watcher = await watchRollout(
-      ns.name,
+    const v2 = { containers: [{ name: 'app', image: image('v2') }] };
+    await rollOut(
       'scatter',
       { replicas: 6, maxUnavailable: 1, maxSurge: 0 },
-      async () => {
-        const v2 = { containers: [{ name: 'app', image: image('v2') }] };
-        await patchSpec(ns.name, 'scatter', { template: { spec: v2 } });
-        await waitRolledOut(ns.name, 'scatter');
-      },
+      { template: { spec: v2 } },
       (pod) => {
         const name = pod.metadata?.name ?? '';
         if (imageOf(pod) === image('v2') && !order.includes(name)) order.push(name);
       },
     );
-    expectInvariantsHeld(watcher);
     const groups = new Map(
       (await podsOf(ns.name, 'scatter')).map((p) => [p.metadata?.name, p.metadata?.labels?.group]),
     );
@@ -418,16 +401,7 @@ describe('CloneSet behaviours', () => {
       await pods().patch({ namespace: ns.name, name: pod.metadata?.name ?? '' }, cost('10'), {
         type: 'merge',
       });
-    const watcher = await watchRollout(
-      ns.name,
-      'cost',
-      { replicas: 3, maxUnavailable: 1, maxSurge: 0 },
-      async () => {
-        await patchSpec(ns.name, 'cost', { replicas: 2 });
-        await waitRolledOut(ns.name, 'cost');
-      },
-    );
-    expectInvariantsHeld(watcher);
+    const watcher = await rollOut('cost', { replicas: 3, maxUnavailable: 1, maxSurge: 0 }, { replicas: 2 });
     expect([...watcher.deletedUids]).toEqual([cheap?.metadata?.uid]);
   });
 
