@@ -122,7 +122,7 @@ function refreshPods(ctx: SyncContext): PhaseResult {
       const patch = { metadata: { labels: { [PodTemplateHashLabel]: shortHash(revision) } } };
       actions.push({ type: 'patchPodMetadata', name, patch, reason: 'backfill pod-template-hash' });
     }
-    result.actions.push(...mergeConditionWrites(actions));
+    result.actions.push(...actions);
   }
   result.actions = coalescePodWrites(result.actions);
   result.modified = result.actions.length > 0;
@@ -135,21 +135,6 @@ function kruisePodReadyInit(pod: Pod, now: Date): PodCondition | undefined {
   if (!hasReadinessGate(pod.spec, KruisePodReadyCondition)) return undefined;
   if (podCondition(pod, KruisePodReadyCondition)) return undefined;
   return { type: KruisePodReadyCondition, status: 'True', lastTransitionTime: now.toISOString() };
-}
-
-/** One pod's status writes as one: the conditions together, the first resourceVersion precondition kept. */
-function mergeConditionWrites(actions: Action[]): Action[] {
-  type ConditionWrite = Extract<Action, { type: 'setPodCondition' }>;
-  const writes = actions.filter((a): a is ConditionWrite => a.type === 'setPodCondition');
-  const first = writes[0];
-  if (!first || writes.length === 1) return actions;
-  for (const w of writes.slice(1)) {
-    const replaced = (c: PodCondition) => w.conditions.some((d) => d.type === c.type);
-    first.conditions = [...first.conditions.filter((c) => !replaced(c)), ...w.conditions];
-    first.resourceVersion ??= w.resourceVersion;
-    if (w.metadata) first.metadata = { ...first.metadata, ...w.metadata };
-  }
-  return actions.filter((a) => a.type !== 'setPodCondition' || a === first);
 }
 
 function stepActions(name: string, revision: string, step: InPlaceStep): Action[] {

@@ -120,23 +120,44 @@ export interface WorkloadPlan<Status = unknown> {
   requeueAfterMs?: number;
 }
 
+type ConditionWrite = Extract<Action, { type: 'setPodCondition' }>;
+
 /**
- * Folds each pod's label/annotation patches into that pod's status write, so a lifecycle change and a
- * condition change cost one write (pods/status accepts labels and annotations, not finalizers).
+ * One pod's writes as few as the API allows: its status writes become one (conditions together, the
+ * first resourceVersion precondition kept), and its label/annotation patches ride along (pods/status
+ * accepts labels and annotations, not finalizers). A lifecycle change and a condition cost one write.
  */
 export function coalescePodWrites(actions: Action[]): Action[] {
-  const conditionWrites = new Map<string, Extract<Action, { type: 'setPodCondition' }>>();
-  for (const a of actions) if (a.type === 'setPodCondition') conditionWrites.set(a.name, a);
+  const keyOf = (a: { name: string; namespace?: string }) => `${a.namespace ?? ''}/${a.name}`;
+  const writes = new Map<string, ConditionWrite>();
+  for (const a of actions) {
+    if (a.type === 'setPodCondition' && !writes.has(keyOf(a))) writes.set(keyOf(a), { ...a });
+  }
+  const placed = new Set<string>();
   const out: Action[] = [];
   for (const a of actions) {
-    const into = a.type === 'patchPodMetadata' && !a.report ? conditionWrites.get(a.name) : undefined;
-    if (!into || a.type !== 'patchPodMetadata' || a.patch.metadata.finalizers) {
-      out.push(a);
+    if (a.type === 'setPodCondition') {
+      const into = writes.get(keyOf(a)) as ConditionWrite;
+      if (placed.has(keyOf(a))) mergeConditions(into, a);
+      else {
+        placed.add(keyOf(a));
+        out.push(into);
+      }
       continue;
     }
-    into.metadata = mergeMetadata(into.metadata, a.patch.metadata);
+    const into = a.type === 'patchPodMetadata' ? writes.get(keyOf(a)) : undefined;
+    if (a.type === 'patchPodMetadata' && into && !a.report && !a.patch.metadata.finalizers) {
+      into.metadata = mergeMetadata(into.metadata, a.patch.metadata);
+    } else out.push(a);
   }
   return out;
+}
+
+function mergeConditions(into: ConditionWrite, from: ConditionWrite): void {
+  const replaced = (c: PodCondition) => from.conditions.some((d) => d.type === c.type);
+  into.conditions = [...into.conditions.filter((c) => !replaced(c)), ...from.conditions];
+  into.resourceVersion ??= from.resourceVersion;
+  if (from.metadata) into.metadata = mergeMetadata(into.metadata, from.metadata);
 }
 
 function mergeMetadata(
