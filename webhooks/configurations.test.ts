@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { AdmissionRegistry, allowed, applyJsonPatch } from './admission';
+import { applyJsonPatch } from '../runtime/json';
+import { AdmissionRegistry, allowed } from './admission';
 import {
   buildMutatingWebhookConfiguration,
   buildValidatingWebhookConfiguration,

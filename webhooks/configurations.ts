@@ -1,9 +1,9 @@
 // Builders for our MutatingWebhookConfiguration and ValidatingWebhookConfiguration. The reasons behind
 // each setting are in webhooks/README.md.
 import { stringify } from 'yaml';
-import type { JsonPatchOp } from './admission';
+import { KIND_NAMES, KINDS, type KindName } from '../apis/kinds';
+import type { JsonPatchOp } from '../runtime/json';
 
-export const WEBHOOK_GROUP = 'apps.kruise.io';
 export const MUTATING_CONFIGURATION_NAME = 'outrigger-mutating-webhook-configuration';
 export const VALIDATING_CONFIGURATION_NAME = 'outrigger-validating-webhook-configuration';
 export const WEBHOOK_SERVICE_NAME = 'outrigger-webhook-service';
@@ -12,7 +12,8 @@ export const OPERATOR_NAMESPACE = 'outrigger-system';
 export const WEBHOOK_PORT = 9443;
 
 export interface WebhookKind {
-  kind: 'CloneSet' | 'StatefulSet' | 'BroadcastJob' | 'SidecarSet';
+  kind: KindName;
+  group: string;
   /** Lower-case name used in paths and webhook names, as OpenKruise does. */
   name: string;
   resource: string;
@@ -22,26 +23,21 @@ export interface WebhookKind {
   validatePath: string;
 }
 
-const kind = (k: WebhookKind['kind'], resource: string, version: string, scope: WebhookKind['scope']) => {
-  const name = k.toLowerCase();
+/** Our CR kinds, as apis/kinds lists them; their handlers must be registered at these paths. */
+export const WEBHOOK_KINDS: readonly WebhookKind[] = KIND_NAMES.map((kind) => {
+  const info = KINDS[kind];
+  const name = kind.toLowerCase();
   return {
-    kind: k,
+    kind,
+    group: info.group,
     name,
-    resource,
-    versions: [version],
-    scope,
+    resource: info.plural,
+    versions: [info.version],
+    scope: info.scope,
     mutatePath: `/mutate-apps-kruise-io-${name}`,
     validatePath: `/validate-apps-kruise-io-${name}`,
-  } satisfies WebhookKind;
-};
-
-/** Our four CR kinds; their handlers must be registered at these paths. */
-export const WEBHOOK_KINDS: readonly WebhookKind[] = [
-  kind('CloneSet', 'clonesets', 'v1alpha1', 'Namespaced'),
-  kind('StatefulSet', 'statefulsets', 'v1beta1', 'Namespaced'),
-  kind('BroadcastJob', 'broadcastjobs', 'v1alpha1', 'Namespaced'),
-  kind('SidecarSet', 'sidecarsets', 'v1alpha1', 'Cluster'),
-];
+  };
+});
 
 /** The sidecar injector's path (OpenKruise's /mutate-pod). */
 export const POD_MUTATE_PATH = '/mutate-pod';
@@ -141,7 +137,7 @@ function crWebhook(options: WebhookConfigurationOptions, k: WebhookKind, mutatin
     clientConfig: clientConfig(options, path),
     rules: [
       {
-        apiGroups: [WEBHOOK_GROUP],
+        apiGroups: [k.group],
         apiVersions: k.versions,
         resources: [k.resource],
         operations: ['CREATE', 'UPDATE'],

@@ -10,8 +10,9 @@ import type {
 } from '../../apis/sidecarset';
 import { SidecarSetBaseAnnotation, SidecarSetCanaryAnnotation } from '../../apis/well-known';
 import type { LabelSelector } from '../../apis/zod-k8s';
+import { deepEqual } from '../../runtime/json';
 import { jobLikeNameErrors } from './broadcastjob';
-import { deepEqual, positiveIntOrPercent, validatePriorityStrategy, validateScatterStrategy } from './common';
+import { positiveIntOrPercent, validatePriorityStrategy, validateScatterStrategy } from './common';
 import { type FieldError, index, invalid, required } from './field-error';
 import {
   validateAnnotations,

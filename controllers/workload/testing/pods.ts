@@ -1,44 +1,18 @@
-// Test fixtures for CloneSet plans: a defaulted CloneSet and pods in any state. Used by *.test.ts only.
+// Pod fixtures for workload plans and their tests: pods in any state at any revision. Test-only.
 import {
-  applyDefaults,
-  type CloneSet,
   CloneSetInstanceIdLabel,
+  type ControllerRevision,
   ControllerRevisionHashLabel,
   InPlaceUpdateReadyCondition,
   type LifecycleState,
   LifecycleStateLabel,
-} from '../../apis';
-import type { ControllerRevision, Pod, PodCondition } from '../inplace';
-import { newRevision } from './revisions';
+  type Pod,
+  type PodCondition,
+  PodTemplateHashLabel,
+} from '../../../apis';
 
 export const NOW = new Date('2026-01-01T12:00:00Z');
 export const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
-
-export function cloneSet(spec: Partial<NonNullable<CloneSet['spec']>> = {}, image = 'nginx:1'): CloneSet {
-  const cs: CloneSet = {
-    apiVersion: 'apps.kruise.io/v1alpha1',
-    kind: 'CloneSet',
-    metadata: { name: 'web', namespace: 'ns', uid: 'cs-uid', generation: 3 },
-    spec: {
-      replicas: 4,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'main', image }] } },
-      ...spec,
-    },
-  };
-  return applyDefaults('CloneSet', cs);
-}
-
-/** The CloneSet with another image: the same object at a newer template. */
-export function withImage(cs: CloneSet, image: string): CloneSet {
-  const next = structuredClone(cs);
-  next.spec!.template.spec.containers[0]!.image = image;
-  return next;
-}
-
-export function revisionOf(cs: CloneSet, number = 1): ControllerRevision {
-  return newRevision(cs, number, 0);
-}
 
 export interface PodOptions {
   ready?: boolean;
@@ -60,7 +34,7 @@ export interface PodOptions {
 
 let counter = 0;
 
-/** A pod of `cs` at `revision`, Running and Ready (for 10 minutes) unless told otherwise. */
+/** A pod `web-…` at `revision`, Running and Ready (for 10 minutes) unless told otherwise. */
 export function pod(name: string, revision: ControllerRevision, o: PodOptions = {}): Pod {
   const ready = o.ready ?? true;
   const image = o.image ?? revision.data.spec?.template?.spec.containers[0]?.image ?? 'nginx:1';
@@ -85,6 +59,7 @@ export function pod(name: string, revision: ControllerRevision, o: PodOptions = 
       labels: {
         app: 'web',
         [ControllerRevisionHashLabel]: revision.metadata.name!,
+        [PodTemplateHashLabel]: revision.metadata.name!.slice(revision.metadata.name!.lastIndexOf('-') + 1),
         [CloneSetInstanceIdLabel]: name.slice(name.lastIndexOf('-') + 1),
         [LifecycleStateLabel]: o.state ?? 'Normal',
         ...o.labels,

@@ -1,14 +1,14 @@
-// Pod predicates CloneSet decisions are made of (Kruise cloneset/sync/cloneset_sync_utils.go, core,
+// Pod facts every workload decision is made of (Kruise cloneset/sync/cloneset_sync_utils.go, core,
 // k8s podutil). Everything takes `now` explicitly so plans stay pure.
 import {
-  type CloneSet,
   ControllerRevisionHashLabel,
   InPlaceUpdateReadyCondition,
   type LifecycleState,
   LifecycleStateLabel,
+  type Pod,
+  podCondition,
   SpecifiedDeleteLabel,
 } from '../../apis';
-import { type Pod, podCondition } from '../inplace';
 
 export function lifecycleState(pod: Pod): LifecycleState | '' {
   return (pod.metadata.labels?.[LifecycleStateLabel] ?? '') as LifecycleState | '';
@@ -19,7 +19,7 @@ export function shortHash(revision: string): string {
   return revision.slice(revision.lastIndexOf('-') + 1);
 }
 
-/** Kruise EqualToRevisionHash: accepts the full `<cloneset>-<hash>` label or the short hash. */
+/** Kruise EqualToRevisionHash: accepts the full `<owner>-<hash>` label or the short hash. */
 export function isAtRevision(pod: Pod, revision: string): boolean {
   const label = pod.metadata.labels?.[ControllerRevisionHashLabel];
   if (label === undefined) return false;
@@ -63,10 +63,10 @@ export function isPodAvailable(pod: Pod, minReadySeconds: number, now: Date): bo
   return isPodUpdateReady(pod, minReadySeconds, now);
 }
 
-/** Listed in scaleStrategy.podsToDelete or labelled apps.kruise.io/specified-delete. */
-export function isSpecifiedDelete(cs: CloneSet, pod: Pod): boolean {
+/** Labelled apps.kruise.io/specified-delete, or named in the workload's podsToDelete. */
+export function isSpecifiedDelete(pod: Pod, podsToDelete: readonly string[] = []): boolean {
   if (pod.metadata.labels?.[SpecifiedDeleteLabel] !== undefined) return true;
-  return (cs.spec?.scaleStrategy?.podsToDelete ?? []).includes(pod.metadata.name ?? '');
+  return podsToDelete.includes(pod.metadata.name ?? '');
 }
 
 export function maxRestarts(pod: Pod): number {

@@ -1,31 +1,42 @@
-// The thin executor: applies a plan's actions through the client, in order, with create/delete and
-// resource-version expectations, then records the Events and writes the status. See README.md's table.
+// The one executor: applies any workload's plan through the client, in order, with create/delete and
+// resource-version expectations; records the plan's Events and one Event per pod result; decides the
+// failure condition; writes the status. Writes happen here and nowhere else.
 import { setMaxListeners } from 'node:events';
-import type { CloneSet, CloneSetStatus } from '../../apis';
-import { resourceOf } from '../../apis/install';
+import type { Pod } from '../../apis';
 import type { KubeClient } from '../../runtime/client';
 import { retryOnConflict } from '../../runtime/client';
 import { isAlreadyExists, isConflict, isNotFound } from '../../runtime/errors';
 import type { EventRecorder } from '../../runtime/events';
 import type { Expectations } from '../../runtime/expectations';
-import { ControllerRevisions, type KubeObject, PersistentVolumeClaims, Pods } from '../../runtime/meta';
+import { deepEqual } from '../../runtime/json';
 import {
-  deepEqual,
-  type Pod,
-  type PodPatch,
-  type ResizePatch,
-  type ResourceVersionExpectations,
-  startInPlaceUpdate,
-} from '../inplace';
-import type { Action } from './actions';
-import { type Plan, resultEvent } from './plan';
-import { withFailureCondition } from './status';
+  ControllerRevisions,
+  type KubeObject,
+  objectKey,
+  PersistentVolumeClaims,
+  Pods,
+  type ResourceType,
+} from '../../runtime/meta';
+import type { ResourceVersionExpectations } from '../../runtime/resource-version';
+import { type PodPatch, type ResizePatch, startInPlaceUpdate } from '../inplace';
+import type { Action, Phase, PlanEvent, PodAction, WorkloadPlan } from './actions';
+import { withFailureCondition } from './conditions';
+import { releasePatch } from './ownership';
+
+/** What the executor needs to know of a kind. */
+export interface WorkloadKind {
+  /** The owner's API resource: owner patches and the status subresource go there. */
+  resource: ResourceType;
+  /** The condition a failed phase sets (CloneSet: FailedScale, FailedUpdate); none: Events only. */
+  failureCondition?: (phase: Phase) => string | undefined;
+}
 
 export interface ExecutorDeps {
   client: KubeClient;
   events: EventRecorder;
   expectations: Expectations;
   rvExpectations: ResourceVersionExpectations;
+  kind: WorkloadKind;
 }
 
 export interface ExecuteResult {
@@ -35,6 +46,9 @@ export interface ExecuteResult {
   error?: unknown;
 }
 
+/** The owner as the executor reads it: its key, uid and last status. */
+export type Owner = KubeObject & { status?: unknown };
+
 /** Pod writes of one group go out concurrently, this many in flight at a time. */
 const POD_WRITE_CONCURRENCY = 32;
 
@@ -42,57 +56,98 @@ const POD_WRITE_CONCURRENCY = 32;
 type Failure = { error: unknown; stale: boolean } | undefined;
 
 export async function execute(
-  cs: CloneSet,
-  pods: Pod[],
-  result: Plan,
+  owner: Owner,
+  plan: WorkloadPlan,
   deps: ExecutorDeps,
   signal: AbortSignal,
 ): Promise<ExecuteResult> {
   // Every concurrent request listens on the signal (a slow-start batch can be hundreds): not a leak.
   setMaxListeners(0, signal);
-  const key = `${cs.metadata?.namespace}/${cs.metadata?.name}`;
-  const uids = new Map(pods.map((p) => [p.metadata.name ?? '', p.metadata.uid ?? '']));
-  const apply = new ActionApplier(cs, key, uids, deps, signal);
+  const apply = new ActionApplier(owner, deps, signal);
   let failure: Failure;
-  for (const group of groupActions(result.actions)) {
+  for (const group of groupActions(plan.actions)) {
     failure =
       group.kind === 'create' ? await apply.createSlowStart(group.units) : await apply.chains(group.chains);
     if (failure) break;
   }
-  for (const e of result.events) void deps.events.event(cs as KubeObject, e.type, e.reason, e.message);
-  let status = result.status;
-  if (failure && !failure.stale) {
-    const reason = result.phase === 'scale' ? 'FailedScale' : 'FailedUpdate';
-    status = withFailureCondition(status, reason, messageOf(failure.error), new Date());
-  }
-  await writeStatus(cs, status, deps.client, signal);
+  for (const e of plan.events) void deps.events.event(owner, e.type, e.reason, e.message);
+  const failed = failure && !failure.stale ? messageOf(failure.error) : plan.failure;
+  const conditionType = failed === undefined ? undefined : deps.kind.failureCondition?.(plan.phase);
+  const status =
+    conditionType && failed !== undefined
+      ? withFailureCondition(plan.status as object, conditionType, failed, new Date())
+      : plan.status;
+  await writeStatus(owner, status, deps, signal);
   return { requeue: failure?.stale ?? false, error: failure && !failure.stale ? failure.error : undefined };
 }
 
 /** Writes status through /status when it differs, re-reading on conflict (Kruise's status updater). */
-async function writeStatus(cs: CloneSet, status: CloneSetStatus, client: KubeClient, signal: AbortSignal) {
-  if (deepEqual(cs.status ?? {}, status)) return;
-  const cloneSets = client.resource<CloneSet & KubeObject>(resourceOf('CloneSet'));
-  const ref = { namespace: cs.metadata?.namespace, name: cs.metadata?.name ?? '' };
+async function writeStatus(owner: Owner, status: unknown, deps: ExecutorDeps, signal: AbortSignal) {
+  if (deepEqual(owner.status ?? {}, status)) return;
+  const owners = deps.client.resource<Owner>(deps.kind.resource);
+  const ref = { namespace: owner.metadata?.namespace, name: owner.metadata?.name ?? '' };
   await retryOnConflict(async () => {
-    const latest = await cloneSets.get(ref, { signal });
-    await cloneSets.updateStatus({ ...latest, status }, { signal });
+    const latest = await owners.get(ref, { signal });
+    await owners.updateStatus({ ...latest, status }, { signal });
   }).catch((err) => {
     if (!isNotFound(err)) throw err;
   });
 }
 
-type CreateUnit = Extract<Action, { type: 'createPVC' | 'createPod' }>[];
+/** Kruise's per-pod Event for an applied action (reason, message), when the action has one. */
+export function resultEvent(action: Action, error?: unknown): PlanEvent | undefined {
+  const failed = error !== undefined;
+  const why = failed ? `: ${messageOf(error)}` : '';
+  const type = failed ? 'Warning' : 'Normal';
+  switch (action.type) {
+    case 'createPod':
+      return failed
+        ? { type, reason: 'FailedCreate', message: `failed to create pod ${action.pod.metadata.name}${why}` }
+        : { type, reason: 'SuccessfulCreate', message: `succeed to create pod ${action.pod.metadata.name}` };
+    case 'createPVC':
+      return failed
+        ? { type, reason: 'FailedCreate', message: `failed to create pvc ${action.pvc.metadata.name}${why}` }
+        : undefined;
+    case 'deletePod':
+      return failed
+        ? { type, reason: 'FailedDelete', message: `failed to delete pod ${action.name}${why}` }
+        : { type, reason: 'SuccessfulDelete', message: `succeed to delete pod ${action.name}` };
+    case 'inPlaceUpdate':
+    case 'drainAndUpdate': {
+      const what = `update pod ${action.name} in-place(revision ${action.revision})`;
+      return failed
+        ? { type, reason: 'FailedUpdatePodInPlace', message: `failed to ${what}${why}` }
+        : { type, reason: 'SuccessfulUpdatePodInPlace', message: `successfully ${what}` };
+    }
+    case 'patchPodMetadata': {
+      const report = action.report;
+      if (!report) return undefined;
+      return failed
+        ? { type, reason: `Failed${report.reason}`, message: `failed to ${report.what}${why}` }
+        : { type, reason: `Successful${report.reason}`, message: `successfully ${report.what}` };
+    }
+    default:
+      return undefined;
+  }
+}
+
+type CreateAction = Extract<Action, { type: 'createPVC' | 'createPod' }>;
+type CreateUnit = CreateAction[];
 /** Pod writes: each chain is one pod's actions, in order; chains of different pods run concurrently. */
 type ActionGroup = { kind: 'create'; units: CreateUnit[] } | { kind: 'pods'; chains: Action[][] };
 
-const POD_ACTIONS = new Set([
+const POD_ACTIONS = new Set<Action['type']>([
   'deletePod',
   'patchPodMetadata',
   'setPodCondition',
   'inPlaceUpdate',
   'drainAndUpdate',
+  'releasePod',
 ]);
+
+function isPodAction(action: Action): action is PodAction {
+  return POD_ACTIONS.has(action.type);
+}
 
 /**
  * Consecutive creates become one slow-start group (a unit is a pod with the PVCs listed before it);
@@ -101,7 +156,7 @@ const POD_ACTIONS = new Set([
 export function groupActions(actions: Action[]): ActionGroup[] {
   const groups: ActionGroup[] = [];
   let unit: CreateUnit = [];
-  /** The open group of pod writes and its chain per pod name; a non-pod action closes it. */
+  /** The open group of pod writes and its chain per pod; a non-pod action closes it. */
   let open: { chains: Action[][]; byPod: Map<string, Action[]> } | undefined;
   for (const action of actions) {
     if (action.type === 'createPVC' || action.type === 'createPod') {
@@ -112,17 +167,18 @@ export function groupActions(actions: Action[]): ActionGroup[] {
       if (last?.kind === 'create') last.units.push(unit);
       else groups.push({ kind: 'create', units: [unit] });
       unit = [];
-    } else if (POD_ACTIONS.has(action.type)) {
+    } else if (isPodAction(action)) {
       if (!open) {
         open = { chains: [], byPod: new Map() };
         groups.push({ kind: 'pods', chains: open.chains });
       }
-      const name = (action as { name: string }).name;
-      const chain = open.byPod.get(name);
+      const pod = `${action.namespace ?? ''}/${action.name}`;
+      const chain = open.byPod.get(pod);
       if (chain) chain.push(action);
       else {
-        open.byPod.set(name, [action]);
-        open.chains.push(open.byPod.get(name) as Action[]);
+        const started = [action as Action];
+        open.byPod.set(pod, started);
+        open.chains.push(started);
       }
     } else {
       open = undefined;
@@ -134,14 +190,15 @@ export function groupActions(actions: Action[]): ActionGroup[] {
 }
 
 class ActionApplier {
+  private readonly key: string;
+
   constructor(
-    private readonly cs: CloneSet,
-    private readonly key: string,
-    /** Pod uids the plan was made from, for delete preconditions. */
-    private readonly uids: Map<string, string>,
+    private readonly owner: Owner,
     private readonly deps: ExecutorDeps,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.key = objectKey(owner);
+  }
 
   /** Kruise slowStartBatch: batches of 1, 2, 4, …; stop at the first batch with a failure. */
   async createSlowStart(units: CreateUnit[]): Promise<Failure> {
@@ -201,17 +258,17 @@ class ActionApplier {
       failure = { error, stale: isConflict(error) || isAlreadyExists(error) };
     }
     const event = resultEvent(action, failure?.error);
-    if (event) void this.deps.events.event(this.cs as KubeObject, event.type, event.reason, event.message);
+    if (event) void this.deps.events.event(this.owner, event.type, event.reason, event.message);
     return failure;
   }
 
   private async apply(action: Action): Promise<void> {
     const { client } = this.deps;
-    const ns = this.cs.metadata?.namespace;
+    const ns = this.owner.metadata?.namespace;
     const opts = { signal: this.signal };
     switch (action.type) {
       case 'createRevision':
-        await client.resource(ControllerRevisions).create(action.revision as KubeObject, opts);
+        await client.resource(ControllerRevisions).create(action.revision, opts);
         return;
       case 'updateRevisionNumber':
         await client
@@ -228,11 +285,11 @@ class ActionApplier {
         );
         return;
       case 'createPVC':
-        return this.createPVC(action.pvc as KubeObject);
+        return this.createPVC(action.pvc);
       case 'createPod':
-        return this.createPod(action.pod as KubeObject);
+        return this.createPod(action.pod);
       case 'deletePod':
-        return this.deletePod(action.name, action.pvcs);
+        return this.deletePod(action.namespace ?? ns, action.name, action.uid, action.pvcs);
       case 'deletePVC':
         await ignoreNotFound(
           client.resource(PersistentVolumeClaims).delete({ namespace: ns, name: action.name }, opts),
@@ -244,10 +301,15 @@ class ActionApplier {
         await client.resource(PersistentVolumeClaims).patch(ref, patch, { ...opts, type: 'merge' });
         return;
       }
-      case 'setPodsToDelete': {
-        const patch = { spec: { scaleStrategy: { podsToDelete: action.podsToDelete } } };
-        const ref = { namespace: ns, name: this.cs.metadata?.name ?? '' };
-        await client.resource(resourceOf('CloneSet')).patch(ref, patch, { ...opts, type: 'merge' });
+      case 'patchOwner': {
+        const ref = { namespace: ns, name: this.owner.metadata?.name ?? '' };
+        await client.resource(this.deps.kind.resource).patch(ref, action.patch, { ...opts, type: 'merge' });
+        return;
+      }
+      case 'releasePod': {
+        const patch = releasePatch(action.uid, this.owner.metadata?.uid ?? '');
+        const ref = { namespace: action.namespace ?? ns, name: action.name };
+        await ignoreNotFound(client.resource(Pods).patch(ref, patch, { ...opts, type: 'strategic' }));
         return;
       }
       default:
@@ -275,10 +337,13 @@ class ActionApplier {
   }
 
   /** Deletes the pod (only the one we planned on: uid precondition), then the PVCs of its instance. */
-  private async deletePod(name: string, pvcs: string[]): Promise<void> {
+  private async deletePod(
+    ns: string | undefined,
+    name: string,
+    uid: string | undefined,
+    pvcs: string[],
+  ): Promise<void> {
     const { client, expectations } = this.deps;
-    const ns = this.cs.metadata?.namespace;
-    const uid = this.uids.get(name);
     expectations.expect(this.key, 'delete', name);
     try {
       await client
@@ -307,8 +372,8 @@ class ActionApplier {
       { type: 'patchPodMetadata' | 'setPodCondition' | 'inPlaceUpdate' | 'drainAndUpdate' }
     >,
   ) {
-    const pods = this.deps.client.resource<Pod & KubeObject>(Pods);
-    const ref = { namespace: this.cs.metadata?.namespace, name: action.name };
+    const pods = this.deps.client.resource<Pod>(Pods);
+    const ref = { namespace: action.namespace ?? this.owner.metadata?.namespace, name: action.name };
     const opts = { signal: this.signal, type: 'strategic' as const };
     const written = (obj: KubeObject) => this.deps.rvExpectations.expect(obj);
     switch (action.type) {
@@ -343,7 +408,7 @@ class ActionApplier {
     patch: PodPatch,
     resize?: ResizePatch,
   ) {
-    const pods = this.deps.client.resource<Pod & KubeObject>(Pods);
+    const pods = this.deps.client.resource<Pod>(Pods);
     const opts = { signal: this.signal, type: 'strategic' as const };
     let resourceVersion = patch.metadata.resourceVersion;
     if (resize) {
@@ -363,11 +428,11 @@ class ActionApplier {
   }
 }
 
-function createdName(action: Extract<Action, { type: 'createPVC' | 'createPod' }>): string {
+function createdName(action: CreateAction): string {
   return (action.type === 'createPVC' ? action.pvc.metadata.name : action.pod.metadata.name) ?? '';
 }
 
-async function ignoreNotFound(request: Promise<void>): Promise<void> {
+async function ignoreNotFound(request: Promise<unknown>): Promise<void> {
   try {
     await request;
   } catch (err) {

@@ -4,7 +4,7 @@
 // validating webhook (validate()); checked against a real kube-apiserver without webhooks. UPDATE cases create
 // `oldObject` first and then update it to `object`; `existing` objects must be created beforehand.
 // Namespaced objects carry no namespace: the caller picks one.
-import type { KindName } from '../../apis/kinds';
+import type { KindName } from '../../../apis/kinds';
 
 export interface InvalidCase {
   name: string;
@@ -292,6 +292,18 @@ const cloneSetCases: InvalidCase[] = [
     'spec.template.spec',
     (o) => {
       containers(o)[0].env = [{ name: 'MODE', value: 'fast' }];
+    },
+    (o) => {
+      o.spec.updateStrategy = { type: 'InPlaceOnly' };
+    },
+  ),
+  // pods/resize takes cpu and memory only: any other resource needs a new pod, which InPlaceOnly forbids.
+  update(
+    'CloneSet',
+    'cs-update-inplaceonly-ephemeral-storage',
+    'spec.template.spec',
+    (o) => {
+      containers(o)[0].resources = { requests: { 'ephemeral-storage': '2Gi' } };
     },
     (o) => {
       o.spec.updateStrategy = { type: 'InPlaceOnly' };

@@ -2,7 +2,7 @@
 // pod, remember the resourceVersion the apiserver returned; until the informer cache holds that version
 // (or a newer one) the cached pod is stale and no plan may act on it. This is what makes each in-place
 // step see the result of the previous one. One instance per controller, never global.
-import { type Clock, realClock } from '../../runtime/clock';
+import { type Clock, realClock } from './clock';
 
 interface Expected {
   resourceVersion: string;

@@ -1,19 +1,31 @@
-// ControllerRevision history for CloneSet (Kruise cloneset/revision + k8s pkg/controller/history).
-// A revision stores `{"spec":{"template":{...,"$patch":"replace"}}}`; its name is `<cloneset>-<hash>`
-// where hash = SafeEncodeString(FNV-32(data + collisionCount)).
-import { type CloneSet, ControllerRevisionHashLabel } from '../../apis';
+// ControllerRevision history for any workload (k8s pkg/controller/history, Kruise's revision control).
+// A revision's name is `<owner>-<hash>` where hash = SafeEncodeString(FNV-32(canonical data +
+// collisionCount)); what a revision stores is the kind's business (CloneSet and Advanced StatefulSet
+// store `{"spec":{"template":{...,"$patch":"replace"}}}`).
+import { type ControllerRevision, ControllerRevisionHashLabel, type Pod } from '../../apis';
+import { canonicalJson } from '../../runtime/json';
 import type { OwnerReference } from '../../runtime/meta';
-import { type ControllerRevision, canonicalJson, type Pod } from '../inplace';
+import type { RevisionAction } from './actions';
+import type { OwnerMeta } from './ownership';
 import { isAtRevision } from './pods';
 
-export const CloneSetApiVersion = 'apps.kruise.io/v1alpha1';
 const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
-export type RevisionAction =
-  | { type: 'createRevision'; revision: ControllerRevision }
-  /** Rollback to an older equal revision: bump its `revision` number (update, not create). */
-  | { type: 'updateRevisionNumber'; name: string; revision: number }
-  | { type: 'deleteRevision'; name: string };
+/** Everything a revision of one owner is made from; the kind builds it from its own object. */
+export interface RevisionSource {
+  /** The owner's metadata: name and namespace name the revision, annotations are copied onto it. */
+  owner: OwnerMeta | undefined;
+  /** The controller reference every revision carries. */
+  ref: OwnerReference;
+  /** What the revision stores. */
+  data: ControllerRevision['data'];
+  /** The revision's labels besides the hash (the pod template's labels). */
+  labels?: Record<string, string>;
+  /** status.collisionCount */
+  collisionCount?: number;
+  /** status.currentRevision */
+  currentRevision?: string;
+}
 
 export interface ActiveRevisions {
   currentRevision: ControllerRevision;
@@ -43,37 +55,25 @@ export function hashRevision(data: unknown, collisionCount: number): string {
   return safeEncode(String(fnv32(canonicalJson(data) + String(collisionCount))));
 }
 
-export function revisionData(cs: CloneSet): ControllerRevision['data'] {
-  return { spec: { template: { ...cs.spec!.template, $patch: 'replace' } as never } };
-}
-
-export function controllerRef(cs: CloneSet): OwnerReference {
-  return {
-    apiVersion: cs.apiVersion ?? CloneSetApiVersion,
-    kind: 'CloneSet',
-    name: cs.metadata?.name ?? '',
-    uid: cs.metadata?.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
-/** Kruise NewRevision: template labels + hash label, the CloneSet's annotations, a controller ownerRef. */
-export function newRevision(cs: CloneSet, revision: number, collisionCount: number): ControllerRevision {
-  const data = revisionData(cs);
-  const hash = hashRevision(data, collisionCount);
-  const prefix = (cs.metadata?.name ?? '').slice(0, 223);
+/** Kruise/k8s NewRevision: the source's labels + hash label, the owner's annotations, a controller ref. */
+export function newRevision(
+  source: RevisionSource,
+  revision: number,
+  collisionCount: number,
+): ControllerRevision {
+  const hash = hashRevision(source.data, collisionCount);
+  const prefix = (source.owner?.name ?? '').slice(0, 223);
   return {
     apiVersion: 'apps/v1',
     kind: 'ControllerRevision',
     metadata: {
       name: `${prefix}-${hash}`,
-      namespace: cs.metadata?.namespace,
-      labels: { ...cs.spec?.template.metadata?.labels, [ControllerRevisionHashLabel]: hash },
-      annotations: { ...cs.metadata?.annotations },
-      ownerReferences: [controllerRef(cs)],
+      namespace: source.owner?.namespace,
+      labels: { ...source.labels, [ControllerRevisionHashLabel]: hash },
+      annotations: { ...source.owner?.annotations },
+      ownerReferences: [source.ref],
     },
-    data,
+    data: source.data,
     revision,
   };
 }
@@ -89,12 +89,12 @@ function sameData(a: ControllerRevision, b: ControllerRevision): boolean {
 }
 
 /** Kruise getActiveRevisions: reuse the newest equal revision, renumber an older one (rollback), or create. */
-export function activeRevisions(cs: CloneSet, revisions: ControllerRevision[]): ActiveRevisions {
+export function activeRevisions(source: RevisionSource, revisions: ControllerRevision[]): ActiveRevisions {
   const sorted = sortRevisions(revisions);
   const newest = sorted.at(-1);
   const next = (newest?.revision ?? 0) + 1;
-  let collisionCount = cs.status?.collisionCount ?? 0;
-  let candidate = newRevision(cs, next, collisionCount);
+  let collisionCount = source.collisionCount ?? 0;
+  let candidate = newRevision(source, next, collisionCount);
   const equal = sorted.filter((r) => sameData(r, candidate));
   const actions: RevisionAction[] = [];
   let updateRevision: ControllerRevision;
@@ -108,23 +108,22 @@ export function activeRevisions(cs: CloneSet, revisions: ControllerRevision[]): 
     // A name taken by different data is a hash collision: probe again with collisionCount + 1.
     while (sorted.some((r) => r.metadata.name === candidate.metadata.name)) {
       collisionCount++;
-      candidate = newRevision(cs, next, collisionCount);
+      candidate = newRevision(source, next, collisionCount);
     }
     updateRevision = candidate;
     actions.push({ type: 'createRevision', revision: candidate });
   }
-  const current = sorted.find((r) => r.metadata.name === cs.status?.currentRevision) ?? updateRevision;
+  const current = sorted.find((r) => r.metadata.name === source.currentRevision) ?? updateRevision;
   return { currentRevision: current, updateRevision, collisionCount, actions };
 }
 
-/** Kruise truncateHistory: delete the oldest revisions no pod uses beyond revisionHistoryLimit. */
+/** Kruise truncateHistory: delete the oldest revisions no pod uses beyond `limit` (default 10). */
 export function truncateHistory(
-  cs: CloneSet,
-  pods: Pod[],
   revisions: ControllerRevision[],
+  pods: Pod[],
   live: string[],
+  limit = 10,
 ): RevisionAction[] {
-  const limit = cs.spec?.revisionHistoryLimit ?? 10;
   const history = sortRevisions(revisions).filter((r) => {
     const name = r.metadata.name ?? '';
     return !live.includes(name) && !pods.some((p) => isAtRevision(p, name));

@@ -1,7 +1,7 @@
-// Plain JSON shapes of the core objects the in-place engine and the workload plans read. Only the fields
-// we use are typed; everything else passes through untouched.
-import type { Container, PodSpec, PodTemplateSpec } from '../../apis';
-import type { KubeObject, ObjectMeta } from '../../runtime/meta';
+// Plain JSON shapes of the core objects the workload controllers read and write: Pods (with status),
+// ControllerRevisions, PVCs and Nodes. Only the fields we use are typed; everything else passes through.
+import type { KubeObject, ObjectMeta, OwnerReference } from '../runtime/meta';
+import type { PersistentVolumeClaim, PodSpec, PodTemplateSpec } from './core-types';
 
 export interface PodCondition {
   type: string;
@@ -35,16 +35,30 @@ export interface Pod extends KubeObject {
   status?: PodStatus;
 }
 
-/** apps/v1 ControllerRevision; `data` holds `{"spec":{"template":{...,"$patch":"replace"}}}` for CloneSet. */
+/** apps/v1 ControllerRevision; workloads keep the pod template at `data.spec.template`. */
 export interface ControllerRevision extends KubeObject {
   metadata: ObjectMeta;
   data: { spec?: { template?: PodTemplateSpec } } & Record<string, unknown>;
   revision: number;
 }
 
-export type { Container, PodTemplateSpec };
+/** A PVC to create: a volumeClaimTemplate stamped for one pod (instance id or ordinal). */
+export interface PersistentVolumeClaimObject extends PersistentVolumeClaim {
+  apiVersion: 'v1';
+  kind: 'PersistentVolumeClaim';
+  metadata: NonNullable<PersistentVolumeClaim['metadata']> & {
+    name: string;
+    namespace?: string;
+    labels: Record<string, string>;
+    ownerReferences: OwnerReference[];
+  };
+}
 
-/** The pod template a workload revision stores (CloneSet and ASTS both keep it at data.spec.template). */
+export interface Node extends KubeObject {
+  metadata: ObjectMeta;
+}
+
+/** The pod template a workload revision stores; `$patch: replace` is a storage detail and is dropped. */
 export function templateOfRevision(revision: ControllerRevision): PodTemplateSpec | undefined {
   const template = revision.data?.spec?.template;
   if (!template) return undefined;
