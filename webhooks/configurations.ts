@@ -6,6 +6,10 @@ import type { JsonPatchOp } from './admission';
 export const WEBHOOK_GROUP = 'apps.kruise.io';
 export const MUTATING_CONFIGURATION_NAME = 'outrigger-mutating-webhook-configuration';
 export const VALIDATING_CONFIGURATION_NAME = 'outrigger-validating-webhook-configuration';
+/** The pod injector has its own configuration: it stays registered while the operator is down. */
+export const POD_MUTATING_CONFIGURATION_NAME = 'outrigger-pod-mutating-webhook-configuration';
+/** A namespace labelled with this, value "disabled", gets no sidecars injected. */
+export const INJECTION_OPT_OUT_LABEL = 'outrigger.io/sidecar-injection';
 export const WEBHOOK_SERVICE_NAME = 'outrigger-webhook-service';
 export const OPERATOR_NAMESPACE = 'outrigger-system';
 /** controller-runtime's default webhook port; the Service maps 443 to it. */
@@ -114,12 +118,7 @@ export interface WebhookConfigurationOptions {
   operatorNamespace?: string;
   timeoutSeconds?: number;
   podFailurePolicy?: 'Fail' | 'Ignore';
-  /**
-   * Register the pod webhook (default true). Leave it out while no pod handler is served: with
-   * failurePolicy Fail, a registered webhook without a handler would block every pod create.
-   */
-  podWebhook?: boolean;
-  names?: { mutating?: string; validating?: string };
+  names?: { mutating?: string; validating?: string; pod?: string };
 }
 
 function clientConfig(options: WebhookConfigurationOptions, path: string): WebhookClientConfig {
@@ -180,6 +179,7 @@ function podWebhook(options: WebhookConfigurationOptions): Webhook {
         { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...new Set(excluded)] },
         // OpenKruise's opt-out label, so namespaces labelled for Kruise stay excluded under Outrigger.
         { key: 'control-plane', operator: 'NotIn', values: ['openkruise'] },
+        { key: INJECTION_OPT_OUT_LABEL, operator: 'NotIn', values: ['disabled'] },
       ],
     },
     reinvocationPolicy: 'Never',
@@ -195,10 +195,17 @@ export function buildMutatingWebhookConfiguration(
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
     metadata: { name: options.names?.mutating ?? MUTATING_CONFIGURATION_NAME, labels },
-    webhooks: [
-      ...WEBHOOK_KINDS.map((k) => crWebhook(options, k, true)),
-      ...(options.podWebhook === false ? [] : [podWebhook(options)]),
-    ],
+    webhooks: WEBHOOK_KINDS.map((k) => crWebhook(options, k, true)),
+  };
+}
+
+/** The sidecar injector (mpod.kb.io); see webhooks/README.md for why it fails closed. */
+export function buildPodWebhookConfiguration(options: WebhookConfigurationOptions): WebhookConfiguration {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name: options.names?.pod ?? POD_MUTATING_CONFIGURATION_NAME, labels },
+    webhooks: [podWebhook(options)],
   };
 }
 
@@ -239,11 +246,13 @@ export function renderClusterManifests(namespace = OPERATOR_NAMESPACE): string {
   const options: WebhookConfigurationOptions = {
     endpoint: serviceEndpoint(namespace),
     operatorNamespace: namespace,
-    // No pod handler is served until SidecarSet injection lands.
-    podWebhook: false,
   };
   const header =
     '# Generated from webhooks/configurations.ts by webhooks/configurations.test.ts; do not edit.\n';
-  const docs = [buildMutatingWebhookConfiguration(options), buildValidatingWebhookConfiguration(options)];
+  const docs = [
+    buildMutatingWebhookConfiguration(options),
+    buildValidatingWebhookConfiguration(options),
+    buildPodWebhookConfiguration(options),
+  ];
   return header + docs.map((doc) => `---\n${stringify(doc, { lineWidth: 0 })}`).join('');
 }
