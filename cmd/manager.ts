@@ -2,6 +2,7 @@
 // JSON, and runs the controllers on the elected leader. Controllers, webhooks and the extender plug in here.
 import { parseArgs } from 'node:util';
 import { setupCloneSetController } from '../controllers/cloneset';
+import { setupSidecarSetController } from '../controllers/sidecarset';
 import { defaultIdentity } from '../runtime/leaderelection';
 import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
         : false,
     controllers: [
       setupCloneSetController,
+      (mgr) => setupSidecarSetController(mgr, { namespace: options.namespace }),
       ...(options.webhookMode === 'off'
         ? []
         : [setupWebhooks(options.webhookMode, options.webhookPort, options.namespace)]),

@@ -9,7 +9,8 @@ import {
   SidecarSetHashWithoutImageAnnotation,
   SidecarSetNameLabel,
 } from '../../apis/well-known';
-import type { ControllerRevision, Pod } from '../inplace';
+import { hashRevision } from '../cloneset/revisions';
+import { type ControllerRevision, canonicalJson, type Pod } from '../inplace';
 import { hashesOf, sidecarSetHash, sidecarSetHashWithoutImage } from './hash';
 
 /** The spec fields a revision records; restoring replaces the whole spec with them ($patch: replace). */
@@ -139,4 +140,128 @@ export function suitableSidecarSet(
   if (typeof partition !== 'string') return latest;
   const probability = Number.parseFloat(partition.replace(/%$/, '')) / 100;
   return random() <= probability ? history : latest;
+}
+
+export const SidecarSetApiVersion = 'apps.kruise.io/v1alpha1';
+
+/**
+ * NewRevision: a ControllerRevision of `sidecarSet` in the operator's namespace, named
+ * `<sidecarset>-<hash>`, labelled with the SidecarSet name (and its custom version), carrying the
+ * SidecarSet's annotations (so both hashes), owned by the SidecarSet.
+ */
+export function newRevision(
+  sidecarSet: SidecarSet,
+  namespace: string,
+  revision: number,
+  collisionCount: number,
+): ControllerRevision {
+  const data = revisionData(sidecarSet);
+  const name = sidecarSet.metadata?.name ?? '';
+  const customVersion = sidecarSet.metadata?.labels?.[SidecarSetCustomVersionLabel];
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ControllerRevision',
+    metadata: {
+      name: `${name.slice(0, 223)}-${hashRevision(data, collisionCount)}`,
+      namespace,
+      labels: {
+        ...sidecarSet.metadata?.labels,
+        [SidecarSetNameLabel]: name,
+        ...(customVersion ? { [SidecarSetCustomVersionLabel]: customVersion } : {}),
+      },
+      annotations: { ...withHashes(sidecarSet).metadata?.annotations },
+      ownerReferences: [
+        {
+          apiVersion: sidecarSet.apiVersion ?? SidecarSetApiVersion,
+          kind: 'SidecarSet',
+          name,
+          uid: sidecarSet.metadata?.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    data,
+    revision,
+  };
+}
+
+export type RevisionAction =
+  | { type: 'createRevision'; revision: ControllerRevision }
+  /** The newest equal revision is older than the newest one (a rollback): renumber it. */
+  | { type: 'updateRevisionNumber'; name: string; revision: number }
+  /** The custom version label moved to the latest revision. */
+  | { type: 'labelRevision'; name: string; labels: Record<string, string> }
+  | { type: 'deleteRevision'; name: string };
+
+export interface LatestRevision {
+  latest: ControllerRevision;
+  collisionCount: number;
+  /** To apply in order: at most one create or renumber, a relabel, then deletions beyond the limit. */
+  actions: RevisionAction[];
+}
+
+/**
+ * registerLatestRevision: reuse the newest revision equal to the SidecarSet, renumber an older equal
+ * one (rollback), or create one (probing collisionCount on a name clash); then keep at most
+ * revisionHistoryLimit (default 10, at least 1) revisions, never deleting one a pod still uses.
+ */
+export function registerLatestRevision(
+  sidecarSet: SidecarSet,
+  existing: readonly ControllerRevision[],
+  namespace: string,
+  podRevisions: ReadonlySet<string>,
+): LatestRevision {
+  const sorted = revisionsOf(sidecarSet, existing);
+  const newest = sorted.at(-1);
+  const next = (newest?.revision ?? 0) + 1;
+  let collisionCount = sidecarSet.status?.collisionCount ?? 0;
+  let candidate = newRevision(sidecarSet, namespace, next, collisionCount);
+  const equal = sorted.filter((r) => canonicalJson(r.data) === canonicalJson(candidate.data));
+  const lastEqual = equal.at(-1);
+  const actions: RevisionAction[] = [];
+  let latest: ControllerRevision;
+  let kept = sorted;
+  if (lastEqual && lastEqual === newest) {
+    latest = lastEqual;
+  } else if (lastEqual) {
+    latest = { ...lastEqual, revision: next };
+    actions.push({ type: 'updateRevisionNumber', name: lastEqual.metadata.name ?? '', revision: next });
+    kept = [...sorted.filter((r) => r !== lastEqual), latest];
+  } else {
+    while (sorted.some((r) => r.metadata.name === candidate.metadata.name)) {
+      collisionCount++;
+      candidate = newRevision(sidecarSet, namespace, next, collisionCount);
+    }
+    latest = candidate;
+    actions.push({ type: 'createRevision', revision: candidate });
+    kept = [...sorted, candidate];
+  }
+  const customVersion = sidecarSet.metadata?.labels?.[SidecarSetCustomVersionLabel];
+  if (customVersion && latest.metadata.labels?.[SidecarSetCustomVersionLabel] !== customVersion) {
+    const labels = { ...latest.metadata.labels, [SidecarSetCustomVersionLabel]: customVersion };
+    latest = { ...latest, metadata: { ...latest.metadata, labels } };
+    if (actions[0]?.type === 'createRevision') actions[0] = { type: 'createRevision', revision: latest };
+    else actions.push({ type: 'labelRevision', name: latest.metadata.name ?? '', labels });
+  }
+  const limit = Math.max(1, sidecarSet.spec?.revisionHistoryLimit ?? 10);
+  const pinned = pinnedRevisionName(sidecarSet, kept);
+  let excess = kept.length - limit;
+  for (const r of kept.slice(0, -1)) {
+    if (excess <= 0) break;
+    if (podRevisions.has(r.metadata.name ?? '') || r.metadata.name === pinned) continue;
+    actions.push({ type: 'deleteRevision', name: r.metadata.name ?? '' });
+    excess--;
+  }
+  return { latest, collisionCount, actions };
+}
+
+/** The revision injectionStrategy.revision names, if it exists: never truncated. */
+function pinnedRevisionName(sidecarSet: SidecarSet, revisions: readonly ControllerRevision[]) {
+  try {
+    return specifiedRevision(sidecarSet, revisions)?.metadata.name;
+  } catch (err) {
+    if (err instanceof RevisionNotFoundError) return undefined;
+    throw err;
+  }
 }
