@@ -39,31 +39,32 @@ export function revisionsOf(sidecarSet: SidecarSet, revisions: readonly Controll
 
 export class RevisionNotFoundError extends Error {}
 
-/** injectionStrategy.revision's ControllerRevision: by name, or the newest with the custom version. */
-export function specifiedRevision(
+/**
+ * injectionStrategy.revision's ControllerRevision: by name, or the newest with the custom version.
+ * `missing` says why when one is specified but does not exist.
+ */
+export function lookupSpecifiedRevision(
   sidecarSet: SidecarSet,
   revisions: readonly ControllerRevision[],
-): ControllerRevision | undefined {
+): { revision?: ControllerRevision; missing?: string } {
   const wanted = sidecarSet.spec?.injectionStrategy?.revision;
-  if (!wanted || (wanted.revisionName === undefined && wanted.customVersion === undefined)) return undefined;
+  if (!wanted || (wanted.revisionName === undefined && wanted.customVersion === undefined)) return {};
   const own = revisionsOf(sidecarSet, revisions);
   const name = sidecarSet.metadata?.name;
   if (wanted.revisionName !== undefined) {
-    const found = own.find((r) => r.metadata.name === wanted.revisionName);
-    if (!found) {
-      throw new RevisionNotFoundError(
-        `ControllerRevision ${JSON.stringify(wanted.revisionName)} of SidecarSet ${name} not found`,
-      );
-    }
-    return found;
+    const revision = own.find((r) => r.metadata.name === wanted.revisionName);
+    if (revision) return { revision };
+    return {
+      missing: `ControllerRevision ${JSON.stringify(wanted.revisionName)} of SidecarSet ${name} not found`,
+    };
   }
-  const found = own.filter((r) => r.metadata.labels?.[SidecarSetCustomVersionLabel] === wanted.customVersion);
-  if (found.length === 0) {
-    throw new RevisionNotFoundError(
-      `no ControllerRevision of SidecarSet ${name} has customVersion ${JSON.stringify(wanted.customVersion)}`,
-    );
-  }
-  return found.at(-1);
+  const revision = own
+    .filter((r) => r.metadata.labels?.[SidecarSetCustomVersionLabel] === wanted.customVersion)
+    .at(-1);
+  if (revision) return { revision };
+  return {
+    missing: `no ControllerRevision of SidecarSet ${name} has customVersion ${JSON.stringify(wanted.customVersion)}`,
+  };
 }
 
 /** The SidecarSet as it was at `revision` (GetHistorySidecarSet): recorded spec, hashes, revision name. */
@@ -128,7 +129,8 @@ export function suitableSidecarSet(
   random: () => number = Math.random,
 ): SidecarSet {
   const latest = withHashes(sidecarSet);
-  const revision = specifiedRevision(sidecarSet, revisions);
+  const { revision, missing } = lookupSpecifiedRevision(sidecarSet, revisions);
+  if (missing) throw new RevisionNotFoundError(missing);
   if (!revision) return latest;
   const history = historicalSidecarSet(latest, revision);
   const strategy = sidecarSet.spec?.updateStrategy ?? {};
@@ -245,7 +247,8 @@ export function registerLatestRevision(
     else actions.push({ type: 'labelRevision', name: latest.metadata.name ?? '', labels });
   }
   const limit = Math.max(1, sidecarSet.spec?.revisionHistoryLimit ?? 10);
-  const pinned = pinnedRevisionName(sidecarSet, kept);
+  // The revision injectionStrategy.revision names is never truncated.
+  const pinned = lookupSpecifiedRevision(sidecarSet, kept).revision?.metadata.name;
   let excess = kept.length - limit;
   for (const r of kept.slice(0, -1)) {
     if (excess <= 0) break;
@@ -254,14 +257,4 @@ export function registerLatestRevision(
     excess--;
   }
   return { latest, collisionCount, actions };
-}
-
-/** The revision injectionStrategy.revision names, if it exists: never truncated. */
-function pinnedRevisionName(sidecarSet: SidecarSet, revisions: readonly ControllerRevision[]) {
-  try {
-    return specifiedRevision(sidecarSet, revisions)?.metadata.name;
-  } catch (err) {
-    if (err instanceof RevisionNotFoundError) return undefined;
-    throw err;
-  }
 }

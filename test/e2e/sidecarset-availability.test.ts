@@ -7,7 +7,7 @@ import { MissingSidecarsMetric, MissingSidecarsReason } from '../../controllers/
 import { isNotFound } from '../../runtime/errors';
 import { Informer } from '../../runtime/informer';
 import { silentLogger } from '../../runtime/log';
-import { Events, type KubeObject, type ResourceType } from '../../runtime/meta';
+import { Deployments, Events, type KubeObject, ReplicaSets } from '../../runtime/meta';
 import { POD_MUTATING_CONFIGURATION_NAME } from '../../webhooks/configurations';
 import { MutatingWebhookConfigurations } from '../../webhooks/kube';
 import { removePodWebhookConfiguration } from '../../webhooks/setup';
@@ -21,15 +21,6 @@ import {
   sidecarSets,
   startOperator,
 } from './sidecarset-harness';
-
-const Deployments: ResourceType = {
-  group: 'apps',
-  version: 'v1',
-  plural: 'deployments',
-  kind: 'Deployment',
-  namespaced: true,
-};
-const ReplicaSets: ResourceType = { ...Deployments, plural: 'replicasets', kind: 'ReplicaSet' };
 
 interface Workload extends KubeObject {
   spec?: { replicas?: number };

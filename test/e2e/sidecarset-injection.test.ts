@@ -9,7 +9,7 @@ import {
 import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { waitFor } from '../../cluster/wait';
 import { sidecarSetHash } from '../../controllers/sidecarset/hash';
-import { ConfigMaps, type KubeObject, Namespaces, type ResourceType } from '../../runtime/meta';
+import { ConfigMaps, Deployments, type KubeObject, Namespaces } from '../../runtime/meta';
 import {
   CONFIGURATION_CONFIGMAP,
   PATCH_POD_METADATA_WHITELIST_KEY,
@@ -28,14 +28,6 @@ import {
   sidecarSets,
   useOperator,
 } from './sidecarset-harness';
-
-const Deployments: ResourceType = {
-  group: 'apps',
-  version: 'v1',
-  plural: 'deployments',
-  kind: 'Deployment',
-  namespaced: true,
-};
 
 function podOf(
   namespace: string,

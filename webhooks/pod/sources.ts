@@ -6,7 +6,7 @@ import { resourceOf } from '../../apis/install';
 import type { SidecarSet } from '../../apis/sidecarset';
 import { SidecarSetNameLabel } from '../../apis/well-known';
 import type { ControllerRevision } from '../../controllers/inplace';
-import { RevisionNotFoundError, specifiedRevision, withHashes } from '../../controllers/sidecarset/revisions';
+import { lookupSpecifiedRevision, withHashes } from '../../controllers/sidecarset/revisions';
 import type { KubeClient } from '../../runtime/client';
 import { isNotFound } from '../../runtime/errors';
 import type { InformerFactory } from '../../runtime/informerfactory';
@@ -60,7 +60,7 @@ export function informerPodInjectionSources(
       const cached = revisions.lister.list();
       const result = [...cached];
       for (const ss of matching) {
-        if (resolves(ss, cached)) continue;
+        if (!lookupSpecifiedRevision(ss, cached).missing) continue;
         const live = await client.resource<ControllerRevision>(ControllerRevisions).list({
           namespace: operatorNamespace,
           labelSelector: `${SidecarSetNameLabel}=${ss.metadata?.name ?? ''}`,
@@ -71,14 +71,4 @@ export function informerPodInjectionSources(
       return result;
     },
   };
-}
-
-function resolves(ss: SidecarSet, revisions: readonly ControllerRevision[]): boolean {
-  try {
-    specifiedRevision(ss, revisions);
-    return true;
-  } catch (err) {
-    if (err instanceof RevisionNotFoundError) return false;
-    throw err;
-  }
 }

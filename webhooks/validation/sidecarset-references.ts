@@ -5,7 +5,7 @@ import { selectorMatches } from '../../apis/labels';
 import type { SidecarSet } from '../../apis/sidecarset';
 import type { LabelSelector } from '../../apis/zod-k8s';
 import type { ControllerRevision } from '../../controllers/inplace';
-import { RevisionNotFoundError, specifiedRevision } from '../../controllers/sidecarset/revisions';
+import { lookupSpecifiedRevision } from '../../controllers/sidecarset/revisions';
 import { type FieldError, invalid, required } from './field-error';
 
 /** The operator's configuration ConfigMap (OpenKruise: kruise-system/kruise-configuration). */
@@ -31,14 +31,10 @@ export interface SidecarSetReferences {
 
 export function validateSidecarSetReferences(ss: SidecarSet, refs: SidecarSetReferences): FieldError[] {
   const errs: FieldError[] = [];
-  if (refs.revisions) {
-    try {
-      specifiedRevision(ss, refs.revisions);
-    } catch (err) {
-      if (!(err instanceof RevisionNotFoundError)) throw err;
-      const revision = ss.spec?.injectionStrategy?.revision;
-      errs.push(invalid('spec.injectionStrategy.revision', revision, `cannot find it: ${err.message}`));
-    }
+  const missing = refs.revisions && lookupSpecifiedRevision(ss, refs.revisions).missing;
+  if (missing) {
+    const revision = ss.spec?.injectionStrategy?.revision;
+    errs.push(invalid('spec.injectionStrategy.revision', revision, `cannot find it: ${missing}`));
   }
   if (refs.configuration !== undefined) {
     const problem = patchPodMetadataProblem(ss, refs.configuration, refs.patchPodMetadataAllowedByDefault);
