@@ -2,7 +2,7 @@
 // "0.5" -> "500m", "1024Mi" -> "1Gi", "1.5Gi" -> "1536Mi". Hashes that OpenKruise computes over
 // marshalled containers depend on this exact text.
 
-type Format = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
+export type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
 
 const DECIMAL_SUFFIXES: Record<string, number> = {
   n: -9,
@@ -27,7 +27,7 @@ const MAX_INT64_FACTORS = 18;
 interface Amount {
   unscaled: bigint;
   exponent: number;
-  format: Format;
+  format: QuantityFormat;
 }
 
 export class QuantityFormatError extends Error {}
@@ -35,14 +35,32 @@ export class QuantityFormatError extends Error {}
 /** The JSON string Go writes for a Quantity decoded from `input` (a JSON string or number). */
 export function canonicalQuantity(input: string | number): string {
   const text = (typeof input === 'number' ? String(input) : input).trim();
-  const parsed = parse(text);
-  return typeof parsed === 'string' ? parsed : format(parsed);
+  const { amount, verbatim } = parse(text);
+  return verbatim ? text : format(amount);
 }
 
-/** ParseQuantity; returns the input itself when Go keeps it verbatim (already canonical). */
-function parse(text: string): Amount | string {
+/** A quantity as nano units (Go keeps nano precision, rounding finer values up) and its format. */
+export interface NanoQuantity {
+  nanos: bigint;
+  format: QuantityFormat;
+}
+
+export function parseNanoQuantity(input: string | number): NanoQuantity {
+  const { amount } = parse((typeof input === 'number' ? String(input) : input).trim());
+  const shift = amount.exponent + 9;
+  const nanos = shift >= 0 ? amount.unscaled * 10n ** BigInt(shift) : amount.unscaled / 10n ** BigInt(-shift);
+  return { nanos, format: amount.format };
+}
+
+/** The text Go writes for a quantity of `nanos` nano units in `format`. */
+export function formatNanoQuantity({ nanos, format: fmt }: NanoQuantity): string {
+  return format({ unscaled: nanos, exponent: -9, format: fmt });
+}
+
+/** ParseQuantity; `verbatim` when Go keeps the input text as is (it is already canonical). */
+function parse(text: string): { amount: Amount; verbatim: boolean } {
   if (text === '') throw new QuantityFormatError('quantities must match the regular expression');
-  if (text === '0') return text;
+  if (text === '0') return { amount: { unscaled: 0n, exponent: 0, format: 'DecimalSI' }, verbatim: true };
   const m = /^([+-]?)0*(\d*)(?:\.(\d*))?([eEinumkKMGTP]*[+-]?\d*)$/.exec(text);
   if (!m) throw new QuantityFormatError(`quantities must match the regular expression: ${text}`);
   const [, sign = '', numDigits = '', denom = '', suffix = ''] = m;
@@ -74,8 +92,10 @@ function parse(text: string): Amount | string {
           format === 'BinarySI'
             ? exponent % 10 === 0 && (value & 7n) !== 0n
             : scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0';
-        if (keepText) return text;
-        return { unscaled: negative ? -product : product, exponent: scale, format };
+        return {
+          amount: { unscaled: negative ? -product : product, exponent: scale, format },
+          verbatim: keepText,
+        };
       }
     }
   }
@@ -87,16 +107,22 @@ function parse(text: string): Amount | string {
     unscaled = (unscaled + divisor - 1n) / divisor;
     exp = -9;
   }
-  let fmt = format;
+  let fmt: QuantityFormat = format;
   if (fmt === 'BinarySI' && compare(unscaled, exp, MAX_INT64) > 0) {
     unscaled = MAX_INT64;
     exp = 0;
   }
   if (fmt === 'BinarySI' && unscaled > 0n && compare(unscaled, exp, 1n) < 0) fmt = 'DecimalSI';
-  return { unscaled: negative ? -unscaled : unscaled, exponent: exp, format: fmt };
+  return {
+    amount: { unscaled: negative ? -unscaled : unscaled, exponent: exp, format: fmt },
+    verbatim: false,
+  };
 }
 
-function interpretSuffix(suffix: string, text: string): { base: 2 | 10; exponent: number; format: Format } {
+function interpretSuffix(
+  suffix: string,
+  text: string,
+): { base: 2 | 10; exponent: number; format: QuantityFormat } {
   if (Object.hasOwn(DECIMAL_SUFFIXES, suffix))
     return { base: 10, exponent: DECIMAL_SUFFIXES[suffix]!, format: 'DecimalSI' };
   if (Object.hasOwn(BINARY_SUFFIXES, suffix))

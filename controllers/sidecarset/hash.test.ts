@@ -321,4 +321,10 @@ describe('SidecarSet hashes equal OpenKruise v1.9', () => {
     const stale = { ...ss, metadata: { annotations: { [SidecarSetHashAnnotation]: 'stamped' } } };
     expect(hashesOf(stale)).toEqual({ hash: 'stamped', withoutImage: cases[0]!.withoutImage });
   });
+
+  it('never throws on a badly typed spec (the schema rejects it after defaulting)', () => {
+    const bad = { containers: 'nope', initContainers: 7 } as unknown as SidecarSetSpec;
+    expect(sidecarSetHash(bad)).toBe(sidecarSetHash({}));
+    expect(sidecarSetHashWithoutImage(bad)).toBe(sidecarSetHashWithoutImage({}));
+  });
 });

@@ -11,11 +11,15 @@ import { goJsonSidecarContainers } from './go-json';
 type HashedSpec = Pick<SidecarSetSpec, 'containers' | 'initContainers'>;
 
 /** A native sidecar: an init container that keeps running (Kubernetes ≥ 1.29). */
-export const isNativeSidecar = (c: { restartPolicy?: string }): boolean => c.restartPolicy === 'Always';
+export const isNativeSidecar = (c: { restartPolicy?: string } | null | undefined): boolean =>
+  c?.restartPolicy === 'Always';
+
+/** Lists as they come: admission runs before the schema rejects a spec whose lists are not lists. */
+const listOf = <T>(list: T[] | undefined): T[] => (Array.isArray(list) ? list : []);
 
 function encodeSpec(spec: HashedSpec): string {
   const containers = goJsonSidecarContainers(spec.containers);
-  if (!(spec.initContainers ?? []).some(isNativeSidecar)) return `{"containers":${containers}}`;
+  if (!listOf(spec.initContainers).some(isNativeSidecar)) return `{"containers":${containers}}`;
   return `{"containers":${containers},"initContainers":${goJsonSidecarContainers(spec.initContainers)}}`;
 }
 
@@ -28,7 +32,8 @@ export function sidecarSetHash(spec: HashedSpec): string {
 
 /** kruise.io/sidecarset-hash-without-image: the same with every image blanked. */
 export function sidecarSetHashWithoutImage(spec: HashedSpec): string {
-  const blank = (list: SidecarContainer[] | undefined) => list?.map((c) => ({ ...c, image: '' }));
+  const blank = (list: SidecarContainer[] | undefined) =>
+    Array.isArray(list) ? list.map((c) => ({ ...c, image: '' })) : undefined;
   return sidecarSetHash({ containers: blank(spec.containers), initContainers: blank(spec.initContainers) });
 }
 

@@ -498,6 +498,95 @@ const cases: Case[] = [
     check: (r) => expect(names(injected(r).spec.containers)).toEqual(['aa', 'zz', 'app']),
   },
   {
+    name: "resourcesPolicy sums the app containers' resources (sidecars left out) through the expressions",
+    pod: pod({
+      containers: [
+        {
+          name: 'app',
+          image: 'a',
+          resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1' } },
+        },
+        { name: 'worker', image: 'w', resources: { requests: { cpu: '1500m' }, limits: { cpu: 2 } } },
+        { name: 'debug', image: 'd', resources: { requests: { cpu: '8' } } },
+      ],
+      volumes: [],
+    }),
+    sets: [
+      sidecarSet('s', {
+        containers: [
+          {
+            name: 'proxy',
+            image: 'p',
+            resourcesPolicy: {
+              targetContainersMode: 'sum',
+              targetContainersNameRegex: '^(app|worker|proxy)$',
+              resourcesExpr: {
+                limits: { cpu: 'cpu*50%', memory: 'memory' },
+                requests: { cpu: 'max(cpu*10%, 50m)', memory: 'max(memory*10%, 50Mi)' },
+              },
+            },
+          },
+        ],
+      }),
+    ],
+    check: (r) =>
+      // limits.memory: not every target has one, so none; requests: 10% of 2 cpu, 10% of 1Gi.
+      expect(container(injected(r), 'proxy').resources).toEqual({
+        limits: { cpu: '1500m' },
+        requests: { cpu: '200m', memory: '107374182400m' },
+      }),
+  },
+  {
+    name: 'resourcesPolicy max takes the largest target',
+    pod: pod({
+      containers: [
+        { name: 'app', image: 'a', resources: { requests: { memory: '256Mi' } } },
+        { name: 'api', image: 'b', resources: { requests: { memory: '1Gi' } } },
+      ],
+      volumes: [],
+    }),
+    sets: [
+      sidecarSet('s', {
+        containers: [
+          {
+            name: 'proxy',
+            image: 'p',
+            resourcesPolicy: {
+              targetContainersMode: 'max',
+              targetContainersNameRegex: '.*',
+              resourcesExpr: { requests: { memory: 'memory / 4', cpu: 'cpu' } },
+            },
+          },
+        ],
+      }),
+    ],
+    check: (r) =>
+      expect(container(injected(r), 'proxy').resources).toEqual({ requests: { memory: '256Mi', cpu: '0' } }),
+  },
+  {
+    name: 'resourcesPolicy with no target container denies the pod',
+    sets: [
+      sidecarSet('s', {
+        containers: [
+          {
+            name: 'proxy',
+            image: 'p',
+            resourcesPolicy: {
+              targetContainersMode: 'sum',
+              targetContainersNameRegex: '^nothing$',
+              resourcesExpr: { requests: { cpu: 'cpu' } },
+            },
+          },
+        ],
+      }),
+    ],
+    check: (r) =>
+      expect(r).toMatchObject({
+        type: 'denied',
+        message: 'SidecarSet s: resourcesPolicy of proxy: no containers match the regex pattern "^nothing$"',
+      }),
+  },
+  {
     name: 'a pod that has finished is left alone',
     pod: { ...pod(), status: { phase: 'Succeeded' } },
     sets: [sidecarSet('s')],

@@ -28,6 +28,7 @@ import {
   type UpgradeSpecs,
 } from './pod-annotations';
 import { patchPodAnnotations } from './pod-metadata';
+import { resourcesFromPolicy } from './resources-policy';
 import { RevisionNotFoundError, suitableSidecarSet } from './revisions';
 
 export interface InjectOptions {
@@ -180,6 +181,12 @@ function build(pod: Pod, sidecarSets: SidecarSet[], options: InjectOptions): Bui
   const built: Built = { containers: [], initContainers: [], volumes: [], pullSecrets: [], annotations: {} };
   const timestamp = metaTime(options.now ?? new Date());
   let hotUpgrade = false;
+  // resourcesPolicy targets the app's containers: none a matching SidecarSet injects.
+  const sidecarNames = new Set(
+    sidecarSets.flatMap((s) =>
+      [...(s.spec?.initContainers ?? []), ...(s.spec?.containers ?? [])].map((c) => c.name),
+    ),
+  );
 
   for (const sidecarSet of sidecarSets) {
     const name = nameOf(sidecarSet);
@@ -193,7 +200,15 @@ function build(pod: Pod, sidecarSets: SidecarSet[], options: InjectOptions): Bui
         const volume = setVolumes.get(mount.name);
         if (volume) built.volumes.push({ volume, from: name });
       }
-      return injectedContainer(sidecar, pod);
+      const container = injectedContainer(sidecar, pod);
+      if (sidecar.resourcesPolicy) {
+        try {
+          container.resources = resourcesFromPolicy(sidecar, pod, sidecarNames);
+        } catch (err) {
+          throw new InjectionError([name], `resourcesPolicy of ${sidecar.name}: ${(err as Error).message}`);
+        }
+      }
+      return container;
     };
     const add = (list: Injected[], sidecar: SidecarContainer, container: Container, hot: boolean) => {
       // Unset counts as after, as in OpenKruise (defaulting sets BeforeAppContainer for containers).
