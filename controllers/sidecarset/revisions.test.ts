@@ -37,7 +37,7 @@ describe('SidecarSet revisions', () => {
     expect(latest).toMatchObject({
       metadata: {
         namespace: NS,
-        labels: { [SidecarSetNameLabel]: 'mesh' },
+        labels: { [SidecarSetNameLabel]: 'mesh', 'controller-revision-hash': expect.any(String) },
         annotations: {
           [SidecarSetHashAnnotation]: v('p:1').metadata?.annotations?.[SidecarSetHashAnnotation],
         },
@@ -86,7 +86,11 @@ describe('SidecarSet revisions', () => {
       {
         type: 'labelRevision',
         name: state.latest.metadata.name,
-        labels: { [SidecarSetNameLabel]: 'mesh', [SidecarSetCustomVersionLabel]: 'stable' },
+        labels: {
+          [SidecarSetNameLabel]: 'mesh',
+          [SidecarSetCustomVersionLabel]: 'stable',
+          'controller-revision-hash': state.latest.metadata.labels?.['controller-revision-hash'],
+        },
       },
     ]);
   });

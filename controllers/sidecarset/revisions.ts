@@ -4,6 +4,7 @@
 import { selectorMatches } from '../../apis/labels';
 import type { SidecarSet, SidecarSetSpec } from '../../apis/sidecarset';
 import {
+  ControllerRevisionHashLabel,
   SidecarSetCustomVersionLabel,
   SidecarSetHashAnnotation,
   SidecarSetHashWithoutImageAnnotation,
@@ -148,7 +149,7 @@ export const SidecarSetApiVersion = 'apps.kruise.io/v1alpha1';
 
 /**
  * NewRevision: a ControllerRevision of `sidecarSet` in the operator's namespace, named
- * `<sidecarset>-<hash>`, labelled with the SidecarSet name (and its custom version), carrying the
+ * `<sidecarset>-<hash>`, labelled with the hash, the SidecarSet name (and its custom version), carrying the
  * SidecarSet's annotations (so both hashes), owned by the SidecarSet.
  */
 export function newRevision(
@@ -160,14 +161,16 @@ export function newRevision(
   const data = revisionData(sidecarSet);
   const name = sidecarSet.metadata?.name ?? '';
   const customVersion = sidecarSet.metadata?.labels?.[SidecarSetCustomVersionLabel];
+  const hash = hashRevision(data, collisionCount);
   return {
     apiVersion: 'apps/v1',
     kind: 'ControllerRevision',
     metadata: {
-      name: `${name.slice(0, 223)}-${hashRevision(data, collisionCount)}`,
+      name: `${name.slice(0, 223)}-${hash}`,
       namespace,
       labels: {
         ...sidecarSet.metadata?.labels,
+        [ControllerRevisionHashLabel]: hash,
         [SidecarSetNameLabel]: name,
         ...(customVersion ? { [SidecarSetCustomVersionLabel]: customVersion } : {}),
       },
