@@ -55,8 +55,7 @@ export function podInjectionHandler(
     if (!isPlainObject(req.object) || !isPlainObject(req.object.spec)) {
       return denied('pod creation request carries no pod', 400, 'BadRequest');
     }
-    const pod = req.object as unknown as Pod;
-    pod.metadata ??= {};
+    const pod = { ...req.object, metadata: req.object.metadata ?? {} } as unknown as Pod;
     const namespace = podNamespace(pod, req.namespace);
     if (skipped.has(namespace)) return allowed();
     const podName = `${namespace}/${pod.metadata.name || `${pod.metadata.generateName ?? ''}*`}`;
