@@ -1,6 +1,7 @@
 // Builders for our MutatingWebhookConfiguration and ValidatingWebhookConfiguration. The reasons behind
 // each setting are in webhooks/README.md.
 import { stringify } from 'yaml';
+import { InjectionOptOutLabel } from '../controllers/sidecarset/match';
 import type { JsonPatchOp } from './admission';
 
 export const WEBHOOK_GROUP = 'apps.kruise.io';
@@ -9,7 +10,7 @@ export const VALIDATING_CONFIGURATION_NAME = 'outrigger-validating-webhook-confi
 /** The pod injector has its own configuration: it stays registered while the operator is down. */
 export const POD_MUTATING_CONFIGURATION_NAME = 'outrigger-pod-mutating-webhook-configuration';
 /** A namespace labelled with this, value "disabled", gets no sidecars injected. */
-export const INJECTION_OPT_OUT_LABEL = 'outrigger.io/sidecar-injection';
+export const INJECTION_OPT_OUT_LABEL = InjectionOptOutLabel;
 export const WEBHOOK_SERVICE_NAME = 'outrigger-webhook-service';
 export const OPERATOR_NAMESPACE = 'outrigger-system';
 /** controller-runtime's default webhook port; the Service maps 443 to it. */
@@ -155,6 +156,7 @@ function crWebhook(options: WebhookConfigurationOptions, k: WebhookKind, mutatin
   };
 }
 
+/** The same scope as controllers/sidecarset/match.ts isInjectableNamespace. */
 function podWebhook(options: WebhookConfigurationOptions): Webhook {
   const excluded = ['kube-system', options.operatorNamespace ?? OPERATOR_NAMESPACE];
   return {

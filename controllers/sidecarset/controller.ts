@@ -15,7 +15,7 @@ import type { Manager } from '../../runtime/manager';
 import { ControllerRevisions, type KubeObject, Namespaces, Pods } from '../../runtime/meta';
 import type { ReconcileContext } from '../../runtime/reconcile';
 import { type ControllerRevision, deepEqual, type Pod } from '../inplace';
-import { isActivePod, sidecarSetSelects } from './match';
+import { isActivePod, isInjectableNamespace, sidecarSetSelects } from './match';
 import { injectedSidecarSetNames, parseUpgradeSpecs } from './pod-annotations';
 import { type RevisionAction, registerLatestRevision, withHashes } from './revisions';
 import { computeStatus } from './status';
@@ -134,6 +134,8 @@ async function reconcile(cached: Obj<SidecarSet>, deps: Deps, ctx: ReconcileCont
     sidecarSets: listers.sidecarSets.list(),
     latestRevision: revision.latest.metadata.name,
     collisionCount: revision.collisionCount,
+    injectable: (namespace) =>
+      isInjectableNamespace(namespace, listers.namespaces.get(namespace)?.metadata?.labels, deps.namespace),
   });
   deps.missingGauge.set({ sidecarset: name }, missing.length);
   reportMissing(cached, missing, deps);

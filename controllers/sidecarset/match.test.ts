@@ -1,5 +1,11 @@
 import { pod, sidecarSet } from './fixtures';
-import { isActivePod, matchingSidecarSets, needsNamespaceLabels, sidecarSetSelects } from './match';
+import {
+  isActivePod,
+  isInjectableNamespace,
+  matchingSidecarSets,
+  needsNamespaceLabels,
+  sidecarSetSelects,
+} from './match';
 
 const nsLabels = { env: 'prod' };
 
@@ -80,5 +86,16 @@ describe('which SidecarSets select a pod', () => {
   ])('a %s pod (deleting: %s) is active: %s', (phase, deletionTimestamp, active) => {
     const p = { ...pod({}, { deletionTimestamp }), status: { phase } };
     expect(isActivePod(p)).toBe(active);
+  });
+
+  it.each<[string, Record<string, string> | undefined, boolean]>([
+    ['team-a', {}, true],
+    ['kube-system', {}, false],
+    ['ops', {}, false],
+    ['team-a', { 'control-plane': 'openkruise' }, false],
+    ['team-a', { 'outrigger.io/sidecar-injection': 'disabled' }, false],
+    ['team-a', { 'outrigger.io/sidecar-injection': 'enabled' }, true],
+  ])('namespace %s with labels %j is injectable: %s', (name, labels, expected) => {
+    expect(isInjectableNamespace(name, labels, 'ops')).toBe(expected);
   });
 });

@@ -7,6 +7,27 @@ import type { Pod } from '../inplace';
 /** The label the apiserver sets on every namespace (Kubernetes ≥ 1.21). */
 export const NamespaceNameLabel = 'kubernetes.io/metadata.name';
 
+/** A namespace labelled with this, value "disabled", gets no sidecars injected. */
+export const InjectionOptOutLabel = 'outrigger.io/sidecar-injection';
+
+/**
+ * Whether the pod webhook sees pods of this namespace (its configuration's namespaceSelector): not
+ * kube-system, not the operator's own, not labelled control-plane=openkruise (OpenKruise's opt-out) or
+ * outrigger.io/sidecar-injection=disabled.
+ */
+export function isInjectableNamespace(
+  name: string,
+  labels: Record<string, string> | undefined,
+  operatorNamespace: string,
+): boolean {
+  return (
+    name !== 'kube-system' &&
+    name !== operatorNamespace &&
+    labels?.['control-plane'] !== 'openkruise' &&
+    labels?.[InjectionOptOutLabel] !== 'disabled'
+  );
+}
+
 /** kubecontroller.IsPodActive: not Succeeded, not Failed, not being deleted. */
 export function isActivePod(pod: Pick<Pod, 'metadata' | 'status'>): boolean {
   const phase = pod.status?.phase;

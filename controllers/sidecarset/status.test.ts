@@ -91,4 +91,12 @@ describe('SidecarSet status', () => {
       computeStatus({ sidecarSet: mesh, pods: [byCanary], sidecarSets: [mesh, canary] }).missing,
     ).toEqual([]);
   });
+
+  it('does not report pods in namespaces the pod webhook never sees', () => {
+    const late = podAt('late', '2026-01-03T00:00:00Z');
+    const injectable = (namespace: string) => namespace !== 'team-a';
+    expect(
+      computeStatus({ sidecarSet: mesh, pods: [late], sidecarSets: [mesh], injectable }).missing,
+    ).toEqual([]);
+  });
 });

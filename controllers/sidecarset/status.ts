@@ -21,6 +21,8 @@ export interface StatusInput {
   sidecarSets: readonly SidecarSet[];
   latestRevision?: string;
   collisionCount?: number;
+  /** Whether the pod webhook sees the namespace (pods elsewhere are never injected, so never missing). */
+  injectable?: (namespace: string) => boolean;
 }
 
 export interface StatusResult {
@@ -65,8 +67,12 @@ export function computeStatus(input: StatusInput): StatusResult {
   const matched = active.filter((p) => carriesSidecars(p, sidecarSet));
   const updated = matched.filter((p) => podSidecarSetHash(p, name) === hash);
   const ready = matched.filter(isRunningAndReady);
+  const injectable = input.injectable ?? (() => true);
   const missing = active.filter(
-    (p) => shouldCarry(p, sidecarSet, input.sidecarSets) && !carriesSidecars(p, sidecarSet),
+    (p) =>
+      injectable(p.metadata.namespace ?? '') &&
+      shouldCarry(p, sidecarSet, input.sidecarSets) &&
+      !carriesSidecars(p, sidecarSet),
   );
   return {
     status: {
