@@ -10,9 +10,9 @@ import {
   SidecarSetWorkingHotUpgradeContainerAnnotation,
 } from '../../apis/well-known';
 import type { ControllerRevision, Pod } from '../inplace';
-import { pod, revisionOf, sidecarSet } from './fixtures';
 import { sidecarSetHash, sidecarSetHashWithoutImage } from './hash';
 import { type InjectOptions, type InjectResult, injectSidecars } from './inject';
+import { pod, revisionOf, sidecarSet } from './testing/fixtures';
 
 const now = new Date('2026-12-03T10:20:30.456Z');
 

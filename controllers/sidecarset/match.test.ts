@@ -1,4 +1,3 @@
-import { pod, sidecarSet } from './fixtures';
 import {
   isActivePod,
   isInjectableNamespace,
@@ -6,6 +5,7 @@ import {
   needsNamespaceLabels,
   sidecarSetSelects,
 } from './match';
+import { pod, sidecarSet } from './testing/fixtures';
 
 const nsLabels = { env: 'prod' };
 

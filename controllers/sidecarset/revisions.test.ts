@@ -5,8 +5,8 @@ import {
   SidecarSetNameLabel,
 } from '../../apis/well-known';
 import type { ControllerRevision } from '../inplace';
-import { sidecarSet } from './fixtures';
 import { historicalSidecarSet, registerLatestRevision, revisionData } from './revisions';
+import { sidecarSet } from './testing/fixtures';
 
 const NS = 'outrigger-system';
 const v = (image: string, extra: Partial<SidecarSet['metadata']> = {}) => {

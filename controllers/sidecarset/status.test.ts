@@ -1,9 +1,9 @@
 import type { SidecarSet } from '../../apis/sidecarset';
 import { SidecarSetBaseAnnotation, SidecarSetCanaryAnnotation } from '../../apis/well-known';
 import type { Pod } from '../inplace';
-import { pod, sidecarSet } from './fixtures';
 import { injectSidecars } from './inject';
 import { computeStatus } from './status';
+import { pod, sidecarSet } from './testing/fixtures';
 
 const created = (ss: SidecarSet, at: string): SidecarSet => ({
   ...ss,

@@ -1,6 +1,6 @@
 import type { SidecarSet } from '../../apis/sidecarset';
 import type { ControllerRevision } from '../../controllers/inplace';
-import { pod, sidecarSet } from '../../controllers/sidecarset/fixtures';
+import { pod, sidecarSet } from '../../controllers/sidecarset/testing/fixtures';
 import { type AdmissionRequest, applyJsonPatch } from '../admission';
 import { type PodInjectionSources, podInjectionHandler } from './handler';
 

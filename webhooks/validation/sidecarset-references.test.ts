@@ -1,6 +1,6 @@
 import type { SidecarSet } from '../../apis/sidecarset';
 import { SidecarSetCustomVersionLabel } from '../../apis/well-known';
-import { revisionOf, sidecarSet } from '../../controllers/sidecarset/fixtures';
+import { revisionOf, sidecarSet } from '../../controllers/sidecarset/testing/fixtures';
 import { formatFieldErrors, validate } from './index';
 import { PATCH_POD_METADATA_WHITELIST_KEY, type SidecarSetReferences } from './sidecarset-references';
 

@@ -1,8 +1,8 @@
 // Test builders for SidecarSets, pods and revisions.
-import type { SidecarSet, SidecarSetSpec } from '../../apis/sidecarset';
-import { SidecarSetNameLabel } from '../../apis/well-known';
-import type { ControllerRevision, Pod } from '../inplace';
-import { revisionData, withHashes } from './revisions';
+import type { SidecarSet, SidecarSetSpec } from '../../../apis/sidecarset';
+import { SidecarSetNameLabel } from '../../../apis/well-known';
+import type { ControllerRevision, Pod } from '../../inplace';
+import { revisionData, withHashes } from '../revisions';
 
 export function sidecarSet(name: string, spec: Partial<SidecarSetSpec> = {}, annotations = {}): SidecarSet {
   return withHashes({
