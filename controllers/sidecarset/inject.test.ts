@@ -1,5 +1,5 @@
 import type { Container } from '../../apis/core-types';
-import type { SidecarSet } from '../../apis/sidecarset';
+import type { SidecarContainer, SidecarSet } from '../../apis/sidecarset';
 import {
   SidecarSetBaseAnnotation,
   SidecarSetCanaryAnnotation,
@@ -41,6 +41,10 @@ const envoy: SidecarSet = sidecarSet('mesh', {
   ],
   containers: [],
 });
+
+/** A SidecarSet injecting one container, "proxy", whose resources come from `policy`. */
+const proxyWithPolicy = (policy: SidecarContainer['resourcesPolicy']) =>
+  sidecarSet('s', { containers: [{ name: 'proxy', image: 'p', resourcesPolicy: policy }] });
 
 const cases: Case[] = [
   {
@@ -512,21 +516,13 @@ const cases: Case[] = [
       volumes: [],
     }),
     sets: [
-      sidecarSet('s', {
-        containers: [
-          {
-            name: 'proxy',
-            image: 'p',
-            resourcesPolicy: {
-              targetContainersMode: 'sum',
-              targetContainersNameRegex: '^(app|worker|proxy)$',
-              resourcesExpr: {
-                limits: { cpu: 'cpu*50%', memory: 'memory' },
-                requests: { cpu: 'max(cpu*10%, 50m)', memory: 'max(memory*10%, 50Mi)' },
-              },
-            },
-          },
-        ],
+      proxyWithPolicy({
+        targetContainersMode: 'sum',
+        targetContainersNameRegex: '^(app|worker|proxy)$',
+        resourcesExpr: {
+          limits: { cpu: 'cpu*50%', memory: 'memory' },
+          requests: { cpu: 'max(cpu*10%, 50m)', memory: 'max(memory*10%, 50Mi)' },
+        },
       }),
     ],
     check: (r) =>
@@ -546,18 +542,10 @@ const cases: Case[] = [
       volumes: [],
     }),
     sets: [
-      sidecarSet('s', {
-        containers: [
-          {
-            name: 'proxy',
-            image: 'p',
-            resourcesPolicy: {
-              targetContainersMode: 'max',
-              targetContainersNameRegex: '.*',
-              resourcesExpr: { requests: { memory: 'memory / 4', cpu: 'cpu' } },
-            },
-          },
-        ],
+      proxyWithPolicy({
+        targetContainersMode: 'max',
+        targetContainersNameRegex: '.*',
+        resourcesExpr: { requests: { memory: 'memory / 4', cpu: 'cpu' } },
       }),
     ],
     check: (r) =>
@@ -566,18 +554,10 @@ const cases: Case[] = [
   {
     name: 'resourcesPolicy with no target container denies the pod',
     sets: [
-      sidecarSet('s', {
-        containers: [
-          {
-            name: 'proxy',
-            image: 'p',
-            resourcesPolicy: {
-              targetContainersMode: 'sum',
-              targetContainersNameRegex: '^nothing$',
-              resourcesExpr: { requests: { cpu: 'cpu' } },
-            },
-          },
-        ],
+      proxyWithPolicy({
+        targetContainersMode: 'sum',
+        targetContainersNameRegex: '^nothing$',
+        resourcesExpr: { requests: { cpu: 'cpu' } },
       }),
     ],
     check: (r) =>
