@@ -135,6 +135,7 @@ describe('deploy manifests in config/', () => {
         ['get', admission, mutating, 'outrigger-mutating-webhook-configuration'],
         ['patch', admission, mutating, 'outrigger-mutating-webhook-configuration'],
         ['patch', admission, validating, 'outrigger-validating-webhook-configuration'],
+        ['patch', admission, mutating, 'outrigger-pod-mutating-webhook-configuration'],
         ['patch', admission, mutating, 'someone-elses-webhook'],
         ['update', admission, validating, 'someone-elses-webhook'],
         ['delete', admission, mutating, 'outrigger-mutating-webhook-configuration'],
@@ -152,12 +153,15 @@ describe('deploy manifests in config/', () => {
         ['update', 'coordination.k8s.io', 'leases', 'another-lease', namespace],
         ['delete', 'coordination.k8s.io', 'leases', 'outrigger-manager', namespace],
         ['watch', 'coordination.k8s.io', 'leases', undefined, namespace],
+        ['get', '', 'configmaps', 'outrigger-configuration', namespace],
+        ['get', '', 'configmaps', 'another-configmap', namespace],
       ];
       const results = await Promise.all(checks.map((check) => can(...check)));
       expect(results).toEqual([
         'allowed: get mutatingwebhookconfigurations /outrigger-mutating-webhook-configuration',
         'allowed: patch mutatingwebhookconfigurations /outrigger-mutating-webhook-configuration',
         'allowed: patch validatingwebhookconfigurations /outrigger-validating-webhook-configuration',
+        'allowed: patch mutatingwebhookconfigurations /outrigger-pod-mutating-webhook-configuration',
         'denied: patch mutatingwebhookconfigurations /someone-elses-webhook',
         'denied: update validatingwebhookconfigurations /someone-elses-webhook',
         'denied: delete mutatingwebhookconfigurations /outrigger-mutating-webhook-configuration',
@@ -175,6 +179,8 @@ describe('deploy manifests in config/', () => {
         'denied: update leases outrigger-system/another-lease',
         'denied: delete leases outrigger-system/outrigger-manager',
         'denied: watch leases outrigger-system/*',
+        'allowed: get configmaps outrigger-system/outrigger-configuration',
+        'denied: get configmaps outrigger-system/another-configmap',
       ]);
     } finally {
       for (const { object } of objects.reverse()) {
