@@ -18,6 +18,7 @@ import type { KubeClient } from '../../runtime/client';
 import { type KubeObject, Namespaces, type ResourceType } from '../../runtime/meta';
 import {
   buildMutatingWebhookConfiguration,
+  buildPodWebhookConfiguration,
   buildValidatingWebhookConfiguration,
   localEndpoint,
 } from '../../webhooks/configurations';
@@ -65,7 +66,10 @@ const AUDIT_POLICY = {
       resources: [
         { group: '', resources: ['pods', 'pods/status', 'pods/resize', 'persistentvolumeclaims', 'events'] },
         { group: 'apps', resources: ['controllerrevisions'] },
-        { group: 'apps.kruise.io', resources: ['clonesets', 'clonesets/status', 'clonesets/scale'] },
+        {
+          group: 'apps.kruise.io',
+          resources: ['clonesets', 'clonesets/status', 'clonesets/scale', 'sidecarsets/status'],
+        },
         { group: 'events.k8s.io', resources: ['events'] },
       ],
     },
@@ -312,14 +316,16 @@ async function installOperatorAccess(client: KubeClient): Promise<void> {
     await client.resource(Secrets).apply(object, apply);
 }
 
-/** Our configurations as config/webhook has them, but reaching the replicas through the loopback Service. */
+/**
+ * Our three configurations as config/webhook has them (the pod injector failing closed too), but
+ * reaching the replicas through the loopback Service.
+ */
 async function installWebhookConfigurations(client: KubeClient, servicePort: number): Promise<void> {
-  // No pod webhook yet: nothing serves /mutate-pod, and with failurePolicy Fail it would block pods.
-  const options = { endpoint: localEndpoint(servicePort), operatorNamespace: OPERATOR_NS, podWebhook: false };
+  const options = { endpoint: localEndpoint(servicePort), operatorNamespace: OPERATOR_NS };
   const apply = { fieldManager: 'outrigger-chaos', force: true };
-  await client
-    .resource(MutatingWebhookConfigurations)
-    .apply(buildMutatingWebhookConfiguration(options) as unknown as KubeObject, apply);
+  const mutating = client.resource(MutatingWebhookConfigurations);
+  await mutating.apply(buildMutatingWebhookConfiguration(options) as unknown as KubeObject, apply);
+  await mutating.apply(buildPodWebhookConfiguration(options) as unknown as KubeObject, apply);
   await client
     .resource(ValidatingWebhookConfigurations)
     .apply(buildValidatingWebhookConfiguration(options) as unknown as KubeObject, apply);
