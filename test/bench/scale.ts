@@ -26,6 +26,7 @@ import type { KubeClient } from '../../runtime/client';
 import { isNotFound } from '../../runtime/errors';
 import { type KubeObject, Namespaces } from '../../runtime/meta';
 import { MutatingWebhookConfigurations, ValidatingWebhookConfigurations } from '../../webhooks/kube';
+import { removePodWebhookConfiguration } from '../../webhooks/setup';
 import { MeasuredProcess, metricValue } from './manager-process';
 
 const MANAGER_BINARY = path.join(REPO_ROOT, 'dist', 'cmd', 'manager.js');
@@ -233,6 +234,9 @@ async function startOurs(cluster: LocalCluster, label: string, heapSnapshotDir?:
 async function startKruise(cluster: LocalCluster, binary: string) {
   const metricsPort = await freePort();
   const healthPort = await freePort();
+  // Our pod injector's configuration outlives our manager by design (it fails closed): kruise's pods
+  // must not wait on it.
+  await removePodWebhookConfiguration(cluster.client);
   for (const [type, name] of [
     [MutatingWebhookConfigurations, 'kruise-mutating-webhook-configuration'],
     [ValidatingWebhookConfigurations, 'kruise-validating-webhook-configuration'],
