@@ -24,6 +24,9 @@ export interface LeaderElectionConfig {
   store?: LeaseStore;
 }
 
+/** The whole SIGTERM shutdown budget; config/manager's preStop delay plus this fit its grace period. */
+export const DEFAULT_GRACEFUL_SHUTDOWN_MS = 20_000;
+
 export interface ManagerOptions {
   /** A kubeconfig path (default chain when omitted), a loaded KubeConfig, or Credentials. */
   kubeconfig?: string | KubeConfig | Credentials;
@@ -195,7 +198,8 @@ export class Manager implements ControllerHost {
     stops: { leader: AbortController; election: AbortController; always: AbortController },
     campaign?: Promise<'lost' | 'cancelled'>,
   ): Promise<void> {
-    const deadline = this.clock.monotonic() + (this.options.gracefulShutdownMs ?? 20_000);
+    const deadline =
+      this.clock.monotonic() + (this.options.gracefulShutdownMs ?? DEFAULT_GRACEFUL_SHUTDOWN_MS);
     const remaining = () => Math.max(0, deadline - this.clock.monotonic());
     // As controller-runtime: after a lost lease there is no graceful shutdown. Another replica may
     // lead within leaseDuration − renewDeadline, so nothing of ours may still be running by then.
