@@ -7,6 +7,7 @@
 // | updateStrategy.type ReCreate / InPlace*           | type RollingUpdate + rollingUpdate.podUpdatePolicy   |
 // | updateStrategy.{partition, maxSurge, ...}         | updateStrategy.rollingUpdate.{partition, ...}        |
 // | scaleStrategy.disablePVCReuse (unset = reuse)     | scaleStrategy.enablePVCReuse (unset = no reuse)      |
+//   (v1alpha1's default spelling, no disablePVCReuse, maps to an explicit enablePVCReuse: true)
 // | label apps.kruise.io/cloneset-scaling-exclude-... | scaleStrategy.excludePreparingDelete                 |
 import { z } from 'zod';
 import type { CloneSet } from './cloneset';
@@ -80,14 +81,13 @@ export function cloneSetToV1beta1(cs: z.input<typeof CloneSet>): CloneSetV1beta1
   if (spec === undefined) return out;
   const { scaleStrategy, updateStrategy, ...specRest } = spec as Json;
   const outSpec: Json = { ...specRest };
-  if (scaleStrategy !== undefined || excluded !== undefined) {
-    const { disablePVCReuse, ...scale } = (scaleStrategy ?? {}) as Json;
-    outSpec.scaleStrategy = {
-      ...scale,
-      ...(scaleStrategy !== undefined && { enablePVCReuse: disablePVCReuse !== true }),
-      ...(excluded !== undefined && { excludePreparingDelete: excluded }),
-    };
-  }
+  // v1alpha1 reuses PVCs unless told not to; v1beta1 only when told to, so the v1beta1 form is explicit.
+  const { disablePVCReuse, ...scale } = (scaleStrategy ?? {}) as Json;
+  outSpec.scaleStrategy = {
+    ...scale,
+    enablePVCReuse: disablePVCReuse !== true,
+    ...(excluded !== undefined && { excludePreparingDelete: excluded }),
+  };
   if (updateStrategy !== undefined) {
     const [rolling, { type, ...other }] = splitKeys(updateStrategy as Json, ROLLING_FIELDS);
     const strategy: Json = { ...other };
@@ -109,12 +109,9 @@ export function cloneSetFromV1beta1(cs: CloneSetV1beta1): z.input<typeof CloneSe
   if (spec === undefined) return out;
   const { scaleStrategy, updateStrategy, ...specRest } = spec as Json;
   const outSpec: Json = { ...specRest };
-  if (scaleStrategy !== undefined) {
-    const { enablePVCReuse, excludePreparingDelete, ...scale } = scaleStrategy as Json;
-    moveFieldToLabel(out, CloneSetScalingExcludePreparingDeleteLabel, excludePreparingDelete);
-    const hasOther = Object.keys(scale).length > 0 || enablePVCReuse !== undefined;
-    if (hasOther) outSpec.scaleStrategy = { ...scale, disablePVCReuse: enablePVCReuse !== true };
-  }
+  const { enablePVCReuse, excludePreparingDelete, ...scale } = (scaleStrategy ?? {}) as Json;
+  moveFieldToLabel(out, CloneSetScalingExcludePreparingDeleteLabel, excludePreparingDelete);
+  outSpec.scaleStrategy = enablePVCReuse === true ? scale : { ...scale, disablePVCReuse: true };
   if (updateStrategy !== undefined) {
     const { type, rollingUpdate, ...other } = updateStrategy as Json;
     const { podUpdatePolicy, ...rolling } = (rollingUpdate ?? {}) as Json;

@@ -12,7 +12,7 @@
 // So converting to another version and back returns the same object, and an edit made in any version
 // keeps every field the editor could not see.
 import { createHash } from 'node:crypto';
-import { type Json, isJsonObject } from './convert-util';
+import { isJsonObject, type Json } from './convert-util';
 import { isKindName, KINDS, type KindInfo, type ServedVersion } from './kinds';
 
 export const CONVERSION_STASH_ANNOTATION = 'outrigger.io/conversion-stash';
@@ -35,6 +35,8 @@ interface Stash {
   status?: PartStash;
   /** Values at paths the holder's version cannot express. */
   keep?: PatchOp[];
+  /** The holder had no annotations before the stash was added. */
+  bare?: true;
 }
 
 export class ConversionError extends Error {
@@ -65,10 +67,10 @@ export function convertObject(obj: Json, apiVersion: string): Json {
   const { info, version: from } = versionOf(obj);
   const to = servedVersion(info, apiVersion);
   if (from === to) return structuredClone(obj);
-  const [input, stash] = takeStash(structuredClone(obj));
+  const [input, stash] = takeStash(obj);
   const out = convertVia(info, input, from, to);
   if (stash?.from === to.apiVersion) restore(out, stash, input);
-  const back = convertVia(info, structuredClone(out), to, from);
+  const back = convertVia(info, out, to, from);
   const made = makeStash(info, input, back, out, from);
   if (made) setStash(out, made);
   return out;
@@ -77,25 +79,25 @@ export function convertObject(obj: Json, apiVersion: string): Json {
 /** `obj` in the kind's internal version, ignoring any stash: what controllers and admission work on. */
 export function toInternal(obj: Json): Json {
   const { info, version } = versionOf(obj);
-  const [input] = takeStash(structuredClone(obj));
-  return convertVia(info, input, version, internalVersion(info));
+  return convertVia(info, takeStash(obj)[0], version, internalVersion(info));
 }
 
 /** An internal-version object in `apiVersion` (see toInternal); no stash. */
 export function fromInternal(obj: Json, apiVersion: string): Json {
   const { info, version } = versionOf(obj);
-  return convertVia(info, structuredClone(obj), version, servedVersion(info, apiVersion));
+  return convertVia(info, obj, version, servedVersion(info, apiVersion));
 }
 
 export function internalVersion(info: KindInfo): ServedVersion {
   return info.versions.find((v) => v.name === info.version)!;
 }
 
+/** A new object: the pairs copy shallowly, so the result is cloned to share nothing with `obj`. */
 function convertVia(info: KindInfo, obj: Json, from: ServedVersion, to: ServedVersion): Json {
-  if (from === to) return obj;
+  if (from === to) return structuredClone(obj);
   const internal = from.toInternal ? from.toInternal(obj) : obj;
   const out = to.fromInternal ? to.fromInternal(internal) : internal;
-  return { ...out, apiVersion: to.apiVersion, kind: info.kind };
+  return structuredClone({ ...out, apiVersion: to.apiVersion, kind: info.kind });
 }
 
 function takeStash(obj: Json): [Json, Stash | undefined] {
@@ -104,10 +106,11 @@ function takeStash(obj: Json): [Json, Stash | undefined] {
     return [obj, undefined];
   }
   const { [CONVERSION_STASH_ANNOTATION]: raw, ...rest } = annotations;
+  const stash = parseStash(raw);
   const metadata = { ...(obj.metadata as Json) };
-  if (Object.keys(rest).length > 0) metadata.annotations = rest;
+  if (Object.keys(rest).length > 0 || (stash && !stash.bare)) metadata.annotations = rest;
   else delete metadata.annotations;
-  return [{ ...obj, metadata }, parseStash(raw)];
+  return [{ ...obj, metadata }, stash];
 }
 
 function parseStash(raw: unknown): Stash | undefined {
@@ -122,6 +125,7 @@ function parseStash(raw: unknown): Stash | undefined {
 function setStash(obj: Json, stash: Stash): void {
   const metadata = isJsonObject(obj.metadata) ? { ...obj.metadata } : {};
   const annotations = isJsonObject(metadata.annotations) ? metadata.annotations : {};
+  if (!isJsonObject(metadata.annotations)) stash.bare = true;
   metadata.annotations = { ...annotations, [CONVERSION_STASH_ANNOTATION]: JSON.stringify(stash) };
   obj.metadata = metadata;
 }
