@@ -124,3 +124,11 @@ export function cloneSetFromV1beta1(cs: CloneSetV1beta1): z.input<typeof CloneSe
   out.spec = outSpec;
   return out;
 }
+
+/** A v1alpha1 field path as the v1beta1 object spells it (for admission errors). */
+export function cloneSetV1beta1FieldPath(path: string): string {
+  const rolling = new RegExp(`^spec\\.updateStrategy\\.(${ROLLING_FIELDS.join('|')})\\b`);
+  return path
+    .replace(rolling, 'spec.updateStrategy.rollingUpdate.$1')
+    .replace(/^spec\.scaleStrategy\.disablePVCReuse\b/, 'spec.scaleStrategy.enablePVCReuse');
+}

@@ -11,9 +11,11 @@ export const CRD_DIR = path.resolve(__dirname, '..', 'crds');
 export const CONVERSION_PATH = '/convert';
 
 /** Where the apiserver sends ConversionReviews: our webhook Service in a cluster, or a URL on loopback. */
-export type ConversionClientConfig =
-  | { service: { name: string; namespace: string; path: string; port: number }; caBundle?: string }
-  | { url: string; caBundle?: string };
+export interface ConversionClientConfig {
+  service?: { name: string; namespace: string; path: string; port: number };
+  url?: string;
+  caBundle?: string;
+}
 
 /** The Service in config/webhook, as the generated crds/ name it (the manager patches in the caBundle). */
 export const CLUSTER_CONVERSION_CLIENT_CONFIG: ConversionClientConfig = {

@@ -3,10 +3,20 @@
 import type { z } from 'zod';
 import { BroadcastJob } from './broadcastjob';
 import { CloneSet } from './cloneset';
-import { CloneSetV1beta1, cloneSetFromV1beta1, cloneSetToV1beta1 } from './cloneset-v1beta1';
+import {
+  CloneSetV1beta1,
+  cloneSetFromV1beta1,
+  cloneSetToV1beta1,
+  cloneSetV1beta1FieldPath,
+} from './cloneset-v1beta1';
 import type { Json } from './convert-util';
 import { SidecarSet } from './sidecarset';
-import { SidecarSetV1beta1, sidecarSetFromV1beta1, sidecarSetToV1beta1 } from './sidecarset-v1beta1';
+import {
+  SidecarSetV1beta1,
+  sidecarSetFromV1beta1,
+  sidecarSetToV1beta1,
+  sidecarSetV1beta1FieldPath,
+} from './sidecarset-v1beta1';
 import { StatefulSet } from './statefulset';
 import {
   STATEFULSET_V1BETA1_ONLY,
@@ -40,6 +50,8 @@ export interface ServedVersion {
   fromInternal?: (obj: Json) => Json;
   /** Paths of the internal version this version cannot express; a conversion stash keeps their values. */
   inexpressible?: string[][];
+  /** An internal-version field path ("spec.updateStrategy.partition") as this version spells it. */
+  fieldPath?: (internalPath: string) => string;
 }
 
 export interface KindInfo {
@@ -89,7 +101,7 @@ type Converted<T> = (obj: T) => unknown;
 function served<V, I>(
   name: VersionName,
   schema: z.ZodType,
-  pair: { toInternal: Converted<V>; fromInternal: Converted<I> },
+  pair: { toInternal: Converted<V>; fromInternal: Converted<I>; fieldPath?: (p: string) => string },
   inexpressible?: string[][],
 ): VersionSpec {
   return {
@@ -97,6 +109,7 @@ function served<V, I>(
     schema,
     toInternal: pair.toInternal as (obj: Json) => Json,
     fromInternal: pair.fromInternal as (obj: Json) => Json,
+    fieldPath: pair.fieldPath,
     inexpressible,
   };
 }
@@ -131,6 +144,7 @@ export const KINDS: Record<KindName, KindInfo> = {
       served('v1beta1', CloneSetV1beta1, {
         toInternal: cloneSetFromV1beta1,
         fromInternal: cloneSetToV1beta1,
+        fieldPath: cloneSetV1beta1FieldPath,
       }),
     ],
     {
@@ -230,6 +244,7 @@ export const KINDS: Record<KindName, KindInfo> = {
       served('v1beta1', SidecarSetV1beta1, {
         toInternal: sidecarSetFromV1beta1,
         fromInternal: sidecarSetToV1beta1,
+        fieldPath: sidecarSetV1beta1FieldPath,
       }),
     ],
     {

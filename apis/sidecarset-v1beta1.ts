@@ -54,3 +54,8 @@ export function sidecarSetFromV1beta1(ss: SidecarSetV1beta1): z.input<typeof Sid
   out.spec = outSpec;
   return out;
 }
+
+/** A v1alpha1 field path as the v1beta1 object spells it (for admission errors). */
+export function sidecarSetV1beta1FieldPath(path: string): string {
+  return path.replace(/^spec\.namespace\b/, 'spec.namespaceSelector');
+}

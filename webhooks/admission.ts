@@ -57,11 +57,20 @@ export type AdmissionHandler = (
   signal: AbortSignal,
 ) => AdmissionResult | Promise<AdmissionResult>;
 
-export interface WebhookRoute {
+export interface AdmissionRoute {
   path: string;
   type: 'mutating' | 'validating';
   handle: AdmissionHandler;
 }
+
+/** A route answering another review over the same server (the CRD ConversionReview): body in, reply out. */
+export interface ReviewRoute {
+  path: string;
+  type: 'conversion';
+  review(body: Uint8Array, options: ReviewOptions): Promise<HttpReply>;
+}
+
+export type WebhookRoute = AdmissionRoute | ReviewRoute;
 
 export interface AdmissionStatus {
   code: number;
@@ -106,10 +115,39 @@ export const denied = (message: string, code = 403, reason?: string): AdmissionR
   reason,
 });
 
-/** The JSON patch turning `original` into `changed`; no ops means plain allowed. */
+/** Largest patch we send: etcd stores no object over 1.5 MiB, so a bigger patch could never be stored. */
+export const MAX_PATCH_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The JSON patch turning `original` into `changed`; no ops means plain allowed. A fine-grained patch
+ * over MAX_PATCH_BYTES (many small changes) becomes one replace per changed top-level member, and one
+ * still over the limit is a denial.
+ */
 export function patchFrom(original: unknown, changed: unknown, warnings?: string[]): AdmissionResult {
-  const ops = diffJson(original, toJsonValue(changed));
-  return ops.length === 0 ? allowed(warnings) : { type: 'patch', ops, warnings };
+  const target = toJsonValue(changed);
+  let ops = diffJson(original, target);
+  if (ops.length === 0) return allowed(warnings);
+  if (jsonBytes(ops) > MAX_PATCH_BYTES) ops = coarseDiff(original, target);
+  const size = jsonBytes(ops);
+  if (size > MAX_PATCH_BYTES) {
+    return denied(`the mutation makes a ${size}-byte patch, over the ${MAX_PATCH_BYTES}-byte limit`, 413);
+  }
+  return { type: 'patch', ops, warnings };
+}
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+/** Whole-member replacements of the top-level members that differ. */
+function coarseDiff(from: unknown, to: unknown): JsonPatchOp[] {
+  if (!isPlainObject(from) || !isPlainObject(to)) return [{ op: 'replace', path: '', value: to }];
+  return diffJson(from, to).reduce<JsonPatchOp[]>((ops, op) => {
+    const key = unescapePointer(op.path.split('/')[1] ?? '');
+    const path = `/${escapePointer(key)}`;
+    if (ops.some((o) => o.path === path)) return ops;
+    if (!Object.hasOwn(to, key)) ops.push({ op: 'remove', path });
+    else ops.push({ op: Object.hasOwn(from, key) ? 'replace' : 'add', path, value: to[key] });
+    return ops;
+  }, []);
 }
 
 /** Runs `mutate` on a deep copy of `original` and returns the diff as a patch. */
@@ -136,6 +174,10 @@ export class AdmissionRegistry {
 
   validating(path: string, handle: AdmissionHandler): this {
     return this.register({ path, type: 'validating', handle });
+  }
+
+  conversion(path: string, review: ReviewRoute['review']): this {
+    return this.register({ path, type: 'conversion', review });
   }
 
   get(path: string): WebhookRoute | undefined {
@@ -189,7 +231,12 @@ export interface ReviewOptions {
 }
 
 /** Parses a review body, runs the route's handler and builds the reply. Never throws. */
-export async function reviewAdmission(route: WebhookRoute, body: Uint8Array, options: ReviewOptions) {
+export async function reviewAdmission(
+  route: WebhookRoute,
+  body: Uint8Array,
+  options: ReviewOptions,
+): Promise<HttpReply> {
+  if (route.type === 'conversion') return route.review(body, options);
   const parsed = parseAdmissionReview(body);
   if (!parsed.ok) {
     if (parsed.uid === undefined || parsed.apiVersion === undefined) return textReply(400, parsed.message);
@@ -199,7 +246,7 @@ export async function reviewAdmission(route: WebhookRoute, body: Uint8Array, opt
   return reviewReply(parsed.apiVersion, toResponse(parsed.request.uid, result));
 }
 
-async function runHandler(route: WebhookRoute, request: AdmissionRequest, options: ReviewOptions) {
+async function runHandler(route: AdmissionRoute, request: AdmissionRequest, options: ReviewOptions) {
   const abort = new AbortController();
   const onParentAbort = () => abort.abort(options.signal?.reason);
   if (options.signal?.aborted) onParentAbort();
@@ -231,7 +278,7 @@ async function runHandler(route: WebhookRoute, request: AdmissionRequest, option
 }
 
 // Handlers are plain JS at runtime; a malformed verdict must become a denial, not a broken response.
-function checkResult(route: WebhookRoute, result: unknown): AdmissionResult {
+function checkResult(route: AdmissionRoute, result: unknown): AdmissionResult {
   const fail = (why: string) => denied(`webhook ${route.path} returned ${why}`, 500, 'InternalError');
   if (!isPlainObject(result)) return fail('no verdict');
   if (result.type === 'allowed') return result as AdmissionResult;
@@ -252,7 +299,7 @@ function toResponse(uid: string, result: AdmissionResult): AdmissionResponse {
   if (result.type === 'denied') {
     const code =
       Number.isInteger(result.code) && result.code >= 400 && result.code <= 599 ? result.code : 403;
-    const status: AdmissionStatus = { code, message: result.message || 'denied' };
+    const status: AdmissionStatus = { code, message: boundMessage(result.message || 'denied') };
     if (typeof result.reason === 'string') status.reason = result.reason;
     return { ...base, allowed: false, status };
   }
@@ -366,6 +413,21 @@ function toJsonValue(value: unknown): unknown {
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Longest denial or conversion-failure message we send: enough for about 100 field errors. */
+export const MAX_MESSAGE_BYTES = 8 * 1024;
+
+/** `message` cut to at most `maxBytes` of UTF-8, saying how much was left out. */
+export function boundMessage(message: string, maxBytes = MAX_MESSAGE_BYTES): string {
+  const size = Buffer.byteLength(message);
+  if (size <= maxBytes) return message;
+  const suffix = ` … (${size} bytes in all, cut to ${maxBytes})`;
+  let cut = Buffer.from(message)
+    .subarray(0, maxBytes - Buffer.byteLength(suffix))
+    .toString('utf8');
+  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1); // a character split by the cut
+  return cut + suffix;
 }
 
 export function errorMessage(err: unknown): string {

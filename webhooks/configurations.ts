@@ -1,6 +1,7 @@
 // Builders for our MutatingWebhookConfiguration and ValidatingWebhookConfiguration. The reasons behind
 // each setting are in webhooks/README.md.
 import { stringify } from 'yaml';
+import { KINDS } from '../apis/kinds';
 import type { JsonPatchOp } from './admission';
 
 export const WEBHOOK_GROUP = 'apps.kruise.io';
@@ -22,13 +23,14 @@ export interface WebhookKind {
   validatePath: string;
 }
 
-const kind = (k: WebhookKind['kind'], resource: string, version: string, scope: WebhookKind['scope']) => {
+const kind = (k: WebhookKind['kind'], resource: string, scope: WebhookKind['scope']) => {
   const name = k.toLowerCase();
   return {
     kind: k,
     name,
     resource,
-    versions: [version],
+    // Every served version: requests arrive in the version the user wrote, so errors name their fields.
+    versions: KINDS[k].versions.map((v) => v.name),
     scope,
     mutatePath: `/mutate-apps-kruise-io-${name}`,
     validatePath: `/validate-apps-kruise-io-${name}`,
@@ -37,10 +39,10 @@ const kind = (k: WebhookKind['kind'], resource: string, version: string, scope: 
 
 /** Our four CR kinds; their handlers must be registered at these paths. */
 export const WEBHOOK_KINDS: readonly WebhookKind[] = [
-  kind('CloneSet', 'clonesets', 'v1alpha1', 'Namespaced'),
-  kind('StatefulSet', 'statefulsets', 'v1beta1', 'Namespaced'),
-  kind('BroadcastJob', 'broadcastjobs', 'v1alpha1', 'Namespaced'),
-  kind('SidecarSet', 'sidecarsets', 'v1alpha1', 'Cluster'),
+  kind('CloneSet', 'clonesets', 'Namespaced'),
+  kind('StatefulSet', 'statefulsets', 'Namespaced'),
+  kind('BroadcastJob', 'broadcastjobs', 'Namespaced'),
+  kind('SidecarSet', 'sidecarsets', 'Cluster'),
 ];
 
 /** The sidecar injector's path (OpenKruise's /mutate-pod). */
@@ -122,7 +124,8 @@ export interface WebhookConfigurationOptions {
   names?: { mutating?: string; validating?: string };
 }
 
-function clientConfig(options: WebhookConfigurationOptions, path: string): WebhookClientConfig {
+/** Where the apiserver calls `path`: a loopback URL or the Service, with the caBundle when known. */
+export function clientConfig(options: WebhookConfigurationOptions, path: string): WebhookClientConfig {
   const { endpoint, caBundlePem } = options;
   const config: WebhookClientConfig =
     endpoint.type === 'url'

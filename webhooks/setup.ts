@@ -1,5 +1,6 @@
 // Runs the admission server with self-managed certificates as one manager runnable, on every replica.
 import type { Registry } from 'prom-client';
+import { CONVERSION_PATH } from '../apis/gen-crds';
 import type { KubeClient } from '../runtime/client';
 import type { Runnable } from '../runtime/controller';
 import { isNotFound } from '../runtime/errors';
@@ -13,9 +14,12 @@ import {
   localEndpoint,
   MUTATING_CONFIGURATION_NAME,
   POD_MUTATE_PATH,
+  serviceEndpoint,
   VALIDATING_CONFIGURATION_NAME,
   WEBHOOK_SERVICE_NAME,
+  type WebhookEndpoint,
 } from './configurations';
+import { CrdConversionSink } from './crd-conversion';
 import {
   MutatingWebhookConfigurations,
   SecretCertStore,
@@ -54,9 +58,14 @@ export interface Webhooks extends Runnable {
 
 export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
   const { client, namespace } = options;
+  // The CRDs' conversion webhook: the Service in a cluster; our loopback URL once listening, locally.
+  let conversionEndpoint: WebhookEndpoint | undefined =
+    options.mode === 'cluster' ? serviceEndpoint(namespace) : undefined;
+  const crdSink = new CrdConversionSink(client, () => conversionEndpoint);
   const sinks = [
     new WebhookConfigurationSink(client, MutatingWebhookConfigurations, MUTATING_CONFIGURATION_NAME),
     new WebhookConfigurationSink(client, ValidatingWebhookConfigurations, VALIDATING_CONFIGURATION_NAME),
+    ...(options.registry.get(CONVERSION_PATH) ? [crdSink] : []),
   ];
   const certs = new CertManager({
     store: new SecretCertStore(client, namespace, WEBHOOK_CERT_SECRET),
@@ -86,7 +95,12 @@ export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
       certs.subscribe((pair) => activeServer.setCertificate(pair));
       const { port } = await server.listen();
       options.logger?.info({ host: options.host, port, mode: options.mode }, 'serving admission webhooks');
-      if (options.mode === 'local') await registerLocalConfigurations(options, port, caBundlePem(bundle));
+      if (options.mode === 'local') {
+        await registerLocalConfigurations(options, port, caBundlePem(bundle));
+        // Left in place when we stop: reads that need conversion then fail clearly instead of guessing.
+        conversionEndpoint = localEndpoint(port);
+        if (sinks.includes(crdSink)) await crdSink.patchCaBundle(caBundlePem(bundle));
+      }
       try {
         await Promise.all([certs.run(signal), aborted(signal)]);
       } finally {

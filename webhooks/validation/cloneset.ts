@@ -37,10 +37,23 @@ const MUTABLE = [
   'progressDeadlineSeconds',
 ];
 
-export function validateCloneSet(cs: CloneSet, old?: CloneSet): FieldError[] {
+/** What the webhook knows about a pod named in scaleStrategy.podsToDelete. */
+export interface PodFacts {
+  terminating: boolean;
+  /** uid of the pod's controller owner, if any. */
+  controllerUid?: string;
+}
+
+export interface CloneSetContext {
+  /** The pods newly named in podsToDelete that exist (a missing name is not found). */
+  podsToDelete?: ReadonlyMap<string, PodFacts>;
+}
+
+export function validateCloneSet(cs: CloneSet, old?: CloneSet, ctx: CloneSetContext = {}): FieldError[] {
   const spec = cs.spec!;
   const errs = validateObjectMeta(cs.metadata, dnsSubdomainName);
   errs.push(...validateSpec(spec));
+  errs.push(...validatePodsToDelete(cs, old, ctx));
   if (old?.spec) {
     errs.push(...immutableSpecFields(spec, old.spec, MUTABLE));
     if (spec.updateStrategy?.type === 'InPlaceOnly') {
@@ -122,6 +135,28 @@ function validateSpec(spec: CloneSetSpec): FieldError[] {
     errs.push(...nonNegative(deadline, 'spec.progressDeadlineSeconds'));
     if (deadline !== MaxInt32 && deadline <= (spec.minReadySeconds ?? 0)) {
       errs.push(invalid('spec.progressDeadlineSeconds', deadline, 'must be greater than minReadySeconds'));
+    }
+  }
+  return errs;
+}
+
+/**
+ * Names newly added to podsToDelete must be pods that exist, are not terminating and are controlled by
+ * this CloneSet (OpenKruise validateScaleStrategy). Skipped when the caller could not look pods up.
+ */
+function validatePodsToDelete(cs: CloneSet, old: CloneSet | undefined, ctx: CloneSetContext): FieldError[] {
+  const facts = ctx.podsToDelete;
+  if (!facts) return [];
+  const before = new Set(old?.spec?.scaleStrategy?.podsToDelete ?? []);
+  const path = 'spec.scaleStrategy.podsToDelete';
+  const errs: FieldError[] = [];
+  for (const name of new Set(cs.spec?.scaleStrategy?.podsToDelete ?? [])) {
+    if (before.has(name)) continue;
+    const pod = facts.get(name);
+    if (!pod) errs.push(invalid(path, name, `pod ${name} not found`));
+    else if (pod.terminating) errs.push(invalid(path, name, `pod ${name} is already terminating`));
+    else if (!pod.controllerUid || pod.controllerUid !== cs.metadata?.uid) {
+      errs.push(invalid(path, name, `pod ${name} is not owned by this CloneSet`));
     }
   }
   return errs;

@@ -8,16 +8,17 @@ import { KINDS, type KindName } from '../../apis/kinds';
 import type { SidecarSet } from '../../apis/sidecarset';
 import type { StatefulSet } from '../../apis/statefulset';
 import { validateBroadcastJob } from './broadcastjob';
-import { validateCloneSet } from './cloneset';
+import { type CloneSetContext, validateCloneSet } from './cloneset';
 import { type FieldError, invalid, notSupported, required } from './field-error';
 import { type SidecarSetContext, validateSidecarSet } from './sidecarset';
 import { validateStatefulSet } from './statefulset';
 
+export type { CloneSetContext, PodFacts } from './cloneset';
 export { validateDelete } from './deletion';
 export * from './field-error';
 export { INVALID_CASES, type InvalidCase } from './invalid-cases';
 export type { SidecarSetContext } from './sidecarset';
-export type ValidationContext = SidecarSetContext;
+export type ValidationContext = SidecarSetContext & CloneSetContext;
 
 export function validate(
   kind: KindName,
@@ -34,7 +35,7 @@ export function validate(
   // The zod schema for `kind` accepted these, so they have that kind's shape.
   switch (kind) {
     case 'CloneSet':
-      return validateCloneSet(parsed.value as CloneSet, previous as CloneSet | undefined);
+      return validateCloneSet(parsed.value as CloneSet, previous as CloneSet | undefined, ctx);
     case 'StatefulSet':
       return validateStatefulSet(parsed.value as StatefulSet, previous as StatefulSet | undefined);
     case 'BroadcastJob':

@@ -230,13 +230,28 @@ describe('validateDelete (deletion protection)', () => {
   });
 });
 
-describe('StatefulSet template checks follow upstream', () => {
-  it('checks template labels but leaves the pod spec to pod creation', () => {
+describe('StatefulSet template checks', () => {
+  it('check the whole pod spec at admission, not only when pods are created (upstream checks labels only)', () => {
     const obj = validStatefulSet();
     delete obj.spec.template.spec.containers[0].image;
+    expect(validate('StatefulSet', obj).map((e) => e.field)).toEqual([
+      'spec.template.spec.containers[0].image',
+    ]);
+  });
+
+  it('count volumeClaimTemplates as volumes for volumeMounts', () => {
+    const obj = validStatefulSet();
+    obj.spec.volumeClaimTemplates = [
+      { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } },
+    ];
+    obj.spec.template.spec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/data' }];
     expect(validate('StatefulSet', obj)).toEqual([]);
-    obj.spec.template.metadata.labels.bad = 'not valid!';
-    expect(validate('StatefulSet', obj)[0]?.field).toBe('spec.template.metadata.labels');
+  });
+
+  it('take names that are DNS labels, not subdomains', () => {
+    expect(validate('StatefulSet', validStatefulSet('db.primary')).map((e) => e.field)).toEqual([
+      'metadata.name',
+    ]);
   });
 });
 
