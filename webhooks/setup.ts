@@ -96,10 +96,11 @@ export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
       const { port } = await server.listen();
       options.logger?.info({ host: options.host, port, mode: options.mode }, 'serving admission webhooks');
       if (options.mode === 'local') {
-        await registerLocalConfigurations(options, port, caBundlePem(bundle));
-        // Left in place when we stop: reads that need conversion then fail clearly instead of guessing.
+        // Conversion first: admission may read objects through it. Left in place when we stop, so reads
+        // that need conversion then fail clearly instead of returning unconverted objects.
         conversionEndpoint = localEndpoint(port);
         if (sinks.includes(crdSink)) await crdSink.patchCaBundle(caBundlePem(bundle));
+        await registerLocalConfigurations(options, port, caBundlePem(bundle));
       }
       try {
         await Promise.all([certs.run(signal), aborted(signal)]);

@@ -1,4 +1,6 @@
+import { CONVERSION_PATH } from '../../apis/gen-crds';
 import { installCrds } from '../../apis/install';
+import { freePort } from '../../cluster/net';
 import { waitFor } from '../../cluster/wait';
 import { silentLogger } from '../../runtime/log';
 import { createRuntimeMetrics } from '../../runtime/metrics';
@@ -17,14 +19,15 @@ export function useCustomResourceWebhooks(): { webhooks: Webhooks } {
   const stop = new AbortController();
   let served: Promise<void> = Promise.resolve();
   beforeAll(async () => {
-    await installCrds(e2eClient());
+    const port = await freePort();
+    await installCrds(e2eClient(), { conversion: { url: `https://127.0.0.1:${port}${CONVERSION_PATH}` } });
     holder.webhooks = webhookRunnable({
       client: e2eClient(),
       registry: customResourceRegistry(e2eClient()),
       mode: 'local',
       namespace: OPERATOR_NS,
       host: '127.0.0.1',
-      port: 0,
+      port,
       metricsRegistry: createRuntimeMetrics().registry,
       logger: silentLogger(),
     });
