@@ -74,10 +74,12 @@ export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
     logger: options.logger,
   });
   let server: WebhookServer | undefined;
+  let registered = false;
   return {
     name: 'webhooks',
     needLeaderElection: false,
-    ready: () => server?.ready ?? false,
+    // Locally, ready once the apiserver has been told where we serve, not merely once we listen.
+    ready: () => (server?.ready ?? false) && (options.mode !== 'local' || registered),
     port: () => server?.address()?.port,
     checkCertificates: async () => void (await certs.ensure()),
     async start(signal) {
@@ -101,6 +103,7 @@ export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
         conversionEndpoint = localEndpoint(port);
         if (sinks.includes(crdSink)) await crdSink.patchCaBundle(caBundlePem(bundle));
         await registerLocalConfigurations(options, port, caBundlePem(bundle));
+        registered = true;
       }
       try {
         await Promise.all([certs.run(signal), aborted(signal)]);

@@ -29,6 +29,7 @@ import {
 } from './pod-json';
 
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
+const CONTAINER_RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 const MOUNT_PROPAGATIONS = ['None', 'HostToContainer', 'Bidirectional'];
@@ -75,6 +76,8 @@ export interface ContainerScope {
   volumes: ReadonlyMap<string, string>;
   /** 'init' for init containers: probes and lifecycle only with restartPolicy Always. */
   role: 'app' | 'init';
+  /** The pod's terminationGracePeriodSeconds (a preStop sleep may not outlast it). */
+  gracePeriod?: number;
 }
 
 /** IsRelaxedEnvVarName: printable ASCII other than '='. */
@@ -128,11 +131,12 @@ export function validateContainerFields(raw: unknown, path: string, scope: Conta
       errs.push(
         forbidden(child(path, probe), 'may not be set for init containers without restartPolicy=Always'),
       );
-    } else if (probe === 'lifecycle') errs.push(...validateLifecycle(c.lifecycle, child(path, 'lifecycle')));
-    else errs.push(...validateProbe(c[probe], child(path, probe), probe));
+    } else if (probe === 'lifecycle') {
+      errs.push(...validateLifecycle(c.lifecycle, child(path, 'lifecycle'), scope.gracePeriod ?? 30));
+    } else errs.push(...validateProbe(c[probe], child(path, probe), probe));
   }
   if (scope.role === 'init' && isSet(c.restartPolicy)) {
-    errs.push(...oneOf(c.restartPolicy, child(path, 'restartPolicy'), ['Always']));
+    errs.push(...oneOf(c.restartPolicy, child(path, 'restartPolicy'), CONTAINER_RESTART_POLICIES));
   }
   errs.push(...validateResources(c.resources, child(path, 'resources')));
   errs.push(...validateResizePolicy(c.resizePolicy, child(path, 'resizePolicy')));
@@ -258,7 +262,8 @@ export function validateFieldRef(
   const m = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(fieldPath);
   if (m) {
     const key = m[1] === 'metadata.annotations' ? m[2]!.toLowerCase() : m[2]!;
-    for (const msg of qualifiedNameErrors(key)) errs.push(invalid(child(path, 'fieldPath'), fieldPath, msg));
+    // The apiserver names the fieldRef itself for a bad subscript.
+    for (const msg of qualifiedNameErrors(key)) errs.push(invalid(path, m[2], msg));
   } else if (!plain.includes(fieldPath) || (subscriptOnly && fieldPath.startsWith('metadata.l'))) {
     errs.push(notSupported(child(path, 'fieldPath'), fieldPath, plain));
   }
@@ -303,9 +308,10 @@ function validateEnvFrom(value: unknown, path: string): FieldError[] {
         errs.push(invalid(child(p, 'prefix'), source.prefix, m));
     }
     const set = ['configMapRef', 'secretRef'].filter((k) => isSet(source[k]));
-    if (set.length === 0) errs.push(invalid(p, '', 'must specify one of: `configMapRef` or `secretRef`'));
+    // The apiserver names the list, not the entry, for these two.
+    if (set.length === 0) errs.push(invalid(path, '', 'must specify one of: `configMapRef` or `secretRef`'));
     else if (set.length > 1)
-      errs.push(invalid(p, '', 'may not have more than one field specified at a time'));
+      errs.push(invalid(path, '', 'may not have more than one field specified at a time'));
     else {
       const ref = objectAt(source[set[0]!], child(p, set[0]!), errs);
       const name = ref?.name;
@@ -356,7 +362,7 @@ function validateVolumeMounts(
       errs.push(invalid(child(p, 'mountPath'), m.mountPath, 'must be unique'));
     if (m.mountPath) mountPaths.add(String(m.mountPath));
     if (typeof m.subPath === 'string' && m.subPath !== '') {
-      errs.push(...localPathErrors(m.subPath, child(p, 'subPath')));
+      errs.push(...localPathErrors(m.subPath, child(path, 'subPath')));
       if (typeof m.subPathExpr === 'string' && m.subPathExpr !== '') {
         errs.push(
           invalid(child(p, 'subPathExpr'), m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'),
@@ -364,12 +370,13 @@ function validateVolumeMounts(
       }
     }
     if (typeof m.subPathExpr === 'string' && m.subPathExpr !== '')
-      errs.push(...localPathErrors(m.subPathExpr, child(p, 'subPathExpr')));
-    errs.push(...optionalOneOf(m.mountPropagation, child(p, 'mountPropagation'), MOUNT_PROPAGATIONS));
+      errs.push(...localPathErrors(m.subPathExpr, child(path, 'subPathExpr')));
+    // As the apiserver: subPath(Expr) and mountPropagation errors name the list, without the index.
+    errs.push(...optionalOneOf(m.mountPropagation, child(path, 'mountPropagation'), MOUNT_PROPAGATIONS));
     if (m.mountPropagation === 'Bidirectional' && !privileged) {
       errs.push(
         forbidden(
-          child(p, 'mountPropagation'),
+          child(path, 'mountPropagation'),
           'Bidirectional mount propagation is available only to privileged containers',
         ),
       );
@@ -423,7 +430,7 @@ function validateVolumeDevices(
 }
 
 /** validateHandler: exactly one of `types`, each checked. */
-function validateHandler(h: J, path: string, types: readonly string[]): FieldError[] {
+function validateHandler(h: J, path: string, types: readonly string[], grace = 30): FieldError[] {
   const set = types.filter((t) => isSet(h[t]));
   if (set.length === 0) return [required(path, 'must specify a handler type')];
   if (set.length > 1) return [forbidden(child(path, set[1]!), 'may not specify more than 1 handler type')];
@@ -459,9 +466,15 @@ function validateHandler(h: J, path: string, types: readonly string[]): FieldErr
     case 'grpc':
       errs.push(...portNumber(action.port, child(p, 'port')));
       break;
-    case 'sleep':
-      errs.push(...positiveInt(action.seconds, child(p, 'seconds')));
+    case 'sleep': {
+      const seconds = action.seconds;
+      if (!Number.isInteger(seconds) || (seconds as number) < 0 || (seconds as number) > grace) {
+        errs.push(
+          invalid(p, seconds, `must be non-negative and less than terminationGracePeriodSeconds (${grace})`),
+        );
+      }
       break;
+    }
   }
   return errs;
 }
@@ -514,13 +527,14 @@ function validateProbe(
   return errs;
 }
 
-function validateLifecycle(value: unknown, path: string): FieldError[] {
+function validateLifecycle(value: unknown, path: string, grace: number): FieldError[] {
   const errs: FieldError[] = [];
   const lifecycle = objectAt(value, path, errs);
   if (!lifecycle) return errs;
   for (const hook of ['postStart', 'preStop']) {
     const h = objectAt(lifecycle[hook], child(path, hook), errs);
-    if (h) errs.push(...validateHandler(h, child(path, hook), ['exec', 'httpGet', 'tcpSocket', 'sleep']));
+    if (h)
+      errs.push(...validateHandler(h, child(path, hook), ['exec', 'httpGet', 'tcpSocket', 'sleep'], grace));
   }
   return errs;
 }
@@ -562,11 +576,20 @@ export function validateResources(value: unknown, path: string): FieldError[] {
   }
   for (const [name, request] of parsed.requests) {
     const limit = parsed.limits.get(name);
-    const p = `${child(path, 'requests')}[${name}]`;
+    // The apiserver names the requests (or limits) map here, not the entry.
+    const p = child(path, 'requests');
     if (isExtended(name)) {
-      if (limit === undefined) errs.push(forbidden(p, 'Limit must be set for non overcommitable resources'));
-      else if (limit !== request)
-        errs.push(invalid(p, request, `must be equal to ${name} limit of ${limit}`));
+      if (limit === undefined) {
+        errs.push(required(child(path, 'limits'), 'Limit must be set for non overcommitable resources'));
+      } else if (limit !== request) {
+        errs.push(
+          invalid(
+            p,
+            asObj(res.requests)?.[name],
+            `must be equal to ${name} limit of ${asObj(res.limits)?.[name]}`,
+          ),
+        );
+      }
     } else if (limit !== undefined && request > limit) {
       errs.push(
         invalid(
@@ -584,16 +607,16 @@ function validateResizePolicy(value: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const seen = new Set<string>();
   listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const policy = objectAt(raw, p, errs);
+    // The apiserver names the list for every resizePolicy error.
+    const policy = objectAt(raw, index(path, i), errs);
     if (!policy) return;
     const name = String(policy.resourceName ?? '');
-    if (!name) errs.push(required(child(p, 'resourceName')));
-    else if (!RESIZE_RESOURCES.includes(name))
-      errs.push(notSupported(child(p, 'resourceName'), name, RESIZE_RESOURCES));
-    else if (seen.has(name)) errs.push(duplicate(child(p, 'resourceName'), name));
+    if (!RESIZE_RESOURCES.includes(name)) errs.push(notSupported(path, name, RESIZE_RESOURCES));
+    else if (seen.has(name)) errs.push(duplicate(path, name));
     seen.add(name);
-    errs.push(...oneOf(policy.restartPolicy, child(p, 'restartPolicy'), RESIZE_RESTART_POLICIES));
+    if (!RESIZE_RESTART_POLICIES.includes(String(policy.restartPolicy))) {
+      errs.push(notSupported(path, policy.restartPolicy, RESIZE_RESTART_POLICIES));
+    }
   });
   return errs;
 }

@@ -587,7 +587,7 @@ const sidecarSetCases: InvalidCase[] = [
   make('SidecarSet', 'ss-dup-containers', 'spec.containers[1].name', 'webhook', (o) => {
     sc(o).push({ name: sc(o)[0].name, image: 'busybox:1.36' });
   }),
-  make('SidecarSet', 'ss-container-init-clash', 'spec.containers[0].name', 'webhook', (o) => {
+  make('SidecarSet', 'ss-container-init-clash', 'spec.initContainers[0].name', 'webhook', (o) => {
     o.spec.initContainers = [{ name: sc(o)[0].name, image: 'busybox:1.36' }];
   }),
   make('SidecarSet', 'ss-container-no-image', 'spec.containers[0].image', 'webhook', (o) => {

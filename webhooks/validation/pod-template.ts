@@ -94,6 +94,7 @@ export function validateContainerLists(
   initContainers: readonly unknown[],
   path: { containers: string; initContainers: string },
   volumes: ReadonlySet<string> | ReadonlyMap<string, string>,
+  gracePeriod?: number,
 ): FieldError[] {
   const byName =
     volumes instanceof Map
@@ -105,7 +106,7 @@ export function validateContainerLists(
     for (const [i, c] of list.entries()) {
       if (errs.length >= MAX_FIELD_ERRORS) return;
       const p = index(base, i);
-      errs.push(...validateContainerFields(c, p, { volumes: byName, role }));
+      errs.push(...validateContainerFields(c, p, { volumes: byName, role, gracePeriod }));
       const name = asObj(c)?.name;
       if (typeof name === 'string' && name !== '') {
         if (seen.has(name)) errs.push(duplicate(child(p, 'name'), name));
@@ -113,8 +114,9 @@ export function validateContainerLists(
       }
     }
   };
-  visit(initContainers, path.initContainers, 'init');
+  // As the apiserver: app containers first, so a name clash is reported on the init container.
   visit(containers, path.containers, 'app');
+  visit(initContainers, path.initContainers, 'init');
   return errs;
 }
 
@@ -157,7 +159,10 @@ function validatePodSpec(spec: J, path: string, extraVolumes: readonly string[])
   if (containers.length === 0)
     errs.push(required(child(path, 'containers'), 'must have at least one container'));
   const paths = { containers: child(path, 'containers'), initContainers: child(path, 'initContainers') };
-  errs.push(...validateContainerLists(containers, initContainers, paths, volumes));
+  const grace = Number.isInteger(spec.terminationGracePeriodSeconds)
+    ? (spec.terminationGracePeriodSeconds as number)
+    : 30;
+  errs.push(...validateContainerLists(containers, initContainers, paths, volumes, grace));
   if (errs.length >= MAX_FIELD_ERRORS) return errs;
   errs.push(...validateHostPorts(containers, initContainers, paths, spec.hostNetwork === true));
   if (listAt(spec.ephemeralContainers, child(path, 'ephemeralContainers'), errs).length > 0) {

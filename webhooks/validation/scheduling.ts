@@ -324,11 +324,12 @@ export function validatePodSecurityContext(value: unknown, path: string): FieldE
   return errs;
 }
 
+/** Scheduling gate names: qualified names, unique (errors name the list entry, as the apiserver). */
 export function validateSchedulingGates(value: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const seen = new Set<string>();
   listAt(value, path, errs).forEach((raw, i) => {
-    const p = child(index(path, i), 'name');
+    const p = index(path, i);
     const name = String(asObj(raw)?.name ?? '');
     for (const m of qualifiedNameErrors(name)) errs.push(invalid(p, name, m));
     if (seen.has(name)) errs.push(duplicate(p, name));
@@ -340,7 +341,6 @@ export function validateSchedulingGates(value: unknown, path: string): FieldErro
 export function validateOs(value: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const os = objectAt(value, path, errs);
-  if (os && !OS_NAMES.includes(String(os.name)))
-    errs.push(notSupported(child(path, 'name'), os.name, OS_NAMES));
+  if (os && !OS_NAMES.includes(String(os.name))) errs.push(notSupported(path, os.name, OS_NAMES));
   return errs;
 }

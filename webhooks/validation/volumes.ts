@@ -74,9 +74,6 @@ function validateSource(type: string, value: unknown, path: string): FieldError[
       }
       break;
     case 'emptyDir':
-      if (isSet(src.medium) && !/^(|Memory|HugePages(-.+)?)$/.test(String(src.medium))) {
-        errs.push(notSupported(child(path, 'medium'), src.medium, ['', 'Memory', 'HugePages']));
-      }
       if (isSet(src.sizeLimit)) {
         const q = quantity(src.sizeLimit, child(path, 'sizeLimit'), errs);
         if (q !== undefined && q < 0)
@@ -105,7 +102,7 @@ function validateSource(type: string, value: unknown, path: string): FieldError[
       break;
     case 'downwardAPI':
       errs.push(...validateMode(src.defaultMode, child(path, 'defaultMode')));
-      errs.push(...validateDownwardItems(src.items, child(path, 'items')));
+      errs.push(...validateDownwardItems(src.items, path));
       break;
     case 'projected':
       errs.push(...validateMode(src.defaultMode, child(path, 'defaultMode')));
@@ -157,24 +154,28 @@ function validateKeyToPaths(value: unknown, path: string): FieldError[] {
   return errs;
 }
 
+/** Items of a downwardAPI source; as the apiserver, errors name the source, not the item's index. */
 function validateDownwardItems(value: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const item = objectAt(raw, p, errs);
-    if (!item) return;
-    errs.push(...requiredString(item.path, child(p, 'path')));
+  for (const raw of listAt(value, child(path, 'items'), errs)) {
+    const item = asObj(raw);
+    if (!item) continue;
+    errs.push(...requiredString(item.path, child(path, 'path')));
     if (typeof item.path === 'string' && item.path !== '')
-      errs.push(...localPathErrors(item.path, child(p, 'path')));
-    errs.push(...validateMode(item.mode, child(p, 'mode')));
+      errs.push(...localPathErrors(item.path, child(path, 'path')));
+    errs.push(...validateMode(item.mode, child(path, 'mode')));
     const field = asObj(item.fieldRef);
     const resource = asObj(item.resourceFieldRef);
     if (field && resource) {
-      errs.push(invalid(p, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
-    } else if (field) errs.push(...validateFieldRef(field, child(p, 'fieldRef'), VOLUME_FIELD_PATHS, false));
-    else if (resource) errs.push(...validateResourceFieldRef(resource, child(p, 'resourceFieldRef'), true));
-    else errs.push(required(p, 'one of fieldRef and resourceFieldRef is required'));
-  });
+      errs.push(
+        invalid(path, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'),
+      );
+    } else if (field)
+      errs.push(...validateFieldRef(field, child(path, 'fieldRef'), VOLUME_FIELD_PATHS, false));
+    else if (resource)
+      errs.push(...validateResourceFieldRef(resource, child(path, 'resourceFieldRef'), true));
+    else errs.push(required(path, 'one of fieldRef and resourceFieldRef is required'));
+  }
   return errs;
 }
 
@@ -213,7 +214,7 @@ function validateProjections(value: unknown, path: string): FieldError[] {
         claim(child(index(child(sp, 'items'), j), 'path'), asObj(item)?.path);
       }
     } else if (type === 'downwardAPI') {
-      errs.push(...validateDownwardItems(proj.items, child(sp, 'items')));
+      errs.push(...validateDownwardItems(proj.items, sp));
       for (const [j, item] of listAt(proj.items, child(sp, 'items'), []).entries()) {
         claim(child(index(child(sp, 'items'), j), 'path'), asObj(item)?.path);
       }
