@@ -124,37 +124,55 @@ export const MAX_PATCH_BYTES = 2 * 1024 * 1024;
  * still over the limit is a denial.
  */
 export function patchFrom(original: unknown, changed: unknown, warnings?: string[]): AdmissionResult {
-  const target = toJsonValue(changed);
-  let ops = diffJson(original, target);
-  if (ops.length === 0) return allowed(warnings);
-  if (jsonBytes(ops) > MAX_PATCH_BYTES) ops = coarseDiff(original, target);
-  const size = jsonBytes(ops);
-  if (size > MAX_PATCH_BYTES) {
-    return denied(`the mutation makes a ${size}-byte patch, over the ${MAX_PATCH_BYTES}-byte limit`, 413);
-  }
-  return { type: 'patch', ops, warnings };
+  return patchBetween(original, toJsonValue(changed), warnings);
 }
 
-const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+/** patchFrom for a `target` that is already plain JSON data. */
+function patchBetween(original: unknown, target: unknown, warnings?: string[]): AdmissionResult {
+  const fine = diffJson(original, target, '', MAX_FINE_OPS);
+  if (fine?.length === 0) return allowed(warnings);
+  const fineBytes = fine && Buffer.byteLength(JSON.stringify(fine));
+  const patch =
+    fine && fineBytes !== undefined && fineBytes <= MAX_PATCH_BYTES
+      ? { ops: fine, bytes: fineBytes }
+      : coarseDiff(original, target);
+  if (patch.bytes > MAX_PATCH_BYTES) {
+    return denied(
+      `the mutation makes a ${patch.bytes}-byte patch, over the ${MAX_PATCH_BYTES}-byte limit`,
+      413,
+    );
+  }
+  return { type: 'patch', ops: patch.ops, warnings };
+}
 
-/** Whole-member replacements of the top-level members that differ. */
-function coarseDiff(from: unknown, to: unknown): JsonPatchOp[] {
-  if (!isPlainObject(from) || !isPlainObject(to)) return [{ op: 'replace', path: '', value: to }];
-  return diffJson(from, to).reduce<JsonPatchOp[]>((ops, op) => {
-    const key = unescapePointer(op.path.split('/')[1] ?? '');
+/** Past this many fine-grained ops the patch is built coarsely instead (bounded work and size). */
+const MAX_FINE_OPS = 10_000;
+
+/** Whole-member replacements of the top-level members that differ, with the patch's size (about). */
+function coarseDiff(from: unknown, to: unknown): { ops: JsonPatchOp[]; bytes: number } {
+  if (!isPlainObject(from) || !isPlainObject(to)) {
+    return { ops: [{ op: 'replace', path: '', value: to }], bytes: Buffer.byteLength(JSON.stringify(to)) };
+  }
+  const ops: JsonPatchOp[] = [];
+  let bytes = 2;
+  for (const key of Object.keys(from)) {
+    if (!Object.hasOwn(to, key)) ops.push({ op: 'remove', path: `/${escapePointer(key)}` });
+  }
+  for (const [key, value] of Object.entries(to)) {
     const path = `/${escapePointer(key)}`;
-    if (ops.some((o) => o.path === path)) return ops;
-    if (!Object.hasOwn(to, key)) ops.push({ op: 'remove', path });
-    else ops.push({ op: Object.hasOwn(from, key) ? 'replace' : 'add', path, value: to[key] });
-    return ops;
-  }, []);
+    const json = JSON.stringify(value);
+    if (Object.hasOwn(from, key) && JSON.stringify(from[key]) === json) continue;
+    ops.push({ op: Object.hasOwn(from, key) ? 'replace' : 'add', path, value });
+    bytes += Buffer.byteLength(json) + path.length + 32;
+  }
+  return { ops, bytes: bytes + ops.length * 32 };
 }
 
 /** Runs `mutate` on a deep copy of `original` and returns the diff as a patch. */
 export function mutateCopy<T>(original: T, mutate: (copy: T) => void): AdmissionResult {
   const copy = toJsonValue(original) as T;
   mutate(copy);
-  return patchFrom(original, copy);
+  return patchBetween(original, copy);
 }
 
 /** An explicit list of webhook routes keyed by URL path. */
@@ -325,34 +343,48 @@ export function textReply(status: number, message: string): HttpReply {
   return { status, contentType: 'text/plain; charset=utf-8', body: `${message}\n` };
 }
 
-/** RFC 6902 operations turning JSON value `from` into `to` (both plain JSON data). */
-export function diffJson(from: unknown, to: unknown, path = ''): JsonPatchOp[] {
+/**
+ * RFC 6902 operations turning JSON value `from` into `to` (both plain JSON data); undefined once more
+ * than `maxOps` would be needed.
+ */
+export function diffJson(from: unknown, to: unknown, path?: string): JsonPatchOp[];
+export function diffJson(from: unknown, to: unknown, path: string, maxOps: number): JsonPatchOp[] | undefined;
+export function diffJson(
+  from: unknown,
+  to: unknown,
+  path = '',
+  maxOps = Infinity,
+): JsonPatchOp[] | undefined {
   const ops: JsonPatchOp[] = [];
-  diffInto(ops, from, to, path);
-  return ops;
+  return diffInto(ops, from, to, path, maxOps) ? ops : undefined;
 }
 
-function diffInto(ops: JsonPatchOp[], from: unknown, to: unknown, path: string): void {
+/** False when the op count went over `maxOps` (the ops are then incomplete). */
+function diffInto(ops: JsonPatchOp[], from: unknown, to: unknown, path: string, maxOps: number): boolean {
+  if (ops.length > maxOps) return false;
   if (isPlainObject(from) && isPlainObject(to)) {
+    // An undefined member is absent, as it would be once serialised.
     for (const key of Object.keys(from)) {
-      if (!Object.hasOwn(to, key)) ops.push({ op: 'remove', path: `${path}/${escapePointer(key)}` });
+      if (to[key] === undefined) ops.push({ op: 'remove', path: `${path}/${escapePointer(key)}` });
     }
     for (const [key, value] of Object.entries(to)) {
       const child = `${path}/${escapePointer(key)}`;
-      if (Object.hasOwn(from, key)) diffInto(ops, from[key], value, child);
-      else ops.push({ op: 'add', path: child, value });
+      if (value === undefined) continue;
+      if (!Object.hasOwn(from, key)) ops.push({ op: 'add', path: child, value });
+      else if (!diffInto(ops, from[key], value, child, maxOps)) return false;
     }
-    return;
+    return ops.length <= maxOps;
   }
   if (Array.isArray(from) && Array.isArray(to)) {
     const common = Math.min(from.length, to.length);
-    for (let i = 0; i < common; i++) diffInto(ops, from[i], to[i], `${path}/${i}`);
+    for (let i = 0; i < common; i++) if (!diffInto(ops, from[i], to[i], `${path}/${i}`, maxOps)) return false;
     for (let i = common; i < to.length; i++) ops.push({ op: 'add', path: `${path}/${i}`, value: to[i] });
     // Remove from the end so earlier indices stay valid.
     for (let i = from.length - 1; i >= common; i--) ops.push({ op: 'remove', path: `${path}/${i}` });
-    return;
+    return ops.length <= maxOps;
   }
   if (from !== to) ops.push({ op: 'replace', path, value: to });
+  return ops.length <= maxOps;
 }
 
 /** Applies RFC 6902 add/remove/replace/test ops to a copy of `doc` (used by tests and handlers' tests). */

@@ -1,7 +1,7 @@
 // Defaulting and validation of our four kinds at admission, as OpenKruise's webhooks do, in every served
 // version: the object is converted to the internal version, defaulted or validated there, and the result
 // is given back in the version the user wrote (field paths included).
-import { ConversionError, convertObject, internalVersion } from '../apis/convert';
+import { ConversionError, convertObject, internalVersion, toInternal } from '../apis/convert';
 import type { Json } from '../apis/convert-util';
 import { applyDefaults } from '../apis/defaults';
 import { resourceOf } from '../apis/install';
@@ -50,9 +50,9 @@ export function registerCustomResourceWebhooks(
       let object: Json;
       let oldObject: Json | undefined;
       try {
-        object = convertObject(req.object, KINDS[kind].apiVersion);
+        object = inInternalVersion(kind, req.object);
         if (req.operation === 'UPDATE' && isPlainObject(req.oldObject)) {
-          oldObject = convertObject(req.oldObject, KINDS[kind].apiVersion);
+          oldObject = inInternalVersion(kind, req.oldObject);
         }
       } catch (err) {
         return denied(`${kind} cannot be read: ${errorMessage(err)}`, 400, 'BadRequest');
@@ -70,6 +70,11 @@ export function registerCustomResourceWebhooks(
       return denied(`${kind} ${name ?? ''} is invalid: ${formatFieldErrors(inVersion)}`, 422, 'Invalid');
     });
   }
+}
+
+/** The object as validation reads it: the internal version (validate() copies what it changes). */
+function inInternalVersion(kind: KindName, obj: Json): Json {
+  return obj.apiVersion === KINDS[kind].apiVersion ? obj : toInternal(obj);
 }
 
 /** Defaults applied in the internal version, handed back in the request's version as a patch. */

@@ -1,6 +1,7 @@
 // core/v1 ValidateObjectMeta and ValidatePodTemplateSpec for embedded templates and sidecar containers
 // (containers.ts, volumes.ts and scheduling.ts hold the parts).
 import type { Container, PodTemplateSpec } from '../../apis/core-types';
+import { defaultContainer } from '../../apis/pod-defaults';
 import type { ObjectMeta } from '../../apis/zod-k8s';
 import { type ContainerScope, validateContainerFields } from './containers';
 import {
@@ -106,7 +107,7 @@ export function validateContainerLists(
     for (const [i, c] of list.entries()) {
       if (errs.length >= MAX_FIELD_ERRORS) return;
       const p = index(base, i);
-      errs.push(...validateContainerFields(c, p, { volumes: byName, role, gracePeriod }));
+      errs.push(...validateContainerFields(defaulted(c, role), p, { volumes: byName, role, gracePeriod }));
       const name = asObj(c)?.name;
       if (typeof name === 'string' && name !== '') {
         if (seen.has(name)) errs.push(duplicate(child(p, 'name'), name));
@@ -118,6 +119,15 @@ export function validateContainerLists(
   visit(containers, path.containers, 'app');
   visit(initContainers, path.initContainers, 'init');
   return errs;
+}
+
+/** A defaulted copy of one container, as the apiserver would see it (app containers pull Always, as Kruise). */
+function defaulted(c: unknown, role: ContainerScope['role']): unknown {
+  const o = asObj(c);
+  if (!o) return c;
+  const copy = structuredClone(o);
+  defaultContainer(copy, role === 'app' ? 'Always' : undefined);
+  return copy;
 }
 
 /** Volume names and sources; returns the name set too. */
