@@ -4,7 +4,6 @@ import {
   type AdmissionRequest,
   applyJsonPatch,
   MAX_MESSAGE_BYTES,
-  MAX_PATCH_BYTES,
   reviewAdmission,
 } from './admission';
 import { type CustomResourceWebhookOptions, registerCustomResourceWebhooks } from './custom-resources';
