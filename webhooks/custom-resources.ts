@@ -61,6 +61,7 @@ export function registerCustomResourceWebhooks(
         ...(kind === 'SidecarSet' && { sidecarSets: await options.listSidecarSets(signal) }),
         ...(kind === 'CloneSet' && {
           podsToDelete: await podsToDeleteFacts(object, oldObject, req.namespace, options, signal),
+          writtenAsV1beta1: req.object.apiVersion === 'apps.kruise.io/v1beta1',
         }),
       };
       const errors = validate(kind, object, oldObject, context);
