@@ -92,9 +92,9 @@ function compiles(regex: string): boolean {
   }
 }
 
-const TOKEN = /\s*(?:(\d+(?:\.\d+)?(?:[a-zA-Z]+)?)|([a-zA-Z_]+)|([-+*/(),]))/y;
+const TOKEN = /\s*(?:(\d+(?:\.\d+)?(?:[a-zA-Z]+|%)?)|([a-zA-Z_]+)|([-+*/(),]))/y;
 
-/** Parses Kruise's resource expressions (+ - * / max() min(), numbers/quantities, one variable). */
+/** Parses Kruise's resource expressions (+ - * / max() min(), numbers, quantities and percentages such as 50%, one variable). */
 export function expressionError(expr: string, variable: string): string | undefined {
   const tokens: string[] = [];
   TOKEN.lastIndex = 0;
@@ -124,6 +124,7 @@ export function expressionError(expr: string, variable: string): string | undefi
     if (t === '-') return parseFactor();
     if (t === '(') return parseExpr() ?? (tokens[pos++] === ')' ? undefined : "missing ')'");
     if (t === 'max' || t === 'min') return parseCall(t);
+    if (/^\d+(\.\d+)?%$/.test(t)) return undefined;
     if (/^\d/.test(t)) return labelValueErrors(t).length > 0 ? `bad number ${t}` : undefined;
     if (t === variable) return undefined;
     return `unknown identifier ${JSON.stringify(t)}`;

@@ -179,6 +179,8 @@ describe('resource expressions', () => {
   it.each([
     ['cpu', undefined],
     ['max(cpu * 50%, 50m)'.replace('%', ''), undefined],
+    ['max(cpu*50%, 50m)', undefined], // percentages, as OpenKruise's user manual writes them
+    ['cpu * 50 %', 'unexpected character at 8'],
     ['min(cpu*2, 100m) + 10m', undefined],
     ['-(cpu / 2)', undefined],
     ['memory', 'unknown identifier "memory"'],
