@@ -20,7 +20,7 @@ import {
   UpdateScatterStrategy,
 } from './pub';
 import { CloneSetScalingExcludePreparingDeleteLabel } from './well-known';
-import { intOrString, ObjectMeta } from './zod-k8s';
+import { intOrString, kubeObject } from './zod-k8s';
 
 export const CloneSetV1beta1UpdateStrategyTypes = ['RollingUpdate', 'OnDelete'] as const;
 
@@ -54,13 +54,7 @@ export const CloneSetV1beta1Spec = CloneSetSpec.extend({
     .describe('How pods are updated to a new revision: RollingUpdate (default) or OnDelete.'),
 });
 
-export const CloneSetV1beta1 = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: ObjectMeta.optional(),
-  spec: CloneSetV1beta1Spec.optional(),
-  status: CloneSetStatus.optional(),
-});
+export const CloneSetV1beta1 = kubeObject(CloneSetV1beta1Spec, CloneSetStatus);
 export type CloneSetV1beta1 = z.input<typeof CloneSetV1beta1>;
 
 /** The v1alpha1 updateStrategy fields that live under v1beta1 updateStrategy.rollingUpdate. */

@@ -10,7 +10,7 @@ import { type Json, moveFieldToLabel, takeLabel } from './convert-util';
 import type { SidecarSet } from './sidecarset';
 import { SidecarSetSpec, SidecarSetStatus } from './sidecarset';
 import { SidecarSetCustomVersionLabel } from './well-known';
-import { ObjectMeta } from './zod-k8s';
+import { kubeObject } from './zod-k8s';
 
 export const NamespaceNameLabel = 'kubernetes.io/metadata.name';
 
@@ -21,13 +21,7 @@ export const SidecarSetV1beta1Spec = SidecarSetSpec.omit({ namespace: true }).ex
     .describe('Version recorded on the ControllerRevisions of this spec, for injectionStrategy.revision.'),
 });
 
-export const SidecarSetV1beta1 = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: ObjectMeta.optional(),
-  spec: SidecarSetV1beta1Spec.optional(),
-  status: SidecarSetStatus.optional(),
-});
+export const SidecarSetV1beta1 = kubeObject(SidecarSetV1beta1Spec, SidecarSetStatus);
 export type SidecarSetV1beta1 = z.input<typeof SidecarSetV1beta1>;
 
 export function sidecarSetToV1beta1(ss: z.input<typeof SidecarSet>): SidecarSetV1beta1 {

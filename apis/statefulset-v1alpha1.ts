@@ -2,11 +2,11 @@
 // apis/apps/v1alpha1/statefulset_types.go), and the conversion pair to and from v1beta1, the version our
 // controllers and etcd use. Field names and meanings are shared; v1alpha1 lacks the fields listed in
 // V1BETA1_ONLY, which a v1alpha1 view keeps in its conversion stash (apis/convert.ts).
-import { z } from 'zod';
+import type { z } from 'zod';
 import { type Json, splitKeys } from './convert-util';
 import type { StatefulSet } from './statefulset';
 import { StatefulSetSpec, StatefulSetStatus } from './statefulset';
-import { ObjectMeta } from './zod-k8s';
+import { kubeObject } from './zod-k8s';
 
 const V1BETA1_ONLY_SPEC = [
   'reserveOrdinals',
@@ -30,13 +30,7 @@ const omit = <K extends string>(keys: readonly K[]) =>
 export const StatefulSetV1alpha1Spec = StatefulSetSpec.omit(omit(V1BETA1_ONLY_SPEC));
 export const StatefulSetV1alpha1Status = StatefulSetStatus.omit(omit(V1BETA1_ONLY_STATUS));
 
-export const StatefulSetV1alpha1 = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: ObjectMeta.optional(),
-  spec: StatefulSetV1alpha1Spec.optional(),
-  status: StatefulSetV1alpha1Status.optional(),
-});
+export const StatefulSetV1alpha1 = kubeObject(StatefulSetV1alpha1Spec, StatefulSetV1alpha1Status);
 export type StatefulSetV1alpha1 = z.input<typeof StatefulSetV1alpha1>;
 
 export function statefulSetToV1alpha1(sts: z.input<typeof StatefulSet>): StatefulSetV1alpha1 {

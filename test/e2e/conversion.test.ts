@@ -11,16 +11,11 @@ import type { Json } from '../../apis/convert-util';
 import { buildCrd, CONVERSION_PATH } from '../../apis/gen-crds';
 import { CustomResourceDefinitions, installCrds } from '../../apis/install';
 import { KIND_NAMES, KINDS, type KindName } from '../../apis/kinds';
-import { freePort } from '../../cluster/net';
 import { waitFor } from '../../cluster/wait';
-import { silentLogger } from '../../runtime/log';
 import type { KubeObject, ResourceType } from '../../runtime/meta';
-import { createRuntimeMetrics } from '../../runtime/metrics';
 import type { WatchEvent } from '../../runtime/resource';
-import { customResourceRegistry } from '../../webhooks/custom-resources';
-import { webhookRunnable } from '../../webhooks/setup';
 import { e2eClient, e2eKubeconfigPath, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
-import { OPERATOR_NS } from '../cluster/webhooks';
+import { installCrdsForLocalWebhooks, serveWebhooks } from '../cluster/webhooks';
 
 type Obj = KubeObject & Json;
 
@@ -112,32 +107,16 @@ function content(obj: Json): Json {
   return { labels: meta.labels, annotations, spec: obj.spec, status: obj.status };
 }
 
-function serveWebhooks(port: number) {
-  const stop = new AbortController();
-  const webhooks = webhookRunnable({
-    client: e2eClient(),
-    registry: customResourceRegistry(e2eClient()),
-    mode: 'local',
-    namespace: OPERATOR_NS,
-    host: '127.0.0.1',
-    port,
-    metricsRegistry: createRuntimeMetrics().registry,
-    logger: silentLogger(),
-  });
-  const served = webhooks.start(stop.signal);
-  return {
-    ready: () => waitFor('the webhooks to serve', () => webhooks.ready()),
-    stop: async () => {
-      stop.abort();
-      await served;
-    },
-  };
+/** Our webhooks at `port`, and a way to wait until the apiserver can call them. */
+function serve(port: number) {
+  const served = serveWebhooks(port);
+  return { ...served, ready: () => waitFor('the webhooks to serve', () => served.webhooks.ready()) };
 }
 
 describe('served API versions and conversion', () => {
   const ns = useTestNamespace('conversion');
   let port = 0;
-  let webhooks: ReturnType<typeof serveWebhooks>;
+  let webhooks: ReturnType<typeof serve>;
   const placed = (kind: KindName, obj: Json): Obj =>
     (KINDS[kind].scope === 'Namespaced'
       ? { ...obj, metadata: { ...(obj.metadata as Json), namespace: ns.name } }
@@ -148,9 +127,8 @@ describe('served API versions and conversion', () => {
   });
 
   beforeAll(async () => {
-    port = await freePort();
-    await installCrds(e2eClient(), { conversion: { url: `https://127.0.0.1:${port}${CONVERSION_PATH}` } });
-    webhooks = serveWebhooks(port);
+    port = await installCrdsForLocalWebhooks();
+    webhooks = serve(port);
     await webhooks.ready();
   });
   afterAll(async () => {
@@ -312,7 +290,7 @@ describe('served API versions and conversion', () => {
         const stored = await resource('CloneSet', 'v1alpha1').get(refOf('CloneSet', name));
         expect(content(stored)).toEqual(content(convertObject(created, 'apps.kruise.io/v1alpha1')));
       } finally {
-        webhooks = serveWebhooks(port);
+        webhooks = serve(port);
         await webhooks.ready();
       }
       const again = await waitFor('the v1beta1 read to work again', () =>

@@ -16,6 +16,7 @@ import {
 import { dns1123LabelErrors, dns1123SubdomainErrors, portNameErrors, qualifiedNameErrors } from './names';
 import {
   asObj,
+  eachObject,
   isSet,
   type J,
   listAt,
@@ -155,12 +156,8 @@ function optionalOneOf(v: unknown, path: string, supported: readonly string[]): 
 }
 
 function validatePorts(value: unknown, path: string): FieldError[] {
-  const errs: FieldError[] = [];
   const names = new Set<string>();
-  listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const port = objectAt(raw, p, errs);
-    if (!port) return;
+  return eachObject(value, path, (port, p, errs) => {
     if (isSet(port.name) && port.name !== '') {
       const name = String(port.name);
       for (const m of portNameErrors(name)) errs.push(invalid(child(p, 'name'), port.name, m));
@@ -174,15 +171,10 @@ function validatePorts(value: unknown, path: string): FieldError[] {
       errs.push(...portNumber(port.hostPort, child(p, 'hostPort')));
     errs.push(...oneOf(port.protocol, child(p, 'protocol'), PROTOCOLS));
   });
-  return errs;
 }
 
 function validateEnv(value: unknown, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const env = objectAt(raw, p, errs);
-    if (!env) return;
+  return eachObject(value, path, (env, p, errs) => {
     if (!env.name) errs.push(required(child(p, 'name')));
     else if (typeof env.name !== 'string')
       errs.push(invalid(child(p, 'name'), env.name, 'must be of type string'));
@@ -191,7 +183,6 @@ function validateEnv(value: unknown, path: string): FieldError[] {
     const from = objectAt(env.valueFrom, child(p, 'valueFrom'), errs);
     if (from) errs.push(...validateEnvSource(from, child(p, 'valueFrom'), env.value));
   });
-  return errs;
 }
 
 const ENV_SOURCES = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'];
@@ -298,11 +289,7 @@ export function validateResourceFieldRef(ref: J, path: string, inVolume: boolean
 }
 
 function validateEnvFrom(value: unknown, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const source = objectAt(raw, p, errs);
-    if (!source) return;
+  return eachObject(value, path, (source, p, errs) => {
     if (isSet(source.prefix) && source.prefix !== '') {
       for (const m of envNameErrors(String(source.prefix)))
         errs.push(invalid(child(p, 'prefix'), source.prefix, m));
@@ -321,7 +308,6 @@ function validateEnvFrom(value: unknown, path: string): FieldError[] {
       }
     }
   });
-  return errs;
 }
 
 /** A relative path without '..' elements (validateLocalDescendingPath). */
@@ -338,12 +324,8 @@ function validateVolumeMounts(
   c: J,
   mountPaths: Set<string>,
 ): FieldError[] {
-  const errs: FieldError[] = [];
   const privileged = asObj(c.securityContext)?.privileged === true;
-  listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const m = objectAt(raw, p, errs);
-    if (!m) return;
+  return eachObject(value, path, (m, p, errs) => {
     errs.push(
       ...memberTypes(m, p, {
         name: 'string',
@@ -387,7 +369,6 @@ function validateVolumeMounts(
         errs.push(forbidden(child(p, 'recursiveReadOnly'), 'may only be specified when readOnly is true'));
     }
   });
-  return errs;
 }
 
 function validateVolumeDevices(
@@ -396,12 +377,8 @@ function validateVolumeDevices(
   scope: ContainerScope,
   mountPaths: ReadonlySet<string>,
 ): FieldError[] {
-  const errs: FieldError[] = [];
   const devicePaths = new Set<string>();
-  listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const d = objectAt(raw, p, errs);
-    if (!d) return;
+  return eachObject(value, path, (d, p, errs) => {
     const source = scope.volumes.get(String(d.name ?? ''));
     if (!d.name) errs.push(required(child(p, 'name')));
     else if (source === undefined) {
@@ -426,7 +403,6 @@ function validateVolumeDevices(
       devicePaths.add(dp);
     }
   });
-  return errs;
 }
 
 /** validateHandler: exactly one of `types`, each checked. */

@@ -38,6 +38,24 @@ export function objectAt(v: unknown, path: string, errs: FieldError[]): J | unde
   return o;
 }
 
+/**
+ * Visits each object of the list at `path` (entries that are not objects are reported), collecting
+ * what `visit` pushes onto `errs`.
+ */
+export function eachObject(
+  value: unknown,
+  path: string,
+  visit: (obj: J, path: string, errs: FieldError[], i: number) => void,
+): FieldError[] {
+  const errs: FieldError[] = [];
+  listAt(value, path, errs).forEach((raw, i) => {
+    const p = `${path}[${i}]`;
+    const obj = objectAt(raw, p, errs);
+    if (obj) visit(obj, p, errs, i);
+  });
+  return errs;
+}
+
 /** A list at `path` (or empty when absent); a non-list value is an error. */
 export function listAt(v: unknown, path: string, errs: FieldError[]): unknown[] {
   if (!isSet(v)) return [];

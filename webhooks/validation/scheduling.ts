@@ -12,7 +12,7 @@ import {
   required,
 } from './field-error';
 import { dns1123SubdomainErrors, labelValueErrors, qualifiedNameErrors } from './names';
-import { asObj, isSet, type J, listAt, nonNegativeInt, objectAt, positiveInt } from './pod-json';
+import { asObj, eachObject, isSet, type J, listAt, nonNegativeInt, objectAt, positiveInt } from './pod-json';
 import { validateLabelSelector } from './selectors';
 
 const TOLERATION_OPERATORS = ['Exists', 'Equal'];
@@ -27,11 +27,7 @@ export const isIp = (v: unknown) =>
   typeof v === 'string' && (IPV4.test(v) || (/^[0-9a-fA-F:.]+$/.test(v) && v.includes(':') && v.length >= 2));
 
 export function validateTolerations(value: unknown, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const t = objectAt(raw, p, errs);
-    if (!t) return;
+  return eachObject(value, path, (t, p, errs) => {
     const key = typeof t.key === 'string' ? t.key : '';
     if (key) for (const m of qualifiedNameErrors(key)) errs.push(invalid(child(p, 'key'), key, m));
     const operator = t.operator ?? 'Equal';
@@ -60,15 +56,10 @@ export function validateTolerations(value: unknown, path: string): FieldError[] 
       );
     }
   });
-  return errs;
 }
 
 function validateNodeSelectorRequirements(value: unknown, path: string, fields: boolean): FieldError[] {
-  const errs: FieldError[] = [];
-  listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const req = objectAt(raw, p, errs);
-    if (!req) return;
+  return eachObject(value, path, (req, p, errs) => {
     const values = listAt(req.values, child(p, 'values'), errs);
     const op = String(req.operator ?? '');
     if (!NODE_SELECTOR_OPERATORS.includes(op))
@@ -91,7 +82,6 @@ function validateNodeSelectorRequirements(value: unknown, path: string, fields: 
         errs.push(invalid(child(p, 'key'), req.key, m));
     }
   });
-  return errs;
 }
 
 function validateNodeSelectorTerm(term: J, path: string): FieldError[] {
@@ -120,18 +110,13 @@ function validateWeighted(
   termKey: string,
   check: (t: J, p: string) => FieldError[],
 ): FieldError[] {
-  const errs: FieldError[] = [];
-  listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const w = objectAt(raw, p, errs);
-    if (!w) return;
+  return eachObject(value, path, (w, p, errs) => {
     if (!Number.isInteger(w.weight) || (w.weight as number) < 1 || (w.weight as number) > 100) {
       errs.push(invalid(child(p, 'weight'), w.weight, 'must be in the range 1-100'));
     }
     const term = objectAt(w[termKey], child(p, termKey), errs);
     if (term) errs.push(...check(term, child(p, termKey)));
   });
-  return errs;
 }
 
 export function validateAffinity(value: unknown, path: string): FieldError[] {
@@ -190,12 +175,8 @@ export function validateAffinity(value: unknown, path: string): FieldError[] {
 }
 
 export function validateTopologySpread(value: unknown, path: string): FieldError[] {
-  const errs: FieldError[] = [];
   const seen = new Set<string>();
-  listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const c = objectAt(raw, p, errs);
-    if (!c) return;
+  return eachObject(value, path, (c, p, errs) => {
     errs.push(...positiveInt(c.maxSkew, child(p, 'maxSkew')));
     if (!isSet(c.maxSkew)) errs.push(invalid(child(p, 'maxSkew'), 0, 'must be greater than zero'));
     if (!c.topologyKey) errs.push(required(child(p, 'topologyKey'), 'can not be empty'));
@@ -226,7 +207,6 @@ export function validateTopologySpread(value: unknown, path: string): FieldError
     const selector = objectAt(c.labelSelector, child(p, 'labelSelector'), errs);
     if (selector) errs.push(...validateLabelSelector(selector as never, child(p, 'labelSelector')));
   });
-  return errs;
 }
 
 export function validateDnsConfig(value: unknown, dnsPolicy: unknown, path: string): FieldError[] {
@@ -263,18 +243,13 @@ export function validateDnsConfig(value: unknown, dnsPolicy: unknown, path: stri
 }
 
 export function validateHostAliases(value: unknown, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const alias = objectAt(raw, p, errs);
-    if (!alias) return;
+  return eachObject(value, path, (alias, p, errs) => {
     if (!isIp(alias.ip)) errs.push(invalid(child(p, 'ip'), alias.ip, 'must be a valid IP address'));
     listAt(alias.hostnames, child(p, 'hostnames'), errs).forEach((h, j) => {
       for (const m of dns1123SubdomainErrors(String(h)))
         errs.push(invalid(index(child(p, 'hostnames'), j), h, m));
     });
   });
-  return errs;
 }
 
 export function validateReadinessGates(value: unknown, path: string): FieldError[] {

@@ -20,7 +20,7 @@ import {
   required,
 } from './field-error';
 import { dns1123LabelErrors, dns1123SubdomainErrors } from './names';
-import { asObj, isSet, type J, listAt, objectAt, quantity, requiredString } from './pod-json';
+import { asObj, eachObject, isSet, type J, listAt, objectAt, quantity, requiredString } from './pod-json';
 
 const HOST_PATH_TYPES = [
   '',
@@ -39,12 +39,8 @@ export function validateVolumeList(
   value: unknown,
   path: string,
 ): { errs: FieldError[]; volumes: Map<string, string> } {
-  const errs: FieldError[] = [];
   const volumes = new Map<string, string>();
-  listAt(value, path, errs).forEach((raw, i) => {
-    const p = index(path, i);
-    const v = objectAt(raw, p, errs);
-    if (!v) return;
+  const errs = eachObject(value, path, (v, p, errs) => {
     const name = typeof v.name === 'string' ? v.name : '';
     if (!name) errs.push(required(child(p, 'name')));
     else for (const m of dns1123LabelErrors(name)) errs.push(invalid(child(p, 'name'), name, m));
