@@ -95,13 +95,16 @@ const int = (name: string, jsonPath: string, description: string): PrinterColumn
 });
 
 type VersionSpec = Omit<ServedVersion, 'apiVersion' | 'storage'>;
-type Converted<T> = (obj: T) => unknown;
 
-/** A served version with its typed conversion pair to the internal version. */
-function served<V, I>(
+/** A served version with its conversion pair (typed in the version's own module) and error-path mapping. */
+function served(
   name: VersionName,
   schema: z.ZodType,
-  pair: { toInternal: Converted<V>; fromInternal: Converted<I>; fieldPath?: (p: string) => string },
+  pair: {
+    toInternal(obj: never): unknown;
+    fromInternal(obj: never): unknown;
+    fieldPath?: (internalPath: string) => string;
+  },
   inexpressible?: string[][],
 ): VersionSpec {
   return {

@@ -18,6 +18,7 @@ import {
   errorMessage,
   isPlainObject,
   mutateCopy,
+  patchFrom,
 } from './admission';
 import { WEBHOOK_KINDS } from './configurations';
 import { registerConversionWebhook } from './conversion';
@@ -83,12 +84,9 @@ function defaultInItsVersion(kind: KindName, object: Json): AdmissionResult {
   const apiVersion = object.apiVersion;
   if (apiVersion === KINDS[kind].apiVersion) return mutateCopy(object, (obj) => applyDefaults(kind, obj));
   try {
+    // Through convertObject, so fields the request's version cannot express survive in its stash.
     const internal = applyDefaults(kind, convertObject(object, KINDS[kind].apiVersion));
-    return mutateCopy(object, (copy) => {
-      const defaulted = convertObject(internal as Json, String(apiVersion));
-      for (const key of Object.keys(copy)) delete copy[key];
-      Object.assign(copy, defaulted);
-    });
+    return patchFrom(object, convertObject(internal as Json, String(apiVersion)));
   } catch (err) {
     if (err instanceof ConversionError) return allowed(); // the apiserver names what is wrong
     throw err;
