@@ -51,7 +51,7 @@ export function versionOf(obj: Json): { info: KindInfo; version: ServedVersion }
   return { info, version: servedVersion(info, obj.apiVersion) };
 }
 
-export function servedVersion(info: KindInfo, apiVersion: unknown): ServedVersion {
+function servedVersion(info: KindInfo, apiVersion: unknown): ServedVersion {
   const version = info.versions.find((v) => v.apiVersion === apiVersion);
   if (!version) {
     const served = info.versions.map((v) => v.apiVersion).join(', ');

@@ -82,7 +82,7 @@ export interface ContainerScope {
 }
 
 /** IsRelaxedEnvVarName: printable ASCII other than '='. */
-export function envNameErrors(name: string): string[] {
+function envNameErrors(name: string): string[] {
   return /^[\x20-\x3c\x3e-\x7e]+$/.test(name)
     ? []
     : ["a valid environment variable name must consist only of printable ASCII characters other than '='"];
@@ -530,7 +530,7 @@ function resourceNameErrors(name: string): string[] {
 const isExtended = (name: string) => !STANDARD_RESOURCES.includes(name) && !name.startsWith('hugepages-');
 
 /** ValidateContainerResourceRequirements: names, non-negative quantities, requests ≤ limits. */
-export function validateResources(value: unknown, path: string): FieldError[] {
+function validateResources(value: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const res = objectAt(value, path, errs);
   if (!res) return errs;

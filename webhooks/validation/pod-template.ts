@@ -1,6 +1,6 @@
 // core/v1 ValidateObjectMeta and ValidatePodTemplateSpec for embedded templates and sidecar containers
 // (containers.ts, volumes.ts and scheduling.ts hold the parts).
-import type { Container, PodTemplateSpec } from '../../apis/core-types';
+import type { PodTemplateSpec } from '../../apis/core-types';
 import { defaultContainer } from '../../apis/pod-defaults';
 import type { ObjectMeta } from '../../apis/zod-k8s';
 import { type ContainerScope, validateContainerFields } from './containers';
@@ -78,12 +78,6 @@ export function validateObjectMeta(
 }
 
 export const dnsSubdomainName = dns1123SubdomainErrors;
-
-/** One container: everything ValidatePodSpec checks per container, against the pod's volume names. */
-export function validateContainer(c: Container, path: string, volumes: ReadonlySet<string>): FieldError[] {
-  const named = new Map([...volumes].map((v) => [v, 'unknown']));
-  return validateContainerFields(c, path, { volumes: named, role: 'app' });
-}
 
 /**
  * Containers and init containers together: names unique across both lists. `volumes` maps each pod

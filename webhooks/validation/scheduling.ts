@@ -23,7 +23,7 @@ const INCLUSION_POLICIES = ['Honor', 'Ignore'];
 const OS_NAMES = ['linux', 'windows'];
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-export const isIp = (v: unknown) =>
+const isIp = (v: unknown) =>
   typeof v === 'string' && (IPV4.test(v) || (/^[0-9a-fA-F:.]+$/.test(v) && v.includes(':') && v.length >= 2));
 
 export function validateTolerations(value: unknown, path: string): FieldError[] {
