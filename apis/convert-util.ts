@@ -1,10 +1,9 @@
 // Small helpers the per-kind conversion pairs share. They work on plain JSON and keep every key they do
 // not know about, so fields inside preserve-unknown-fields subtrees pass through untouched.
 
-export type Json = Record<string, unknown>;
+import { isPlainObject } from '../runtime/json';
 
-export const isJsonObject = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export type Json = Record<string, unknown>;
 
 /** Splits `obj` into the listed keys that are set and everything else. */
 export function splitKeys(obj: Json, keys: readonly string[]): [picked: Json, rest: Json] {
@@ -18,7 +17,7 @@ export function splitKeys(obj: Json, keys: readonly string[]): [picked: Json, re
 }
 
 function withLabels(obj: Json, labels: Record<string, string>): void {
-  const metadata = isJsonObject(obj.metadata) ? { ...obj.metadata } : {};
+  const metadata = isPlainObject(obj.metadata) ? { ...obj.metadata } : {};
   if (Object.keys(labels).length > 0) metadata.labels = labels;
   else delete metadata.labels;
   obj.metadata = metadata;
@@ -26,7 +25,7 @@ function withLabels(obj: Json, labels: Record<string, string>): void {
 
 function labelsOf(obj: Json): Record<string, string> | undefined {
   const meta = obj.metadata;
-  return isJsonObject(meta) && isJsonObject(meta.labels)
+  return isPlainObject(meta) && isPlainObject(meta.labels)
     ? (meta.labels as Record<string, string>)
     : undefined;
 }

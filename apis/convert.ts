@@ -12,7 +12,8 @@
 // So converting to another version and back returns the same object, and an edit made in any version
 // keeps every field the editor could not see.
 import { createHash } from 'node:crypto';
-import { isJsonObject, type Json } from './convert-util';
+import { canonicalJson, deepEqual, isPlainObject } from '../runtime/json';
+import type { Json } from './convert-util';
 import { isKindName, KINDS, type KindInfo, type ServedVersion } from './kinds';
 
 export const CONVERSION_STASH_ANNOTATION = 'outrigger.io/conversion-stash';
@@ -101,8 +102,8 @@ function convertVia(info: KindInfo, obj: Json, from: ServedVersion, to: ServedVe
 }
 
 function takeStash(obj: Json): [Json, Stash | undefined] {
-  const annotations = isJsonObject(obj.metadata) ? obj.metadata.annotations : undefined;
-  if (!isJsonObject(annotations) || annotations[CONVERSION_STASH_ANNOTATION] === undefined) {
+  const annotations = isPlainObject(obj.metadata) ? obj.metadata.annotations : undefined;
+  if (!isPlainObject(annotations) || annotations[CONVERSION_STASH_ANNOTATION] === undefined) {
     return [obj, undefined];
   }
   const { [CONVERSION_STASH_ANNOTATION]: raw, ...rest } = annotations;
@@ -116,22 +117,22 @@ function takeStash(obj: Json): [Json, Stash | undefined] {
 function parseStash(raw: unknown): Stash | undefined {
   try {
     const stash = JSON.parse(String(raw)) as Stash;
-    return isJsonObject(stash) && typeof stash.from === 'string' ? stash : undefined;
+    return isPlainObject(stash) && typeof stash.from === 'string' ? stash : undefined;
   } catch {
     return undefined; // a hand-edited stash is ignored, never fatal
   }
 }
 
 function setStash(obj: Json, stash: Stash): void {
-  const metadata = isJsonObject(obj.metadata) ? { ...obj.metadata } : {};
-  const annotations = isJsonObject(metadata.annotations) ? metadata.annotations : {};
-  if (!isJsonObject(metadata.annotations)) stash.bare = true;
+  const metadata = isPlainObject(obj.metadata) ? { ...obj.metadata } : {};
+  const annotations = isPlainObject(metadata.annotations) ? metadata.annotations : {};
+  if (!isPlainObject(metadata.annotations)) stash.bare = true;
   metadata.annotations = { ...annotations, [CONVERSION_STASH_ANNOTATION]: JSON.stringify(stash) };
   obj.metadata = metadata;
 }
 
 const mainPart = (obj: Json) => {
-  const meta = isJsonObject(obj.metadata) ? obj.metadata : {};
+  const meta = isPlainObject(obj.metadata) ? obj.metadata : {};
   return { labels: meta.labels, annotations: meta.annotations, spec: obj.spec };
 };
 const statusPart = (obj: Json) => ({ status: obj.status });
@@ -175,7 +176,7 @@ function restore(out: Json, stash: Stash, holder: Json): void {
 
 /** Ops turning `from` into `to`: objects key by key, anything else replaced whole. */
 function diffOps(from: unknown, to: unknown, path: string[] = []): PatchOp[] {
-  if (isJsonObject(from) && isJsonObject(to)) {
+  if (isPlainObject(from) && isPlainObject(to)) {
     const ops: PatchOp[] = [];
     for (const k of Object.keys(from)) if (!(k in to)) ops.push({ p: [...path, k] });
     for (const [k, v] of Object.entries(to)) {
@@ -184,14 +185,14 @@ function diffOps(from: unknown, to: unknown, path: string[] = []): PatchOp[] {
     }
     return ops;
   }
-  return canonical(from) === canonical(to) ? [] : [{ p: path, v: to }];
+  return deepEqual(from, to) ? [] : [{ p: path, v: to }];
 }
 
 function applyOps(obj: Json, ops: PatchOp[]): void {
   for (const { p, v } of ops) {
     let node: Json = obj;
     for (const key of p.slice(0, -1)) {
-      if (!isJsonObject(node[key])) node[key] = {};
+      if (!isPlainObject(node[key])) node[key] = {};
       node = node[key] as Json;
     }
     const last = p[p.length - 1]!;
@@ -202,27 +203,10 @@ function applyOps(obj: Json, ops: PatchOp[]): void {
 
 function valueAt(obj: unknown, path: string[]): unknown {
   let node = obj;
-  for (const key of path) node = isJsonObject(node) ? node[key] : undefined;
+  for (const key of path) node = isPlainObject(node) ? node[key] : undefined;
   return node;
 }
 
-/** JSON with sorted keys; undefined members dropped, as JSON.stringify does. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (isJsonObject(value)) {
-    const keys = Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 function digest(value: unknown): string {
-  return createHash('sha256').update(canonical(value)).digest('base64url').slice(0, 22);
-}
-
-/** True when both are the same JSON (key order ignored). */
-export function sameJson(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
+  return createHash('sha256').update(canonicalJson(value)).digest('base64url').slice(0, 22);
 }

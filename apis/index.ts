@@ -3,6 +3,7 @@ export * from './broadcastjob';
 export * from './cloneset';
 export * from './cloneset-v1beta1';
 export { ConversionError, convertObject, toInternal } from './convert';
+export * from './core-objects';
 export * from './core-types';
 export { applyDefaults, type KindTypes } from './defaults';
 export * from './intstr';

@@ -3,12 +3,12 @@
 // certificates; the CRDs' spec.conversion points here (webhooks/crd-conversion.ts keeps it current).
 import { ConversionError, convertObject } from '../apis/convert';
 import { CONVERSION_PATH } from '../apis/gen-crds';
+import { isPlainObject } from '../runtime/json';
 import {
   type AdmissionRegistry,
   boundMessage,
   errorMessage,
   type HttpReply,
-  isPlainObject,
   type ReviewOptions,
   textReply,
 } from './admission';

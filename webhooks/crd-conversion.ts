@@ -1,12 +1,13 @@
 // Keeps the conversion stanza of our multi-version CRDs pointing at our /convert endpoint with the current
 // caBundle, as OpenKruise's webhook controller does for its CRDs (crd.Ensure). A CaBundleSink: the
 // CertManager calls it with every bundle it publishes and at its periodic check.
-import { sameJson } from '../apis/convert';
+
 import { CONVERSION_PATH, conversionWebhook, crdName } from '../apis/gen-crds';
 import { CustomResourceDefinitions } from '../apis/install';
 import { KIND_NAMES, KINDS } from '../apis/kinds';
 import type { KubeClient } from '../runtime/client';
 import { isNotFound } from '../runtime/errors';
+import { deepEqual } from '../runtime/json';
 import type { KubeObject } from '../runtime/meta';
 import type { CaBundleSink } from './certs';
 import { clientConfig, type WebhookEndpoint } from './configurations';
@@ -45,7 +46,7 @@ export class CrdConversionSink implements CaBundleSink {
         if (isNotFound(err)) continue; // not installed yet: patched at the next check
         throw err;
       }
-      if (sameJson(crd.spec?.conversion, desired)) continue;
+      if (deepEqual(crd.spec?.conversion, desired)) continue;
       // 'add' replaces the whole member, so a service clientConfig never lingers beside a url.
       await crds.patch({ name }, [{ op: 'add', path: '/spec/conversion', value: desired }], {
         type: 'json',

@@ -1,8 +1,8 @@
+import { applyJsonPatch } from '../runtime/json';
 import {
   ADMISSION_V1,
   AdmissionRegistry,
   type AdmissionRequest,
-  applyJsonPatch,
   MAX_MESSAGE_BYTES,
   reviewAdmission,
 } from './admission';

@@ -3,24 +3,27 @@
 // is given back in the version the user wrote (field paths included).
 import { ConversionError, convertObject, internalVersion, toInternal } from '../apis/convert';
 import type { Json } from '../apis/convert-util';
+import type { ControllerRevision } from '../apis/core-objects';
 import { applyDefaults } from '../apis/defaults';
 import { resourceOf } from '../apis/install';
 import { KINDS, type KindName } from '../apis/kinds';
 import type { SidecarSet } from '../apis/sidecarset';
+import { SidecarSetNameLabel } from '../apis/well-known';
+import { stampSidecarSetHashes } from '../controllers/sidecarset/hash';
 import type { KubeClient } from '../runtime/client';
 import { isNotFound } from '../runtime/errors';
-import { type KubeObject, Pods } from '../runtime/meta';
+import { isPlainObject } from '../runtime/json';
+import { ConfigMaps, ControllerRevisions, type KubeObject, Pods } from '../runtime/meta';
 import {
   AdmissionRegistry,
   type AdmissionResult,
   allowed,
   denied,
   errorMessage,
-  isPlainObject,
   mutateCopy,
   patchFrom,
 } from './admission';
-import { WEBHOOK_KINDS } from './configurations';
+import { OPERATOR_NAMESPACE, WEBHOOK_KINDS } from './configurations';
 import { registerConversionWebhook } from './conversion';
 import {
   type FieldError,
@@ -29,12 +32,15 @@ import {
   type ValidationContext,
   validate,
 } from './validation';
+import { CONFIGURATION_CONFIGMAP, type SidecarSetReferences } from './validation/sidecarset-references';
 
 export interface CustomResourceWebhookOptions {
   /** The SidecarSets in the cluster, for the container-name clash check. */
   listSidecarSets(signal: AbortSignal): Promise<SidecarSet[]>;
   /** The named pods of a namespace (absent = not found), for CloneSet scaleStrategy.podsToDelete. */
   getPods?(namespace: string, names: readonly string[], signal: AbortSignal): Promise<Map<string, PodFacts>>;
+  /** The revisions and configuration a SidecarSet refers to; without it those checks are skipped. */
+  sidecarSetReferences?(sidecarSet: SidecarSet, signal: AbortSignal): Promise<SidecarSetReferences>;
 }
 
 export function registerCustomResourceWebhooks(
@@ -59,7 +65,10 @@ export function registerCustomResourceWebhooks(
         return denied(`${kind} cannot be read: ${errorMessage(err)}`, 400, 'BadRequest');
       }
       const context: ValidationContext = {
-        ...(kind === 'SidecarSet' && { sidecarSets: await options.listSidecarSets(signal) }),
+        ...(kind === 'SidecarSet' && {
+          sidecarSets: await options.listSidecarSets(signal),
+          ...(await options.sidecarSetReferences?.(object as SidecarSet, signal)),
+        }),
         ...(kind === 'CloneSet' && {
           podsToDelete: await podsToDeleteFacts(object, oldObject, req.namespace, options, signal),
           writtenAsV1beta1: req.object.apiVersion === 'apps.kruise.io/v1beta1',
@@ -81,16 +90,23 @@ function inInternalVersion(kind: KindName, obj: Json): Json {
 
 /** Defaults applied in the internal version, handed back in the request's version as a patch. */
 function defaultInItsVersion(kind: KindName, object: Json): AdmissionResult {
-  const apiVersion = object.apiVersion;
-  if (apiVersion === KINDS[kind].apiVersion) return mutateCopy(object, (obj) => applyDefaults(kind, obj));
+  if (object.apiVersion === KINDS[kind].apiVersion) return mutateCopy(object, (obj) => defaults(kind, obj));
   try {
     // Through convertObject, so fields the request's version cannot express survive in its stash.
-    const internal = applyDefaults(kind, convertObject(object, KINDS[kind].apiVersion));
-    return patchFrom(object, convertObject(internal as Json, String(apiVersion)));
+    const internal = defaults(kind, convertObject(object, KINDS[kind].apiVersion));
+    return patchFrom(object, convertObject(internal, String(object.apiVersion)));
   } catch (err) {
     if (err instanceof ConversionError) return allowed(); // the apiserver names what is wrong
     throw err;
   }
+}
+
+/** What the mutating webhook does to an internal-version object (in place). */
+function defaults(kind: KindName, obj: Json): Json {
+  applyDefaults(kind, obj);
+  // OpenKruise's SidecarSet webhook stamps the hashes pods are injected and upgraded with.
+  if (kind === 'SidecarSet') stampSidecarSetHashes(obj as SidecarSet);
+  return obj;
 }
 
 /** Maps an internal-version field error to the field as the request's version spells it. */
@@ -151,16 +167,51 @@ async function getPods(
 }
 
 /**
- * A registry with our CR webhooks and the CRD conversion webhook, reading SidecarSets and pods through
- * `client` when validating.
+ * A registry with our CR webhooks and the CRD conversion webhook, reading through `client`: the
+ * SidecarSets when validating one, with the SidecarSet's revisions and the configuration ConfigMap in the
+ * operator's namespace, and the pods a CloneSet's podsToDelete names.
  */
-export function customResourceRegistry(client: KubeClient): AdmissionRegistry {
+export function customResourceRegistry(
+  client: KubeClient,
+  operatorNamespace = OPERATOR_NAMESPACE,
+): AdmissionRegistry {
   const registry = new AdmissionRegistry();
   registerConversionWebhook(registry);
   registerCustomResourceWebhooks(registry, {
     listSidecarSets: async (signal) =>
       (await client.resource(resourceOf('SidecarSet')).list({ signal })).items as unknown as SidecarSet[],
     getPods: (namespace, names, signal) => getPods(client, namespace, names, signal),
+    sidecarSetReferences: async (sidecarSet, signal) => ({
+      revisions: sidecarSet.spec?.injectionStrategy?.revision
+        ? ((
+            await client.resource(ControllerRevisions).list({
+              namespace: operatorNamespace,
+              labelSelector: `${SidecarSetNameLabel}=${sidecarSet.metadata?.name ?? ''}`,
+              signal,
+            })
+          ).items as unknown as ControllerRevision[])
+        : [],
+      configuration: sidecarSet.spec?.patchPodMetadata?.length
+        ? await configMapData(client, operatorNamespace, CONFIGURATION_CONFIGMAP, signal)
+        : null,
+    }),
   });
   return registry;
+}
+
+async function configMapData(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  signal: AbortSignal,
+): Promise<Record<string, string> | null> {
+  try {
+    const cm = await client
+      .resource<KubeObject & { data?: Record<string, string> }>(ConfigMaps)
+      .get({ namespace, name }, { signal });
+    return cm.data ?? {};
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
 }

@@ -1,12 +1,13 @@
 // config/samples/<kind>/<feature>.yaml: one file per documented feature, one document per served version
 // that can express it. The documents of a file are the same object, so each must convert into the others.
 import * as path from 'node:path';
-import { convertObject, sameJson, toInternal } from '../../apis/convert';
+import { convertObject, toInternal } from '../../apis/convert';
 import type { Json } from '../../apis/convert-util';
 import { applyDefaults } from '../../apis/defaults';
 import { isKindName, KIND_NAMES, KINDS } from '../../apis/kinds';
-import { sampleFiles } from '../../test/fixtures/samples';
+import { deepEqual } from '../../runtime/json';
 import { formatFieldErrors, validate } from '../../webhooks/validation';
+import { sampleFiles } from './testing/samples';
 
 const files = sampleFiles();
 const docs = files.flatMap(({ file, docs }) => docs.map((doc) => ({ file, doc })));
@@ -69,7 +70,7 @@ describe('config/samples', () => {
       expect(info.schema.safeParse(defaulted).success).toBe(true);
       // Defaults seen through the sample's own version change nothing the sample said.
       const back = convertObject(defaulted as Json, String(doc.apiVersion));
-      expect(sameJson(content(back).labels, content(doc).labels)).toBe(true);
+      expect(deepEqual(content(back).labels, content(doc).labels)).toBe(true);
     },
   );
 

@@ -4,11 +4,11 @@ import { convertObject, toInternal } from '../../apis/convert';
 import { applyDefaults } from '../../apis/defaults';
 import { resourceOf } from '../../apis/install';
 import { isKindName, KINDS, type KindName } from '../../apis/kinds';
+import { sampleFiles } from '../../config/samples/testing/samples';
 import type { KubeObject } from '../../runtime/meta';
-import { INVALID_CASES, type InvalidCase } from '../../webhooks/validation';
+import { INVALID_CASES, type InvalidCase } from '../../webhooks/validation/testing/invalid-cases';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { useCustomResourceWebhooks } from '../cluster/webhooks';
-import { sampleFiles } from '../fixtures/samples';
 
 type Obj = KubeObject & Record<string, unknown>;
 

@@ -4,9 +4,9 @@
 import { KINDS } from '../../apis/kinds';
 import type { KubeObject, ResourceType } from '../../runtime/meta';
 import { Pods } from '../../runtime/meta';
+import { INVALID_POD_TEMPLATES } from '../../webhooks/validation/testing/invalid-pod-templates';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { useCustomResourceWebhooks } from '../cluster/webhooks';
-import { INVALID_POD_TEMPLATES } from '../fixtures/invalid-pod-templates';
 
 const typeOf = (kind: keyof typeof KINDS, apiVersion: string): ResourceType => {
   const info = KINDS[kind];

@@ -3,10 +3,10 @@
 import type { Json } from '../../apis/convert-util';
 import { resourceOf } from '../../apis/install';
 import { isKindName, KINDS } from '../../apis/kinds';
+import { sampleFiles } from '../../config/samples/testing/samples';
 import type { KubeObject } from '../../runtime/meta';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { useCustomResourceWebhooks } from '../cluster/webhooks';
-import { sampleFiles } from '../fixtures/samples';
 
 const docs = sampleFiles().flatMap(({ file, docs }) =>
   docs.map((doc) => [`${file} as ${doc.apiVersion}`, doc] as const),

@@ -17,7 +17,6 @@ import { validateStatefulSet } from './statefulset';
 export type { CloneSetContext, PodFacts } from './cloneset';
 export { validateDelete } from './deletion';
 export * from './field-error';
-export { INVALID_CASES, type InvalidCase } from './invalid-cases';
 export type { SidecarSetContext } from './sidecarset';
 export type ValidationContext = SidecarSetContext & CloneSetContext;
 

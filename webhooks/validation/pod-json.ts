@@ -2,12 +2,12 @@
 // CRDs store them as x-kubernetes-preserve-unknown-fields, so any JSON can arrive and a wrong type must
 // be reported as the apiserver's decoder would, not crash a check.
 import { tryParseQuantity } from '../../apis/quantity';
+import { isPlainObject } from '../../runtime/json';
 import { child, type FieldError, invalid, required } from './field-error';
 
 export type J = Record<string, unknown>;
 
-export const asObj = (v: unknown): J | undefined =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as J) : undefined;
+export const asObj = (v: unknown): J | undefined => (isPlainObject(v) ? v : undefined);
 export const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const isSet = (v: unknown) => v !== undefined && v !== null;
 
