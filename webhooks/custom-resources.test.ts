@@ -1,3 +1,4 @@
+import { SidecarSetHashAnnotation, SidecarSetHashWithoutImageAnnotation } from '../apis/well-known';
 import { applyJsonPatch } from '../runtime/json';
 import {
   ADMISSION_V1,
@@ -189,5 +190,49 @@ describe('bounded replies', () => {
       patched(many, response).spec.template as { spec: { containers: { imagePullPolicy?: string }[] } }
     ).spec.containers;
     expect(containers.every((c) => c.imagePullPolicy === 'Always')).toBe(true);
+  });
+});
+
+describe('SidecarSet admission in every served version', () => {
+  const sidecarSet = (apiVersion: string, spec: Record<string, unknown> = {}) => ({
+    apiVersion,
+    kind: 'SidecarSet',
+    metadata: { name: 'agent' },
+    spec: {
+      selector: { matchLabels: { app: 'web' } },
+      containers: [{ name: 'agent', image: 'busybox:1.36' }],
+      ...spec,
+    },
+  });
+  const annotations = (object: unknown, response: { patch?: string }) =>
+    (patched(object, response) as unknown as { metadata: { annotations?: Record<string, string> } }).metadata
+      .annotations;
+
+  it('stamps the same revision hashes whichever version the SidecarSet is written in', async () => {
+    const alpha = sidecarSet('apps.kruise.io/v1alpha1');
+    const beta = sidecarSet('apps.kruise.io/v1beta1');
+    const a = annotations(alpha, (await review('/mutate-apps-kruise-io-sidecarset', alpha)).response);
+    const b = annotations(beta, (await review('/mutate-apps-kruise-io-sidecarset', beta)).response);
+    expect(a?.[SidecarSetHashAnnotation]).toMatch(/\S/);
+    expect(b?.[SidecarSetHashAnnotation]).toBe(a?.[SidecarSetHashAnnotation]);
+    expect(b?.[SidecarSetHashWithoutImageAnnotation]).toBe(a?.[SidecarSetHashWithoutImageAnnotation]);
+  });
+
+  it('checks a v1beta1 SidecarSet against its references, naming the field', async () => {
+    const seen: unknown[] = [];
+    const r = registry({
+      sidecarSetReferences: async (ss) => {
+        seen.push(ss.apiVersion);
+        return { revisions: [] };
+      },
+    });
+    const object = sidecarSet('apps.kruise.io/v1beta1', {
+      injectionStrategy: { revision: { customVersion: 'v2' } },
+    });
+    const { response } = await review('/validate-apps-kruise-io-sidecarset', object, r);
+    expect(response.allowed).toBe(false);
+    expect(response.status.message).toContain('spec.injectionStrategy.revision');
+    // The rule reads the internal version, as the controller does.
+    expect(seen).toEqual(['apps.kruise.io/v1alpha1']);
   });
 });
