@@ -1,7 +1,14 @@
 // AdmissionReview handling without HTTP: parse and check the review, route it to a handler, turn the
 // handler's verdict into a well-formed response. The HTTPS server (server.ts) only moves bytes.
 import { z } from 'zod';
-import { diffJson, escapePointer, isPlainObject, type JsonPatchOp, toJsonValue } from '../runtime/json';
+import {
+  deepEqual,
+  diffJson,
+  escapePointer,
+  isPlainObject,
+  type JsonPatchOp,
+  toJsonValue,
+} from '../runtime/json';
 
 export const ADMISSION_V1 = 'admission.k8s.io/v1';
 // We register admissionReviewVersions ["v1"], so the apiserver never sends v1beta1. Its request and
@@ -159,9 +166,9 @@ function coarseDiff(from: unknown, to: unknown): { ops: JsonPatchOp[]; bytes: nu
     if (!Object.hasOwn(to, key)) ops.push({ op: 'remove', path: `/${escapePointer(key)}` });
   }
   for (const [key, value] of Object.entries(to)) {
+    if (Object.hasOwn(from, key) && deepEqual(from[key], value)) continue;
     const path = `/${escapePointer(key)}`;
     const json = JSON.stringify(value);
-    if (Object.hasOwn(from, key) && JSON.stringify(from[key]) === json) continue;
     ops.push({ op: Object.hasOwn(from, key) ? 'replace' : 'add', path, value });
     bytes += Buffer.byteLength(json) + path.length + 32;
   }
