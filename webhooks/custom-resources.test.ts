@@ -218,6 +218,18 @@ describe('SidecarSet admission in every served version', () => {
     expect(b?.[SidecarSetHashWithoutImageAnnotation]).toBe(a?.[SidecarSetHashWithoutImageAnnotation]);
   });
 
+  it('defaults a SidecarSet with a malformed quantity without hashes, and validation names the field', async () => {
+    const object = sidecarSet('apps.kruise.io/v1beta1', {
+      containers: [{ name: 'agent', image: 'busybox:1.36', resources: { requests: { cpu: 'half' } } }],
+    });
+    const mutated = await review('/mutate-apps-kruise-io-sidecarset', object);
+    expect(mutated.response.allowed).toBe(true);
+    expect(annotations(object, mutated.response)?.[SidecarSetHashAnnotation]).toBeUndefined();
+    const { response } = await review('/validate-apps-kruise-io-sidecarset', object);
+    expect(response.allowed).toBe(false);
+    expect(response.status.message).toContain('spec.containers[0].resources.requests[cpu]');
+  });
+
   it('checks a v1beta1 SidecarSet against its references, naming the field', async () => {
     const seen: unknown[] = [];
     const r = registry({

@@ -7,6 +7,7 @@ import type { ControllerRevision } from '../apis/core-objects';
 import { applyDefaults } from '../apis/defaults';
 import { resourceOf } from '../apis/install';
 import { KINDS, type KindName } from '../apis/kinds';
+import { QuantityFormatError } from '../apis/quantity-format';
 import type { SidecarSet } from '../apis/sidecarset';
 import { SidecarSetNameLabel } from '../apis/well-known';
 import { stampSidecarSetHashes } from '../controllers/sidecarset/hash';
@@ -104,8 +105,15 @@ function defaultInItsVersion(kind: KindName, object: Json): AdmissionResult {
 /** What the mutating webhook does to an internal-version object (in place). */
 function defaults(kind: KindName, obj: Json): Json {
   applyDefaults(kind, obj);
-  // OpenKruise's SidecarSet webhook stamps the hashes pods are injected and upgraded with.
-  if (kind === 'SidecarSet') stampSidecarSetHashes(obj as SidecarSet);
+  // OpenKruise's SidecarSet webhook stamps the hashes pods are injected and upgraded with. A spec the
+  // hash cannot read (a malformed quantity) stays unstamped: validation then rejects it by field path.
+  if (kind === 'SidecarSet') {
+    try {
+      stampSidecarSetHashes(obj as SidecarSet);
+    } catch (err) {
+      if (!(err instanceof QuantityFormatError)) throw err;
+    }
+  }
   return obj;
 }
 
