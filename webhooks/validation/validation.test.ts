@@ -3,7 +3,7 @@ import { crdSchemaErrors } from '../../apis/crd-validate';
 import { applyDefaults } from '../../apis/defaults';
 import { KINDS, type KindName } from '../../apis/kinds';
 import type { SidecarSet } from '../../apis/sidecarset';
-import { formatFieldError, formatFieldErrors, validate, validateDelete } from './index';
+import { formatFieldError, formatFieldErrors, type PodFacts, validate, validateDelete } from './index';
 import { dns1123SubdomainErrors } from './names';
 import { expressionError } from './sidecar-containers';
 import {
@@ -36,7 +36,11 @@ function apiserverErrors(kind: KindName, obj: Record<string, unknown>): string[]
   return errs;
 }
 
-const ctxOf = (c: InvalidCase) => ({ sidecarSets: (c.existing ?? []) as SidecarSet[] });
+// What the cluster holds for a case: its `existing` objects, and no pods.
+const ctxOf = (c: InvalidCase) => ({
+  sidecarSets: (c.existing ?? []) as SidecarSet[],
+  podsToDelete: new Map<string, PodFacts>(),
+});
 
 describe('valid base objects', () => {
   it.each([
