@@ -1,13 +1,15 @@
 // config/samples/<kind>/<feature>.yaml: one file per documented feature, one document per served version
 // that can express it. The documents of a file are the same object, so each must convert into the others.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { convertObject, toInternal } from '../../apis/convert';
 import type { Json } from '../../apis/convert-util';
 import { applyDefaults } from '../../apis/defaults';
 import { isKindName, KIND_NAMES, KINDS } from '../../apis/kinds';
 import { deepEqual } from '../../runtime/json';
 import { formatFieldErrors, validate } from '../../webhooks/validation';
-import { sampleFiles } from './testing/samples';
+import { SAMPLES_DIR, sampleFiles } from './testing/samples';
 
 const files = sampleFiles();
 const docs = files.flatMap(({ file, docs }) => docs.map((doc) => ({ file, doc })));
@@ -81,5 +83,35 @@ describe('config/samples', () => {
         | undefined;
       if (template) expect(template.spec.tolerations?.map((t) => t.key)).toContain('kwok.x-k8s.io/node');
     }
+  });
+});
+
+// The service-mesh walkthrough (config/samples/mesh/) is written in v1alpha1 only: its SidecarSets must still
+// be expressible in every served version, unchanged by the round trip.
+describe('config/samples/mesh SidecarSets', () => {
+  const dir = path.join(SAMPLES_DIR, 'mesh');
+  const sidecarSets = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) =>
+      parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS() as Json),
+    )
+    .filter((doc) => doc?.kind === 'SidecarSet');
+
+  it('are there', () => {
+    expect(sidecarSets.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(
+    sidecarSets.flatMap((doc) =>
+      KINDS.SidecarSet.versions.map((v) => [(doc.metadata as Json).name, v.apiVersion, doc] as const),
+    ),
+  )('%s converts to %s and back unchanged, and validates there', (_name, apiVersion, doc) => {
+    const converted = convertObject(doc, apiVersion);
+    expect(
+      KINDS.SidecarSet.versions.find((v) => v.apiVersion === apiVersion)!.schema.safeParse(converted).success,
+    ).toBe(true);
+    expect(formatFieldErrors(validate('SidecarSet', toInternal(converted)))).toBe('[]');
+    expect(convertObject(converted, String(doc.apiVersion))).toEqual(doc);
   });
 });
