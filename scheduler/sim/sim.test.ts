@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parsePolicy } from '../scoring/policies';
 import { Rng } from './rng';
 import { inflate, simulate } from './simulate';
 import { SimState } from './state';
-import { type Cluster, loadCluster, loadPods, type TracePod, workloadPath } from './trace';
+import { type Cluster, DEFAULT_TRACE_DIR, loadCluster, loadPods, type TracePod, workloadPath } from './trace';
 
 const pod = (cpu: number, mem: number, gpus = 0, gpuMilli = 0, models = 0): TracePod => ({
   name: `p${cpu}-${gpus}-${gpuMilli}`,
@@ -132,5 +132,16 @@ describe('trace loading', () => {
       [1, 1000, 1 << 31],
     ]);
     expect(() => loadPods(workloadPath(dir, 'missing'), c)).toThrow();
+  });
+
+  it('the repository carries the openb trace the benchmarks and e2e tests replay', () => {
+    expect(DEFAULT_TRACE_DIR.startsWith(resolve(__dirname, '..'))).toBe(true);
+    const gpu = loadCluster(DEFAULT_TRACE_DIR, 'gpu');
+    expect(gpu.nodes.length).toBe(1213);
+    expect(gpu.nodes.reduce((sum, n) => sum + n.gpus, 0)).toBe(6212);
+    expect(loadCluster(DEFAULT_TRACE_DIR, 'all').nodes.length).toBe(1523);
+    expect(loadPods(workloadPath(DEFAULT_TRACE_DIR, 'default'), gpu).length).toBe(8152);
+    const lists = readdirSync(DEFAULT_TRACE_DIR).filter((f) => f.startsWith('openb_pod_list_'));
+    expect(lists.length).toBe(17);
   });
 });

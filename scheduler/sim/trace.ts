@@ -3,7 +3,8 @@ import { join } from 'node:path';
 
 // Loader for the Alibaba openb GPU trace (cluster-trace-gpu-v2023) CSVs.
 
-export const DEFAULT_TRACE_DIR = join(__dirname, '../../../shared/traces/alibaba-gpu-v2023/csv');
+/** The repository's copy of the trace (see its README for origin, terms and citation). */
+export const DEFAULT_TRACE_DIR = join(__dirname, '../traces/alibaba-gpu-v2023/csv');
 /** The FGD artefact replays onto the 1213 GPU nodes (data/prepare_input.sh); `all` adds the 310 CPU-only nodes. */
 export const NODE_FILES = {
   gpu: 'openb_node_list_gpu_node.csv',
