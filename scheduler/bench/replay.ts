@@ -32,6 +32,7 @@ const QUICK_POLICIES = [
   'random',
   'dotprod',
   'bestfit',
+  'fgd',
   'default',
   'angle-only',
   ANGLE_POLICY,
@@ -42,6 +43,7 @@ const FULL_POLICIES = [
   'random',
   'dotprod',
   'bestfit',
+  'fgd',
   'tetris',
   'default',
   'most-allocated',
@@ -131,7 +133,7 @@ function runWorkload(o: Options, state: SimState, workload: string, cluster: Ret
   return o.policies.map((spec) => {
     const profile = parsePolicy(spec);
     const runs: RunResult[] = orders.map((order, s) =>
-      simulate(state, order, profile, 42 + s, { randomGpu: spec === 'random' }),
+      simulate(state, order, profile, 42 + s, { randomGpu: spec === 'random', workload: pods }),
     );
     return summarize(spec, runs);
   });

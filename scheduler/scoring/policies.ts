@@ -19,11 +19,23 @@ export interface Component {
   normalize: boolean;
   /** Dimension weights for this component; dimensions not named get 0. */
   dimWeights: Record<string, number>;
+  /**
+   * `fgd`: FGD's fragmentation score, which needs per-GPU state and the workload's pod shapes, so the
+   * simulator supplies it instead of `fn`.
+   */
+  device?: 'fgd';
 }
+
+/**
+ * How the best-scored nodes are told apart: `random` is kube-scheduler's selectHost (reservoir sampling);
+ * `name` takes the node whose name sorts first, as the FGD artefact's scheduler fork does.
+ */
+export type TieBreak = 'random' | 'name';
 
 export interface Profile {
   name: string;
   components: Component[];
+  ties: TieBreak;
 }
 
 const CPU_MEM = { cpu: 1, memory: 1 };
@@ -59,16 +71,42 @@ const DEFAULT_PLUGINS = () => [
  * shape, norm, packing and project; `w.<dimension>=x` sets the angle's weight for one dimension.
  */
 export function parsePolicy(spec: string): Profile {
-  const [head = '', ...opts] = spec.split('/');
+  const [head = '', ...opts] = splitOptions(spec);
   const [name = '', weightText] = head.split(':');
   const weight = weightText === undefined ? 1 : Number(weightText);
   if (!Number.isInteger(weight) || weight <= 0)
     throw new Error(`policy ${spec}: weight must be a positive integer`);
   const dims: Record<string, number> = { ...ALL };
-  const options = parseAngleOptions(opts, spec, dims);
+  // The FGD artefact breaks ties by node name; its published curves depend on it (scheduler/README.md).
+  let ties: TieBreak = name === 'fgd' ? 'name' : 'random';
+  const angleOpts = opts.filter((opt) => {
+    const [key, value] = opt.split('=');
+    if (key !== 'ties') return true;
+    if (value !== 'random' && value !== 'name')
+      throw new Error(`policy ${spec}: ties must be random or name`);
+    ties = value;
+    return false;
+  });
+  const options = parseAngleOptions(angleOpts, spec, dims);
   const components = policyComponents(name, weight, options, dims);
   if (!components) throw new Error(`unknown policy ${JSON.stringify(name)} in ${JSON.stringify(spec)}`);
-  return { name: spec, components };
+  return { name: spec, components, ties };
+}
+
+/** Splits `name/key=value/...` on slashes, keeping slashes inside keys (`w.nvidia.com/gpu=6`). */
+function splitOptions(spec: string): string[] {
+  const [head = '', ...rest] = spec.split('/');
+  const out = [head];
+  let pending = '';
+  for (const part of rest) {
+    pending = pending ? `${pending}/${part}` : part;
+    if (pending.includes('=')) {
+      out.push(pending);
+      pending = '';
+    }
+  }
+  if (pending) out.push(pending);
+  return out;
 }
 
 function policyComponents(
@@ -93,6 +131,8 @@ function policyComponents(
       return [plugin('bestfit', bestFit, FGD, true)];
     case 'dotprod':
       return [plugin('dotprod', dotProduct, FGD)];
+    case 'fgd':
+      return [{ ...plugin('fgd', random, {}), device: 'fgd' }];
     case 'tetris':
       return [plugin('tetris', tetris, ALL)];
     case 'angle-only':
@@ -114,7 +154,8 @@ function parseAngleOptions(
   const out: Partial<AngleOptions> = {};
   for (const opt of opts) {
     const [key = '', value = ''] = opt.split('=');
-    if (key.startsWith('w.') && key.length > 2 && Number(value) >= 0) dims[key.slice(2)] = Number(value);
+    if (key.startsWith('w.') && key.length > 2 && value !== '' && Number(value) >= 0)
+      dims[key.slice(2)] = Number(value);
     else if (key === 'shape' && (value === 'cos' || value === 'linear')) out.shape = value;
     else if (key === 'norm' && (value === 'node' || value === 'max')) out.norm = value;
     else if (key === 'packing' && Number(value) >= 0 && Number(value) <= 1) out.packing = Number(value);
@@ -131,6 +172,7 @@ export const POLICY_NAMES = [
   'random',
   'bestfit',
   'dotprod',
+  'fgd',
   'tetris',
   'angle-only',
   'angle-float',

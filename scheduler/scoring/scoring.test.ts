@@ -158,3 +158,11 @@ describe('parsePolicy', () => {
     expect(() => parsePolicy('angle-only/packing=2')).toThrow(/bad option/);
   });
 });
+
+describe('policy names', () => {
+  it('accepts dimension names with slashes in w.<dimension>', () => {
+    const profile = parsePolicy('angle-only/w.nvidia.com/gpu=6/packing=0.2');
+    expect(profile.components[0]?.dimWeights['nvidia.com/gpu']).toBe(6);
+    expect(() => parsePolicy('angle-only/w.example.com/x')).toThrow(/bad option/);
+  });
+});

@@ -1,5 +1,6 @@
 import type { Component, Profile } from '../scoring/policies';
 import { MAX_EXTENDER_PRIORITY, MAX_NODE_SCORE, type ScoreParams } from '../scoring/types';
+import { Fgd, typicalPods } from './fgd';
 import { Rng } from './rng';
 import { SIM_DIMS, type SimState } from './state';
 import { MILLI, podGpuMilli, podWholeGpuMilli, type TracePod } from './trace';
@@ -42,9 +43,10 @@ export function inflate(pods: TracePod[], gpuCapacityMilli: number, ratio: numbe
 interface Bound {
   c: Component;
   params: ScoreParams;
+  fgd?: Fgd;
 }
 
-function bind(profile: Profile, state: SimState): Bound[] {
+function bind(profile: Profile, state: SimState, workload: readonly TracePod[]): Bound[] {
   return profile.components.map((c) => ({
     c,
     params: {
@@ -52,6 +54,7 @@ function bind(profile: Profile, state: SimState): Bound[] {
       weights: Float64Array.from(SIM_DIMS, (d) => c.dimWeights[d] ?? 0),
       ref: state.ref,
     },
+    fgd: c.device === 'fgd' ? new Fgd(state, typicalPods(workload)) : undefined,
   }));
 }
 
@@ -59,15 +62,18 @@ function bind(profile: Profile, state: SimState): Bound[] {
 function addScores(
   b: Bound,
   state: SimState,
+  pod: TracePod,
   req: Float64Array,
   feasible: Int32Array,
   k: number,
   raw: Float64Array,
   total: Float64Array,
 ) {
-  const { c, params } = b;
-  for (let j = 0; j < k; j++)
-    raw[j] = c.fn(req, state.alloc, state.free, feasible[j]! * SIM_DIMS.length, params);
+  const { c, params, fgd } = b;
+  if (fgd) for (let j = 0; j < k; j++) raw[j] = fgd.score(pod, feasible[j]!);
+  else
+    for (let j = 0; j < k; j++)
+      raw[j] = c.fn(req, state.alloc, state.free, feasible[j]! * SIM_DIMS.length, params);
   if (c.mode === 'plugin') {
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
@@ -93,15 +99,18 @@ function addScores(
   }
 }
 
-/** selectHost: the highest total, ties broken uniformly at random (reservoir sampling). */
-function selectHost(total: Float64Array, k: number, rng: Rng): number {
+/**
+ * selectHost: the highest total; ties broken uniformly at random (reservoir sampling), or, with `byName`,
+ * to the first feasible node (nodes are in name order).
+ */
+function selectHost(total: Float64Array, k: number, rng: Rng, byName: boolean): number {
   let best = 0;
   let ties = 1;
   for (let j = 1; j < k; j++) {
     if (total[j]! > total[best]!) {
       best = j;
       ties = 1;
-    } else if (total[j] === total[best] && rng.int(++ties) === 0) {
+    } else if (!byName && total[j] === total[best] && rng.int(++ties) === 0) {
       best = j;
     }
   }
@@ -111,6 +120,8 @@ function selectHost(total: Float64Array, k: number, rng: Rng): number {
 export interface SimOptions {
   /** Sharing pods pick a random fitting GPU instead of the best-fit one (the FGD Random baseline). */
   randomGpu: boolean;
+  /** The pod list before inflation: FGD's typical pods come from it (default: the replayed pods). */
+  workload?: readonly TracePod[];
 }
 
 /** Per-run metrics, updated once per pod. */
@@ -174,7 +185,8 @@ export function simulate(
 ): RunResult {
   const rng = new Rng(seed * 7919 + 1);
   state.reset();
-  const bound = bind(profile, state);
+  const bound = bind(profile, state, opts.workload ?? pods);
+  const fgd = bound.find((b) => b.fgd)?.fgd;
   const feasible = new Int32Array(state.n);
   const raw = new Float64Array(state.n);
   const total = new Float64Array(state.n);
@@ -193,10 +205,12 @@ export function simulate(
         req[2] = podGpuMilli(p);
         req[3] = podWholeGpuMilli(p);
         total.fill(0, 0, k);
-        for (const b of bound) addScores(b, state, req, feasible, k, raw, total);
-        pick = selectHost(total, k, rng);
+        for (const b of bound) addScores(b, state, p, req, feasible, k, raw, total);
+        pick = selectHost(total, k, rng, profile.ties === 'name');
       }
-      state.place(p, feasible[pick]!, opts.randomGpu ? rng : undefined);
+      const node = feasible[pick]!;
+      const gpu = fgd && p.gpus === 1 && p.gpuMilli < MILLI ? fgd.sharingGpu(p, node) : -1;
+      state.place(p, node, opts.randomGpu ? rng : undefined, gpu);
     }
     recorder.record(p, k > 0);
   }

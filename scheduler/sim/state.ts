@@ -24,6 +24,10 @@ export class SimState {
   readonly modelBit: Int32Array;
   readonly ref: Float64Array;
   readonly capacity = { cpu: 0, mem: 0, gpuMilli: 0 };
+  /** Stride of alloc/free. */
+  readonly dims = D;
+  /** Bumped whenever node i changes, so scorers can cache per-node values. */
+  readonly changes: Uint32Array;
 
   constructor(cluster: Cluster) {
     const nodes = cluster.nodes;
@@ -35,6 +39,7 @@ export class SimState {
     this.maxPartial = new Int16Array(this.n);
     this.modelBit = new Int32Array(this.n);
     this.ref = new Float64Array(D);
+    this.changes = new Uint32Array(this.n);
     for (const [i, node] of nodes.entries()) {
       this.alloc.set([node.cpu, node.mem, node.gpus * MILLI, node.gpus * MILLI], i * D);
       this.gpuCount[i] = node.gpus;
@@ -51,6 +56,7 @@ export class SimState {
   reset(): void {
     this.free.set(this.alloc);
     for (let i = 0; i < this.n; i++) {
+      this.changes[i]!++;
       const c = this.gpuCount[i]!;
       this.fullGpus[i] = c;
       this.maxPartial[i] = c > 0 ? MILLI : 0;
@@ -68,9 +74,13 @@ export class SimState {
     return this.fullGpus[i]! >= p.gpus;
   }
 
-  /** Places the pod; sharing pods go to the best-fit GPU (fewest milli left), or a random one if `rng`. */
-  place(p: TracePod, i: number, rng?: Rng): void {
+  /**
+   * Places the pod; a sharing pod goes to GPU `gpu` if given, else to a random fitting one with `rng`, else to
+   * the best-fit one (fewest milli left).
+   */
+  place(p: TracePod, i: number, rng?: Rng, gpu = -1): void {
     const off = i * D;
+    this.changes[i]!++;
     this.free[off] = this.free[off]! - p.cpu;
     this.free[off + 1] = this.free[off + 1]! - p.mem;
     if (p.gpus === 0) return;
@@ -78,7 +88,12 @@ export class SimState {
     const base = i * MAX_GPUS;
     const c = this.gpuCount[i]!;
     if (p.gpuMilli < MILLI) {
-      const g = rng ? this.randomGpu(base, c, p.gpuMilli, rng) : this.bestFitGpu(base, c, p.gpuMilli);
+      const g =
+        gpu >= 0
+          ? gpu
+          : rng
+            ? this.randomGpu(base, c, p.gpuMilli, rng)
+            : this.bestFitGpu(base, c, p.gpuMilli);
       this.gpuLeft[base + g] = this.gpuLeft[base + g]! - p.gpuMilli;
     } else {
       let need = p.gpus;

@@ -72,6 +72,8 @@ export function loadCluster(dir: string, list: NodeList = 'gpu'): Cluster {
     return { name: r.sn ?? '', cpu: int(r, 'cpu_milli', path), mem: int(r, 'memory_mib', path), gpus, model };
   });
   if (models.length > 31) throw new Error(`${path}: too many GPU models for a bitmask`);
+  // Name order: the FGD artefact's tie-break picks the first name among equal scores.
+  nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { nodes, models };
 }
 
