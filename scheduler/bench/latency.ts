@@ -5,6 +5,7 @@ import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { fakeNode } from '../../cluster/nodes';
 import { parseConfig } from '../config';
 import { Extender } from '../extender/extender';
 import { createExtenderServer } from '../extender/server';
@@ -12,39 +13,28 @@ import { MemoryClusterState } from '../extender/state';
 import type { ExtenderArgs } from '../extender/wire';
 import { Rng } from '../sim/rng';
 import {
+  type Cluster,
   DEFAULT_TRACE_DIR,
   loadCluster,
   loadPods,
   type NodeList,
+  type TraceNode,
   type TracePod,
   workloadPath,
 } from '../sim/trace';
 import type { Node, Pod } from '../types';
+import { podManifest, traceNodeSpec } from './kwok';
 
-const toNode = (n: { name: string; cpu: number; mem: number; gpus: number }): Node => ({
-  metadata: { name: n.name },
-  status: {
-    allocatable: { cpu: `${n.cpu}m`, memory: `${n.mem}Mi`, 'nvidia.com/gpu': String(n.gpus), pods: '110' },
-  },
-});
+const SHARING = { sharing: true };
 
-const toPod = (p: TracePod, i: number, nodeName?: string): Pod => ({
-  metadata: { name: `${p.name}-${i}`, namespace: 'bench', uid: `uid-${i}` },
-  spec: {
-    nodeName,
-    containers: [
-      {
-        resources: {
-          requests: {
-            cpu: `${p.cpu}m`,
-            memory: `${p.mem}Mi`,
-            'nvidia.com/gpu': String(Math.ceil((p.gpus * p.gpuMilli) / 1000)),
-          },
-        },
-      },
-    ],
-  },
-});
+const toNode = (n: TraceNode, cluster: Cluster): Node => fakeNode(traceNodeSpec(n, cluster, SHARING)) as Node;
+
+const toPod = (p: TracePod, i: number, models: string[], nodeName?: string): Pod => {
+  const pod = podManifest(p, `${p.name}-${i}`, 'bench', SHARING, models) as Pod;
+  pod.metadata!.uid = `uid-${i}`;
+  if (nodeName) pod.spec!.nodeName = nodeName;
+  return pod;
+};
 
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -84,18 +74,19 @@ function fillCluster(list: NodeList) {
   const cluster = loadCluster(DEFAULT_TRACE_DIR, list);
   const pods = loadPods(workloadPath(DEFAULT_TRACE_DIR, 'default'), cluster);
   const config = parseConfig('');
-  const state = new MemoryClusterState(config.dimensions.map((d) => d.name));
-  const nodes = cluster.nodes.map(toNode);
+  const state = new MemoryClusterState({ dims: config.dimensions.map((d) => d.name), gpu: config.gpu });
+  const nodes = cluster.nodes.map((n) => toNode(n, cluster));
   for (const n of nodes) state.upsertNode(n);
   const rng = new Rng(7);
   const ext = new Extender(config, state);
   const names = nodes.map((n) => n.metadata!.name!);
   for (const [i, p] of pods.slice(0, 5000).entries()) {
-    const fit = ext.filter({ Pod: toPod(p, i), Nodes: null, NodeNames: names }).NodeNames ?? [];
-    if (fit.length > 0) state.upsertPod(toPod(p, i, fit[rng.int(fit.length)]));
+    const fit =
+      ext.filter({ Pod: toPod(p, i, cluster.models), Nodes: null, NodeNames: names }).NodeNames ?? [];
+    if (fit.length > 0) state.upsertPod(toPod(p, i, cluster.models, fit[rng.int(fit.length)]));
   }
   const args = (i: number, full: boolean): ExtenderArgs => ({
-    Pod: toPod(pods[rng.int(pods.length)]!, 100_000 + i),
+    Pod: toPod(pods[rng.int(pods.length)]!, 100_000 + i, cluster.models),
     Nodes: full ? { items: nodes } : null,
     NodeNames: full ? null : names,
   });

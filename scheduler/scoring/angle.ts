@@ -1,3 +1,4 @@
+import { EMPTY_MIX, type PodClass, type PodMix, type WholePacking, wholePacking } from './classes';
 import type { ScoreFn } from './types';
 
 export interface AngleOptions {
@@ -9,9 +10,19 @@ export interface AngleOptions {
   packing: number;
   /** Measure the angle only over dimensions the pod requests. */
   project: boolean;
+  /** The packing weight for pods of a class (ScoreParams.podClass), overriding `packing`. */
+  classPacking: Partial<Record<PodClass, number>>;
+  /** Whole-GPU pods' packing weight derived from the mix (ScoreParams.mix), overriding the above. */
+  wholePacking?: WholePacking;
 }
 
-export const DEFAULT_ANGLE: AngleOptions = { shape: 'cos', norm: 'node', packing: 0, project: false };
+export const DEFAULT_ANGLE: AngleOptions = {
+  shape: 'cos',
+  norm: 'node',
+  packing: 0,
+  project: false,
+  classPacking: {},
+};
 
 /** cos θ between the normalised request and free vectors; 1 when the request is empty in these dimensions. */
 function cosine(
@@ -60,13 +71,20 @@ export function packingTerm(req: Float64Array, free: Float64Array, off: number, 
   return weightSum === 0 ? 1 : 1 - left / weightSum;
 }
 
+/** The packing weight α for a pod of class `cls` given the mix of arrived pods. */
+export function packingWeight(o: AngleOptions, cls: PodClass | undefined, mix: PodMix | undefined): number {
+  if (cls === 'whole' && o.wholePacking) return wholePacking(o.wholePacking, mix ?? EMPTY_MIX);
+  return (cls && o.classPacking[cls]) ?? o.packing;
+}
+
 /** The resource-angle score on the 0..100 scale (a float; the extender quantises it to 0..10). */
 export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
   const o: AngleOptions = { ...DEFAULT_ANGLE, ...options };
   return (req, alloc, free, off, p) => {
+    const alpha = packingWeight(o, p.podClass, p.mix);
     const cos = cosine(req, alloc, free, off, p, o);
     const g = o.shape === 'cos' ? cos : 1 - Math.acos(cos) / (Math.PI / 2);
-    const pack = o.packing === 0 ? 0 : packingTerm(req, free, off, p);
-    return 100 * ((1 - o.packing) * g + o.packing * pack);
+    const pack = alpha === 0 ? 0 : packingTerm(req, free, off, p);
+    return 100 * ((1 - alpha) * g + alpha * pack);
   };
 }

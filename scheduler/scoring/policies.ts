@@ -1,4 +1,7 @@
+import { join } from 'node:path';
+import { type ExtenderConfig, loadConfig } from '../config';
 import { type AngleOptions, angleScore } from './angle';
+import { POD_CLASSES, type PodClass, type WholePacking } from './classes';
 import { balancedAllocation, leastAllocated, mostAllocated, requestedToCapacityRatio } from './intree';
 import { bestFit, dotProduct, random, tetris } from './packing';
 import type { ScoreFn } from './types';
@@ -59,6 +62,20 @@ function angle(
   dims: Record<string, number>,
 ): Component {
   return { label: 'angle', fn: angleScore(options), weight, mode, normalize: false, dimWeights: dims };
+}
+
+/** The extender config kube-scheduler runs (config/scheduler/extender.yaml). */
+export const SHIPPED_CONFIG = join(__dirname, '../../config/scheduler/extender.yaml');
+
+/** The angle exactly as the extender with `config` scores it (0..10 per node, times 10 x weight). */
+export function extenderAngle(config: ExtenderConfig, weight = 1): Component {
+  const { scorer: _, ...options } = config.policy;
+  const dims = Object.fromEntries(config.dimensions.map((d) => [d.name, d.weight]));
+  return angle(weight, 'extender', options, dims);
+}
+
+function shippedAngle(weight: number): Component {
+  return extenderAngle(loadConfig(SHIPPED_CONFIG), weight);
 }
 
 const DEFAULT_PLUGINS = () => [
@@ -135,6 +152,8 @@ function policyComponents(
       return [{ ...plugin('fgd', random, {}), device: 'fgd' }];
     case 'tetris':
       return [plugin('tetris', tetris, ALL)];
+    case 'shipped':
+      return [shippedAngle(weight)];
     case 'angle-only':
       return [angle(weight, 'extender', options, dims)];
     case 'angle-float':
@@ -145,6 +164,15 @@ function policyComponents(
       return undefined;
   }
 }
+
+// `whole.max=0.5/whole.min=0.15/whole.sharing=0.55/whole.constrained=2.5`: the mix-derived whole-GPU packing.
+const WHOLE_KEYS = new Map<string, keyof WholePacking>([
+  ['whole.max', 'max'],
+  ['whole.min', 'min'],
+  ['whole.sharing', 'perSharing'],
+  ['whole.constrained', 'perConstrained'],
+]);
+const DEFAULT_WHOLE: WholePacking = { max: 0.5, min: 0.15, perSharing: 0, perConstrained: 0 };
 
 function parseAngleOptions(
   opts: string[],
@@ -159,6 +187,16 @@ function parseAngleOptions(
     else if (key === 'shape' && (value === 'cos' || value === 'linear')) out.shape = value;
     else if (key === 'norm' && (value === 'node' || value === 'max')) out.norm = value;
     else if (key === 'packing' && Number(value) >= 0 && Number(value) <= 1) out.packing = Number(value);
+    else if (WHOLE_KEYS.has(key) && value !== '' && Number(value) >= 0) {
+      out.wholePacking = { ...(out.wholePacking ?? DEFAULT_WHOLE), [WHOLE_KEYS.get(key)!]: Number(value) };
+    } else if (
+      key.startsWith('packing.') &&
+      POD_CLASSES.includes(key.slice(8) as PodClass) &&
+      value !== '' &&
+      Number(value) >= 0 &&
+      Number(value) <= 1
+    )
+      out.classPacking = { ...out.classPacking, [key.slice(8)]: Number(value) };
     else if (key === 'project' && (value === 'true' || value === 'false')) out.project = value === 'true';
     else throw new Error(`policy ${spec}: bad option ${JSON.stringify(opt)}`);
   }
@@ -177,4 +215,5 @@ export const POLICY_NAMES = [
   'angle-only',
   'angle-float',
   'default+angle',
+  'shipped',
 ] as const;

@@ -1,3 +1,4 @@
+import { podClass } from '../scoring/classes';
 import type { Component, Profile } from '../scoring/policies';
 import { MAX_EXTENDER_PRIORITY, MAX_NODE_SCORE, type ScoreParams } from '../scoring/types';
 import { Fgd, typicalPods } from './fgd';
@@ -175,6 +176,79 @@ class Recorder {
   }
 }
 
+/**
+ * kube-scheduler's decision for one pod at a time over a SimState: filter, score every feasible node under
+ * `profile`, pick the best. `simulate` replays a whole trace with it; the e2e tests follow the real
+ * kube-scheduler with it step by step.
+ */
+export class Scheduler {
+  private readonly bound: Bound[];
+  private readonly fgd: Fgd | undefined;
+  private readonly feasible: Int32Array;
+  private readonly raw: Float64Array;
+  private readonly total: Float64Array;
+  private readonly req = new Float64Array(SIM_DIMS.length);
+  private k = 0;
+
+  constructor(
+    private readonly state: SimState,
+    private readonly profile: Profile,
+    workload: readonly TracePod[],
+  ) {
+    this.bound = bind(profile, state, workload);
+    this.fgd = this.bound.find((b) => b.fgd)?.fgd;
+    this.feasible = new Int32Array(state.n);
+    this.raw = new Float64Array(state.n);
+    this.total = new Float64Array(state.n);
+  }
+
+  /**
+   * Counts the pod as arrived, finds the feasible nodes and scores them. Returns how many are feasible;
+   * `feasibleNode(j)` and `totalOf(j)` read them (totals only when more than one node is feasible: the
+   * scheduler skips scoring otherwise).
+   */
+  evaluate(p: TracePod): number {
+    const { state, feasible, total, req } = this;
+    state.arrive(p);
+    let k = 0;
+    for (let i = 0; i < state.n; i++) if (state.fits(p, i)) feasible[k++] = i;
+    this.k = k;
+    if (k > 1) {
+      req[0] = p.cpu;
+      req[1] = p.mem;
+      req[2] = podGpuMilli(p);
+      req[3] = podWholeGpuMilli(p);
+      const cls = podClass(p.gpus, p.gpuMilli);
+      for (const b of this.bound) {
+        b.params.podClass = cls;
+        b.params.mix = state.mix;
+      }
+      total.fill(0, 0, k);
+      for (const b of this.bound) addScores(b, state, p, req, feasible, k, this.raw, total);
+    }
+    return k;
+  }
+
+  feasibleNode(j: number): number {
+    return this.feasible[j]!;
+  }
+
+  totalOf(j: number): number {
+    return this.total[j]!;
+  }
+
+  /** The index among the evaluated feasible nodes that kube-scheduler would bind to. */
+  select(rng: Rng): number {
+    return this.k > 1 ? selectHost(this.total, this.k, rng, this.profile.ties === 'name') : 0;
+  }
+
+  /** Places the pod on node `node`; returns the GPU a sharing pod went to (-1 otherwise). */
+  place(p: TracePod, node: number, rng?: Rng): number {
+    const gpu = this.fgd && p.gpus === 1 && p.gpuMilli < MILLI ? this.fgd.sharingGpu(p, node) : -1;
+    return this.state.place(p, node, rng, gpu);
+  }
+}
+
 /** Replays `pods` in order onto a reset cluster, choosing nodes as kube-scheduler would under `profile`. */
 export function simulate(
   state: SimState,
@@ -185,33 +259,13 @@ export function simulate(
 ): RunResult {
   const rng = new Rng(seed * 7919 + 1);
   state.reset();
-  const bound = bind(profile, state, opts.workload ?? pods);
-  const fgd = bound.find((b) => b.fgd)?.fgd;
-  const feasible = new Int32Array(state.n);
-  const raw = new Float64Array(state.n);
-  const total = new Float64Array(state.n);
-  const req = new Float64Array(SIM_DIMS.length);
+  const scheduler = new Scheduler(state, profile, opts.workload ?? pods);
   const recorder = new Recorder(state);
   const start = process.hrtime.bigint();
   for (const p of pods) {
-    let k = 0;
-    for (let i = 0; i < state.n; i++) if (state.fits(p, i)) feasible[k++] = i;
-    if (k > 0) {
-      let pick = 0;
-      // kube-scheduler skips scoring when a single node is feasible.
-      if (k > 1) {
-        req[0] = p.cpu;
-        req[1] = p.mem;
-        req[2] = podGpuMilli(p);
-        req[3] = podWholeGpuMilli(p);
-        total.fill(0, 0, k);
-        for (const b of bound) addScores(b, state, p, req, feasible, k, raw, total);
-        pick = selectHost(total, k, rng, profile.ties === 'name');
-      }
-      const node = feasible[pick]!;
-      const gpu = fgd && p.gpus === 1 && p.gpuMilli < MILLI ? fgd.sharingGpu(p, node) : -1;
-      state.place(p, node, opts.randomGpu ? rng : undefined, gpu);
-    }
+    const k = scheduler.evaluate(p);
+    if (k > 0)
+      scheduler.place(p, scheduler.feasibleNode(scheduler.select(rng)), opts.randomGpu ? rng : undefined);
     recorder.record(p, k > 0);
   }
   const micros = Number(process.hrtime.bigint() - start) / 1000 / Math.max(pods.length, 1);

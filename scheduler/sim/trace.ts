@@ -13,8 +13,7 @@ export const NODE_FILES = {
 export type NodeList = keyof typeof NODE_FILES;
 export const MILLI = 1000;
 export const MAX_GPUS = 8;
-/** Simulator dimension: milli-GPU on fully free GPUs (see SimState). */
-export const WHOLE_GPU = 'gpu-whole';
+export { GPU_SPEC, WHOLE_GPU } from '../scoring/classes';
 
 export interface TraceNode {
   name: string;
