@@ -74,7 +74,7 @@ export const configSchema = z
         wholePacking: z
           .object({
             max: fraction.default(0.5),
-            min: fraction.default(0.15),
+            min: fraction.default(0.25),
             perSharing: z.number().min(0).default(0.55),
             perConstrained: z.number().min(0).default(2.5),
           })

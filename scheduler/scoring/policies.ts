@@ -154,6 +154,8 @@ function policyComponents(
       return [plugin('tetris', tetris, ALL)];
     case 'shipped':
       return [shippedAngle(weight)];
+    case 'default+shipped':
+      return [...DEFAULT_PLUGINS(), shippedAngle(weight)];
     case 'angle-only':
       return [angle(weight, 'extender', options, dims)];
     case 'angle-float':
@@ -216,4 +218,5 @@ export const POLICY_NAMES = [
   'angle-float',
   'default+angle',
   'shipped',
+  'default+shipped',
 ] as const;
