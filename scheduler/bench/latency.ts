@@ -70,7 +70,7 @@ function post(port: number, agent: Agent, path: string, body: string): Promise<v
 }
 
 /** The extender with the trace's nodes in its cache, filled with up to 5,000 trace pods bound at random. */
-function fillCluster(list: NodeList) {
+export function fillCluster(list: NodeList) {
   const cluster = loadCluster(DEFAULT_TRACE_DIR, list);
   const pods = loadPods(workloadPath(DEFAULT_TRACE_DIR, 'default'), cluster);
   const config = parseConfig('');

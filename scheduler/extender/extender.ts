@@ -19,6 +19,10 @@ export interface Binder {
   getPod(namespace: string, name: string): Promise<Pod>;
 }
 
+// Module-local copies: imported bindings are property reads on every use, and these sit in per-node loops.
+const DEVICES = MAX_DEVICES;
+const UNIT = MILLI;
+
 /** A node the cache does not know yet scores in the middle, so it neither wins nor loses by default. */
 export const NEUTRAL_SCORE = MAX_EXTENDER_PRIORITY / 2;
 const RECENT_PODS = 1024;
@@ -33,7 +37,7 @@ export class Extender {
   private readonly wholeDim: number;
   /** Names of the dimensions read from pod requests directly (not computed from GPU devices). */
   private readonly plain: string[];
-  private readonly plainIndex: number[];
+  private readonly plainIndex: Int32Array;
   // Pods seen in filter/prioritize, so bind (which carries only names) knows their requests.
   private readonly recent = new Map<string, Pod>();
   // Scratch arrays for Nodes-mode requests: kept while small, dropped after a large request.
@@ -50,8 +54,8 @@ export class Extender {
     this.gpuDim = this.dims.indexOf(config.gpu.resource);
     this.wholeDim = this.dims.indexOf(WHOLE_GPU);
     const virtual = new Set([config.gpu.resource, WHOLE_GPU, GPU_SPEC]);
-    this.plainIndex = this.dims.map((_, d) => d).filter((d) => !virtual.has(this.dims[d]!));
-    this.plain = this.plainIndex.map((d) => this.dims[d]!);
+    this.plainIndex = Int32Array.from(this.dims.map((_, d) => d).filter((d) => !virtual.has(this.dims[d]!)));
+    this.plain = Array.from(this.plainIndex, (d) => this.dims[d]!);
     const { scorer: name, ...angle } = config.policy;
     this.score = scorer(name, angle);
   }
@@ -94,7 +98,7 @@ export class Extender {
       const i = view.at[k]!;
       let score = NEUTRAL_SCORE;
       if (i >= 0) {
-        const fits = this.misfit(pod, view, i) === undefined;
+        const fits = this.fits(pod, view, i);
         const raw = fits
           ? this.score(this.requestOn(pod, view, i), view.alloc, view.free, i * view.dims, params)
           : 0;
@@ -157,11 +161,36 @@ export class Extender {
   private requestOn(pod: PodView, view: View, i: number): Float64Array {
     const { gpus, req } = pod;
     if (this.gpuDim >= 0) {
-      const capacity = view.devCapacity[i]! || MILLI;
-      req[this.gpuDim] = gpus.whole * MILLI + (gpus.share * MILLI) / capacity;
+      const capacity = view.devCapacity[i]! || UNIT;
+      req[this.gpuDim] = gpus.whole * UNIT + (gpus.share * UNIT) / capacity;
     }
-    if (this.wholeDim >= 0) req[this.wholeDim] = gpus.share > 0 ? 0 : gpus.whole * MILLI;
+    if (this.wholeDim >= 0) req[this.wholeDim] = gpus.share > 0 ? 0 : gpus.whole * UNIT;
     return req;
+  }
+
+  /** misfit(...) === undefined without building messages: prioritize asks this for every node. */
+  private fits(pod: PodView, view: View, i: number): boolean {
+    const off = i * view.dims;
+    const { req, gpus } = pod;
+    const plain = this.plainIndex;
+    for (let k = 0; k < plain.length; k++) {
+      const d = plain[k]!;
+      const r = req[d]!;
+      if (r > view.alloc[off + d]! || (r > 0 && r > view.free[off + d]!)) return false;
+    }
+    if (gpus.whole === 0 && gpus.share === 0) return true;
+    if (gpus.whole > 0 && gpus.share > 0) return false;
+    const count = view.devCount[i]!;
+    const capacity = view.devCapacity[i]!;
+    const base = i * DEVICES;
+    if (gpus.share > 0) {
+      if (!view.devShared[i] || gpus.share > capacity) return false;
+      for (let g = 0; g < count; g++) if (view.devFree[base + g]! + 1e-9 >= gpus.share) return true;
+      return false;
+    }
+    let idle = 0;
+    for (let g = 0; g < count; g++) if (view.devFree[base + g]! + 1e-9 >= capacity) idle++;
+    return idle >= gpus.whole;
   }
 
   /** Why the pod does not fit node i (a known node), or undefined when it fits. */
@@ -195,7 +224,7 @@ export class Extender {
     if (gpus.whole === 0 && gpus.share === 0) return undefined;
     const count = view.devCount[i]!;
     const capacity = view.devCapacity[i]!;
-    const base = i * MAX_DEVICES;
+    const base = i * DEVICES;
     if (gpus.whole > 0 && gpus.share > 0)
       return {
         message: `asks for whole ${this.gpu.resource} and a ${this.gpu.shareResource} share`,

@@ -80,8 +80,32 @@ export function packingWeight(o: AngleOptions, cls: PodClass | undefined, mix: P
 /** The resource-angle score on the 0..100 scale (a float; the extender quantises it to 0..10). */
 export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
   const o: AngleOptions = { ...DEFAULT_ANGLE, ...options };
+  // α is the same for every node of one pod: recomputed only when the class or the mix changes.
+  let last: {
+    cls: PodClass | undefined;
+    gpuPods: number;
+    sharing: number;
+    constrained: number;
+    alpha: number;
+  } = {
+    cls: undefined,
+    gpuPods: -1,
+    sharing: -1,
+    constrained: -1,
+    alpha: 0,
+  };
   return (req, alloc, free, off, p) => {
-    const alpha = packingWeight(o, p.podClass, p.mix);
+    const mix = p.mix ?? EMPTY_MIX;
+    if (
+      last.cls !== p.podClass ||
+      last.gpuPods !== mix.gpuPods ||
+      last.sharing !== mix.sharing ||
+      last.constrained !== mix.constrained
+    ) {
+      const { gpuPods, sharing, constrained } = mix;
+      last = { cls: p.podClass, gpuPods, sharing, constrained, alpha: packingWeight(o, p.podClass, mix) };
+    }
+    const alpha = last.alpha;
     const cos = cosine(req, alloc, free, off, p, o);
     const g = o.shape === 'cos' ? cos : 1 - Math.acos(cos) / (Math.PI / 2);
     const pack = alpha === 0 ? 0 : packingTerm(req, free, off, p);
