@@ -80,24 +80,37 @@ export function nodeGpus(node: Node, s: GpuSettings): NodeGpus {
  * allows any. Terms are ORed, so one term without the label means any model.
  */
 export function podModels(pod: Pod, label: string): string[] | undefined {
-  const selected = pod.spec?.nodeSelector?.[label];
-  const terms =
-    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const selector = pod.spec?.nodeSelector;
+  const selected = isRecord(selector) && typeof selector[label] === 'string' ? selector[label] : undefined;
+  const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const terms: unknown[] =
+    isRecord(required) && Array.isArray(required.nodeSelectorTerms) ? required.nodeSelectorTerms : [];
   let models: Set<string> | undefined;
   for (const term of terms) {
-    const exprs = (term.matchExpressions ?? []).filter((e) => e.key === label && e.operator === 'In');
+    const list: unknown[] =
+      isRecord(term) && Array.isArray(term.matchExpressions) ? term.matchExpressions : [];
+    const exprs = list.filter(
+      (e): e is Record<string, unknown> => isRecord(e) && e.key === label && e.operator === 'In',
+    );
     if (exprs.length === 0) return selected === undefined ? undefined : [selected];
     models ??= new Set();
-    for (const e of exprs) for (const v of e.values ?? []) models.add(v);
+    for (const e of exprs) {
+      if (Array.isArray(e.values)) for (const v of e.values) if (typeof v === 'string') models.add(v);
+    }
   }
   if (selected !== undefined) return models && !models.has(selected) ? [] : [selected];
   return models && [...models];
 }
 
+// Pods in requests are validated only as far as the scheduler's needs; these fields may hold anything.
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** Device indices recorded on the pod, or undefined when there are none or they are malformed. */
 export function annotatedDevices(pod: Pod, s: GpuSettings): number[] | undefined {
   const value = pod.metadata?.annotations?.[s.deviceAnnotation];
-  if (!value) return undefined;
+  if (typeof value !== 'string' || !value) return undefined;
   const ids = value.split(',').map((v) => Number(v.trim()));
   return ids.every((id) => Number.isInteger(id) && id >= 0 && id < MAX_DEVICES) ? ids : undefined;
 }

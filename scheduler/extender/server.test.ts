@@ -71,6 +71,29 @@ const validPod = {
   spec: { containers: [{ resources: { requests: { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' } } }] },
 };
 
+// Every field the extender reads, for the fuzz to mutate.
+const richPod = {
+  metadata: { name: 'r', namespace: 'ns', uid: 'r-uid', annotations: { ALIYUN_COM_GPU_MEM_IDX: '0' } },
+  spec: {
+    nodeSelector: { 'nvidia.com/gpu.product': 'T4' },
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'nvidia.com/gpu.product', operator: 'In', values: ['T4'] }] },
+          ],
+        },
+      },
+    },
+    resources: { requests: { cpu: '1' }, limits: { memory: '2Gi' } },
+    initContainers: [{ restartPolicy: 'Always', resources: { requests: { cpu: '100m' } } }],
+    containers: [
+      { resources: { requests: { 'aliyun.com/gpu-mem': '3' }, limits: { 'aliyun.com/gpu-mem': '3' } } },
+    ],
+    overhead: { cpu: '10m' },
+  },
+};
+
 describe('extender HTTP server', () => {
   it('serves prioritize with capitalised keys and scores 0..10', async () => {
     const res = await post(
@@ -275,7 +298,7 @@ function fuzzBody(rand: () => number): { path: string; body: string } {
     path === '/angle/bind'
       ? { PodName: 'p', PodNamespace: 'ns', PodUID: 'u', Node: 'n3' }
       : {
-          Pod: validPod,
+          Pod: rand() < 0.5 ? validPod : richPod,
           Nodes: rand() < 0.5 ? nodes : null,
           NodeNames: rand() < 0.5 ? ['n1', 'n2', 'x'] : null,
         };
