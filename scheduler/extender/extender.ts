@@ -71,10 +71,11 @@ export class Extender {
     const unresolvable: Record<string, string> = {};
     const passed: number[] = [];
     for (let k = 0; k < view.names.length; k++) {
-      const reason = view.at[k]! < 0 ? undefined : this.misfit(pod, view, view.at[k]!);
-      if (reason === undefined) passed.push(k);
-      else if (reason.unresolvable) unresolvable[view.names[k]!] = reason.message;
-      else failed[view.names[k]!] = reason.message;
+      // A node the cache does not know passes: the decision is the scheduler's.
+      const code = view.at[k]! < 0 ? Misfit.Fits : this.misfitCode(pod, view, view.at[k]!);
+      if (code === Misfit.Fits) passed.push(k);
+      else if ((code & 0xff) < Misfit.OverFree) unresolvable[view.names[k]!] = this.message(code, pod);
+      else failed[view.names[k]!] = this.message(code, pod);
     }
     const base = { FailedNodes: failed, FailedAndUnresolvableNodes: unresolvable, Error: '' };
     if (args.NodeNames !== null)
@@ -98,7 +99,7 @@ export class Extender {
       const i = view.at[k]!;
       let score = NEUTRAL_SCORE;
       if (i >= 0) {
-        const fits = this.fits(pod, view, i);
+        const fits = this.misfitCode(pod, view, i) === Misfit.Fits;
         const raw = fits
           ? this.score(this.requestOn(pod, view, i), view.alloc, view.free, i * view.dims, params)
           : 0;
@@ -121,12 +122,14 @@ export class Extender {
     if (args.PodUID && pod.metadata?.uid && pod.metadata.uid !== args.PodUID)
       return `pod ${args.PodNamespace}/${args.PodName} has UID ${pod.metadata.uid}, not ${args.PodUID}`;
     const devices = this.state.chooseDevices(pod, args.Node);
+    const gpus = this.state.observe(pod);
+    if (!devices && (gpus.whole > 0 || gpus.share > 0))
+      return `node ${args.Node} is not in the extender's cache yet: no GPU devices to assign`;
     this.state.assume(pod, args.Node, devices);
     try {
       if (devices) {
         const snap = this.state.snapshot();
         const i = snap.index.get(args.Node)!;
-        const gpus = this.state.observe(pod);
         const annotations = deviceAnnotations(
           gpus,
           devices,
@@ -168,85 +171,65 @@ export class Extender {
     return req;
   }
 
-  /** misfit(...) === undefined without building messages: prioritize asks this for every node. */
-  private fits(pod: PodView, view: View, i: number): boolean {
+  /**
+   * Why the pod does not fit known node i, as a code (FITS = it fits; the dimension in the high bits), so
+   * prioritize can ask for every node without building messages. Unresolvable reasons (more than the node
+   * has) are found before resolvable ones (more than it has free).
+   */
+  private misfitCode(pod: PodView, view: View, i: number): number {
     const off = i * view.dims;
     const { req, gpus } = pod;
     const plain = this.plainIndex;
     for (let k = 0; k < plain.length; k++) {
       const d = plain[k]!;
+      if (req[d]! > view.alloc[off + d]!) return Misfit.OverAllocatable | (d << 8);
+    }
+    const gpu = gpus.whole === 0 && gpus.share === 0 ? Misfit.Fits : this.gpuMisfit(gpus, view, i);
+    if (gpu !== Misfit.Fits && gpu < Misfit.OverFree) return gpu;
+    for (let k = 0; k < plain.length; k++) {
+      const d = plain[k]!;
       const r = req[d]!;
-      if (r > view.alloc[off + d]! || (r > 0 && r > view.free[off + d]!)) return false;
+      if (r > 0 && r > view.free[off + d]!) return Misfit.OverFree | (d << 8);
     }
-    if (gpus.whole === 0 && gpus.share === 0) return true;
-    if (gpus.whole > 0 && gpus.share > 0) return false;
-    const count = view.devCount[i]!;
-    const capacity = view.devCapacity[i]!;
-    const base = i * DEVICES;
-    if (gpus.share > 0) {
-      if (!view.devShared[i] || gpus.share > capacity) return false;
-      for (let g = 0; g < count; g++) if (view.devFree[base + g]! + 1e-9 >= gpus.share) return true;
-      return false;
-    }
-    let idle = 0;
-    for (let g = 0; g < count; g++) if (view.devFree[base + g]! + 1e-9 >= capacity) idle++;
-    return idle >= gpus.whole;
-  }
-
-  /** Why the pod does not fit node i (a known node), or undefined when it fits. */
-  private misfit(
-    pod: PodView,
-    view: View,
-    i: number,
-  ): { message: string; unresolvable: boolean } | undefined {
-    const off = i * view.dims;
-    const { req, gpus } = pod;
-    // A request above allocatable cannot be fixed by preemption, so it is checked first.
-    for (const d of this.plainIndex) {
-      if (req[d]! > view.alloc[off + d]!)
-        return { message: `Insufficient ${this.dims[d]}`, unresolvable: true };
-    }
-    const gpuMisfit = this.gpuMisfit(gpus, view, i);
-    if (gpuMisfit?.unresolvable) return gpuMisfit;
-    for (const d of this.plainIndex) {
-      if (req[d]! > 0 && req[d]! > view.free[off + d]!)
-        return { message: `Insufficient ${this.dims[d]}`, unresolvable: false };
-    }
-    return gpuMisfit;
+    return gpu;
   }
 
   /** Per-device fit: whole GPUs need that many idle devices, a share needs one device with room. */
-  private gpuMisfit(
-    gpus: PodGpus,
-    view: View,
-    i: number,
-  ): { message: string; unresolvable: boolean } | undefined {
-    if (gpus.whole === 0 && gpus.share === 0) return undefined;
+  private gpuMisfit(gpus: PodGpus, view: View, i: number): Misfit {
     const count = view.devCount[i]!;
     const capacity = view.devCapacity[i]!;
     const base = i * DEVICES;
-    if (gpus.whole > 0 && gpus.share > 0)
-      return {
-        message: `asks for whole ${this.gpu.resource} and a ${this.gpu.shareResource} share`,
-        unresolvable: true,
-      };
+    if (gpus.whole > 0 && gpus.share > 0) return Misfit.WholeAndShare;
     if (gpus.share > 0) {
-      if (!view.devShared[i])
-        return { message: `no ${this.gpu.shareResource} on this node`, unresolvable: true };
-      if (gpus.share > capacity)
-        return { message: `Insufficient ${this.gpu.shareResource}`, unresolvable: true };
-      for (let g = 0; g < count; g++) if (view.devFree[base + g]! + 1e-9 >= gpus.share) return undefined;
-      return {
-        message: `no single GPU has ${gpus.share} ${this.gpu.shareResource} free`,
-        unresolvable: false,
-      };
+      if (!view.devShared[i]) return Misfit.NoShares;
+      if (gpus.share > capacity) return Misfit.ShareOverDevice;
+      for (let g = 0; g < count; g++) if (view.devFree[base + g]! + 1e-9 >= gpus.share) return Misfit.Fits;
+      return Misfit.NoDeviceWithRoom;
     }
-    if (gpus.whole > count) return { message: `Insufficient ${this.gpu.resource}`, unresolvable: true };
+    if (gpus.whole > count) return Misfit.TooManyDevices;
     let idle = 0;
     for (let g = 0; g < count; g++) if (view.devFree[base + g]! + 1e-9 >= capacity) idle++;
-    return idle >= gpus.whole
-      ? undefined
-      : { message: `Insufficient ${this.gpu.resource}`, unresolvable: false };
+    return idle >= gpus.whole ? Misfit.Fits : Misfit.TooFewIdle;
+  }
+
+  /** The FailedNodes message for a misfit code. */
+  private message(code: number, pod: PodView): string {
+    const { resource, shareResource } = this.gpu;
+    switch ((code & 0xff) as Misfit) {
+      case Misfit.OverAllocatable:
+      case Misfit.OverFree:
+        return `Insufficient ${this.dims[code >> 8]}`;
+      case Misfit.WholeAndShare:
+        return `asks for whole ${resource} and a ${shareResource} share`;
+      case Misfit.NoShares:
+        return `no ${shareResource} on this node`;
+      case Misfit.ShareOverDevice:
+        return `Insufficient ${shareResource}`;
+      case Misfit.NoDeviceWithRoom:
+        return `no single GPU has ${pod.gpus.share} ${shareResource} free`;
+      default:
+        return `Insufficient ${resource}`;
+    }
   }
 
   /** Where each requested node's vectors live: the cache snapshot, or scratch arrays built from Nodes. */
@@ -315,6 +298,20 @@ export class Extender {
       devFree,
     };
   }
+}
+
+/** Why a pod does not fit a node; below FirstResolvable, preemption cannot help. */
+enum Misfit {
+  Fits = 0,
+  OverAllocatable = 1,
+  WholeAndShare = 2,
+  NoShares = 3,
+  ShareOverDevice = 4,
+  TooManyDevices = 5,
+  FirstResolvable = 16,
+  OverFree = 16,
+  NoDeviceWithRoom = 17,
+  TooFewIdle = 18,
 }
 
 interface PodView {
