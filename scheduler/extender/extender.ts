@@ -300,7 +300,7 @@ export class Extender {
   }
 }
 
-/** Why a pod does not fit a node; below FirstResolvable, preemption cannot help. */
+/** Why a pod does not fit a node; from OverFree on, more free capacity (preemption) could help. */
 enum Misfit {
   Fits = 0,
   OverAllocatable = 1,
@@ -308,7 +308,6 @@ enum Misfit {
   NoShares = 3,
   ShareOverDevice = 4,
   TooManyDevices = 5,
-  FirstResolvable = 16,
   OverFree = 16,
   NoDeviceWithRoom = 17,
   TooFewIdle = 18,
