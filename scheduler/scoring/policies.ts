@@ -61,21 +61,40 @@ function angle(
   options: Partial<AngleOptions>,
   dims: Record<string, number>,
 ): Component {
-  return { label: 'angle', fn: angleScore(options), weight, mode, normalize: false, dimWeights: dims };
+  const o = options.wholePacking
+    ? { ...options, wholePacking: { ...DEFAULT_WHOLE, ...options.wholePacking } }
+    : options;
+  return { label: 'angle', fn: angleScore(o), weight, mode, normalize: false, dimWeights: dims };
 }
 
 /** The extender config kube-scheduler runs (config/scheduler/extender.yaml). */
 export const SHIPPED_CONFIG = join(__dirname, '../../config/scheduler/extender.yaml');
 
 /** The angle exactly as the extender with `config` scores it (0..10 per node, times 10 x weight). */
-export function extenderAngle(config: ExtenderConfig, weight = 1): Component {
+export function extenderAngle(
+  config: ExtenderConfig,
+  weight = 1,
+  overrides: { options?: Partial<AngleOptions>; dims?: Record<string, number> } = {},
+): Component {
   const { scorer: _, ...options } = config.policy;
   const dims = Object.fromEntries(config.dimensions.map((d) => [d.name, d.weight]));
-  return angle(weight, 'extender', options, dims);
+  const o = overrides.options ?? {};
+  const merged: Partial<AngleOptions> = {
+    ...options,
+    ...o,
+    classPacking: { ...options.classPacking, ...o.classPacking },
+    wholePacking: { ...options.wholePacking, ...o.wholePacking },
+  };
+  return angle(weight, 'extender', merged, { ...dims, ...overrides.dims });
 }
 
-function shippedAngle(weight: number): Component {
-  return extenderAngle(loadConfig(SHIPPED_CONFIG), weight);
+/** The shipped angle; options given after it (`shipped/w.memory=0.5`) replace the shipped ones, for experiments. */
+function shippedAngle(
+  weight: number,
+  options: Partial<AngleOptions>,
+  dims: Record<string, number>,
+): Component {
+  return extenderAngle(loadConfig(SHIPPED_CONFIG), weight, { options, dims });
 }
 
 const DEFAULT_PLUGINS = () => [
@@ -93,7 +112,8 @@ export function parsePolicy(spec: string): Profile {
   const weight = weightText === undefined ? 1 : Number(weightText);
   if (!Number.isInteger(weight) || weight <= 0)
     throw new Error(`policy ${spec}: weight must be a positive integer`);
-  const dims: Record<string, number> = { ...ALL };
+  // Dimension weights named in the spec; the angle policies start from ALL, `shipped` from its config.
+  const named: Record<string, number> = {};
   // The FGD artefact breaks ties by node name; its published curves depend on it (scheduler/README.md).
   let ties: TieBreak = name === 'fgd' ? 'name' : 'random';
   const angleOpts = opts.filter((opt) => {
@@ -104,8 +124,8 @@ export function parsePolicy(spec: string): Profile {
     ties = value;
     return false;
   });
-  const options = parseAngleOptions(angleOpts, spec, dims);
-  const components = policyComponents(name, weight, options, dims);
+  const options = parseAngleOptions(angleOpts, spec, named);
+  const components = policyComponents(name, weight, options, named);
   if (!components) throw new Error(`unknown policy ${JSON.stringify(name)} in ${JSON.stringify(spec)}`);
   return { name: spec, components, ties };
 }
@@ -130,8 +150,9 @@ function policyComponents(
   name: string,
   weight: number,
   options: Partial<AngleOptions>,
-  dims: Record<string, number>,
+  named: Record<string, number>,
 ): Component[] | undefined {
+  const dims = { ...ALL, ...named };
   switch (name) {
     case 'default':
       return DEFAULT_PLUGINS();
@@ -153,9 +174,9 @@ function policyComponents(
     case 'tetris':
       return [plugin('tetris', tetris, ALL)];
     case 'shipped':
-      return [shippedAngle(weight)];
+      return [shippedAngle(weight, options, named)];
     case 'default+shipped':
-      return [...DEFAULT_PLUGINS(), shippedAngle(weight)];
+      return [...DEFAULT_PLUGINS(), shippedAngle(weight, options, named)];
     case 'angle-only':
       return [angle(weight, 'extender', options, dims)];
     case 'angle-float':
@@ -190,7 +211,8 @@ function parseAngleOptions(
     else if (key === 'norm' && (value === 'node' || value === 'max')) out.norm = value;
     else if (key === 'packing' && Number(value) >= 0 && Number(value) <= 1) out.packing = Number(value);
     else if (WHOLE_KEYS.has(key) && value !== '' && Number(value) >= 0) {
-      out.wholePacking = { ...(out.wholePacking ?? DEFAULT_WHOLE), [WHOLE_KEYS.get(key)!]: Number(value) };
+      // Only the named keys: the policy fills the rest (from DEFAULT_WHOLE, or the shipped config).
+      out.wholePacking = { ...out.wholePacking, [WHOLE_KEYS.get(key)!]: Number(value) } as WholePacking;
     } else if (
       key.startsWith('packing.') &&
       POD_CLASSES.includes(key.slice(8) as PodClass) &&

@@ -166,3 +166,13 @@ describe('policy names', () => {
     expect(() => parsePolicy('angle-only/w.example.com/x')).toThrow(/bad option/);
   });
 });
+
+describe('the shipped policy', () => {
+  it('is the extender config, with options after it replacing single settings', () => {
+    const shipped = parsePolicy('shipped').components[0]!;
+    expect(shipped.mode).toBe('extender');
+    expect(shipped.dimWeights).toMatchObject({ cpu: 1, memory: 0.75, 'nvidia.com/gpu': 1, 'gpu-whole': 5 });
+    const variant = parsePolicy('shipped/w.memory=0.5').components[0]!;
+    expect(variant.dimWeights).toMatchObject({ cpu: 1, memory: 0.5, 'gpu-whole': 5 });
+  });
+});
