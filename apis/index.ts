@@ -1,6 +1,7 @@
 // Public surface of the apps.kruise.io API package.
 export * from './broadcastjob';
 export * from './cloneset';
+export * from './core-objects';
 export * from './core-types';
 export { applyDefaults, type KindTypes } from './defaults';
 export * from './intstr';

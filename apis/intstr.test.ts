@@ -64,6 +64,14 @@ describe('workload-specific rounding', () => {
     expect(resolveCloneSetMaxUnavailable(undefined, 4, 1)).toBe(0);
   });
 
+  it('CloneSet resolves with the parser its admission uses: fractions pass, bare numbers in strings do not', () => {
+    expect(resolveCloneSetMaxUnavailable('12.5%', 10, 0)).toBe(2);
+    expect(resolveCloneSetMaxUnavailable('12.5%', 10, 1)).toBe(1);
+    expect(resolveCloneSetMaxSurge('12.5%', 10, false)).toBe(2);
+    expect(resolveCloneSetScaleMaxUnavailable('33.3%', 10)).toBe(4);
+    expect(() => resolveCloneSetMaxUnavailable('2', 10, 0)).toThrow(/not a percentage/);
+  });
+
   it('CloneSet maxSurge rounds up and is 0 while paused', () => {
     expect(resolveCloneSetMaxSurge('10%', 11, false)).toBe(2);
     expect(resolveCloneSetMaxSurge('10%', 11, true)).toBe(0);

@@ -60,13 +60,15 @@ export function resolvePartition(
   return Math.max(Math.min(value, total), 0);
 }
 
+// CloneSet resolves with scaledValue, the parser its admission uses (fractions such as "12.5%" allowed),
+// so no object admission accepts can make the controller fail.
 export function resolveCloneSetMaxSurge(
   maxSurge: IntOrString | undefined,
   replicas: number,
   paused: boolean,
 ): number {
   if (maxSurge === undefined || paused) return 0;
-  return valueFromIntOrPercent(maxSurge, replicas, true);
+  return scaledValue(maxSurge, replicas, true);
 }
 
 export function resolveCloneSetMaxUnavailable(
@@ -74,14 +76,14 @@ export function resolveCloneSetMaxUnavailable(
   replicas: number,
   resolvedMaxSurge: number,
 ): number {
-  return valueFromIntOrPercent(maxUnavailable ?? '20%', replicas, resolvedMaxSurge === 0);
+  return scaledValue(maxUnavailable ?? '20%', replicas, resolvedMaxSurge === 0);
 }
 
 export function resolveCloneSetScaleMaxUnavailable(
   maxUnavailable: IntOrString | undefined,
   replicas: number,
 ): number {
-  return valueFromIntOrPercent(maxUnavailable ?? 2147483647, replicas, true);
+  return scaledValue(maxUnavailable ?? 2147483647, replicas, true);
 }
 
 /** ASTS maxUnavailable (update and scale): round down, at least 1. */

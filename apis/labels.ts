@@ -1,4 +1,5 @@
-// Label selectors: matching (metav1.LabelSelectorAsSelector) and overlap, shared by controllers and webhooks.
+// Label selectors: matching (metav1.LabelSelectorAsSelector), the string form and overlap, shared by
+// controllers and webhooks.
 import type { LabelSelector } from './zod-k8s';
 
 export function isEmptySelector(selector: LabelSelector | undefined): boolean {
@@ -21,6 +22,26 @@ export function selectorMatches(
     if (req.operator === 'DoesNotExist' && has) return false;
   }
   return true;
+}
+
+/** metav1.LabelSelector → the string form of labels.Selector.String() (e.g. the scale subresource's). */
+export function selectorString(selector: LabelSelector | undefined): string {
+  const parts: [string, string][] = [];
+  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) parts.push([k, `${k}=${v}`]);
+  for (const req of selector?.matchExpressions ?? []) {
+    const values = [...(req.values ?? [])].sort().join(',');
+    const text = {
+      In: `${req.key} in (${values})`,
+      NotIn: `${req.key} notin (${values})`,
+      Exists: req.key,
+      DoesNotExist: `!${req.key}`,
+    }[req.operator];
+    if (text) parts.push([req.key, text]);
+  }
+  return parts
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([, text]) => text)
+    .join(',');
 }
 
 /** Kruise util.IsSelectorOverlapping: false only when the selectors provably select disjoint sets. */

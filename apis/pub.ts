@@ -56,7 +56,11 @@ export type PodUpdatePolicy = (typeof PodUpdatePolicies)[number];
 export const InPlaceUpdateState = z.looseObject({
   revision: z.string(),
   updateTimestamp: z.string(),
-  lastContainerStatuses: z.record(z.string(), z.object({ imageID: z.string().optional() })),
+  lastContainerStatuses: z.record(
+    z.string(),
+    // restartCount is ours: a container to restart for env from metadata, as it was (Kruise ignores it).
+    z.object({ imageID: z.string().optional(), restartCount: z.number().optional() }),
+  ),
   updateEnvFromMetadata: z.boolean().optional(),
   updateResources: z.boolean().optional(),
   updateImages: z.boolean().optional(),

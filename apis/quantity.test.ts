@@ -1,4 +1,4 @@
-import { parseQuantity, QuantityError, tryParseQuantity } from './quantity';
+import { MAX_QUANTITY_LENGTH, parseQuantity, QuantityError, tryParseQuantity } from './quantity';
 
 describe('parseQuantity', () => {
   it.each([
@@ -50,6 +50,23 @@ describe('parseQuantity', () => {
     expect(() => parseQuantity({})).toThrow(QuantityError);
     expect(() => parseQuantity(Number.NaN)).toThrow(QuantityError);
     expect(() => parseQuantity('1e999')).toThrow(QuantityError);
+  });
+
+  it('rejects quantities longer than the cap before parsing them', () => {
+    // 40,000 digits then a bad suffix: a backtracking pattern spent seconds on this.
+    expect(() => parseQuantity(`${'9'.repeat(40_000)}x`)).toThrow(/longer than 64/);
+    expect(() => parseQuantity('1'.repeat(MAX_QUANTITY_LENGTH + 1))).toThrow(QuantityError);
+    expect(parseQuantity(`${'0'.repeat(MAX_QUANTITY_LENGTH - 1)}1`)).toBe(1);
+  });
+
+  it('reads E as exa alone and as the exponent before digits; zero with any exponent is zero', () => {
+    expect(parseQuantity('2E')).toBe(2e18);
+    expect(parseQuantity('2E2')).toBe(200);
+    expect(parseQuantity('0e999')).toBe(0);
+    expect(() => parseQuantity('1e+')).toThrow(QuantityError);
+    expect(() => parseQuantity('1e3m')).toThrow(QuantityError);
+    expect(() => parseQuantity('.')).toThrow(QuantityError);
+    expect(() => parseQuantity('+')).toThrow(QuantityError);
   });
 
   it('tryParseQuantity returns undefined on bad input', () => {

@@ -1,6 +1,6 @@
 import type { IntOrString } from '../../apis';
 import { calculateDiffs, resolveBudgets } from './diffs';
-import { cloneSet, NOW, pod, revisionOf, withImage } from './fixtures';
+import { cloneSet, NOW, pod, revisionOf, withImage } from './testing/fixtures';
 
 describe('resolveBudgets: OpenKruise rounding', () => {
   const cases: {

@@ -3,13 +3,13 @@
 import {
   type CloneSet,
   CloneSetScalingExcludePreparingDeleteLabel,
+  type Pod,
   resolveCloneSetMaxSurge,
   resolveCloneSetMaxUnavailable,
   resolveCloneSetScaleMaxUnavailable,
   resolvePartition,
 } from '../../apis';
-import type { Pod } from '../inplace';
-import { isAtRevision, isPodAvailable, isSpecifiedDelete, lifecycleState } from './pods';
+import { isAtRevision, isPodAvailable, isSpecifiedDelete, lifecycleState } from '../workload';
 
 export interface Budgets {
   replicas: number;
@@ -37,7 +37,10 @@ export interface ExpectationDiffs {
   updateMaxUnavailable: number;
 }
 
-/** Resolves partition, maxSurge and the maxUnavailable budgets with OpenKruise's rounding (apis/intstr.ts). */
+/**
+ * Resolves partition, maxSurge and the maxUnavailable budgets with OpenKruise's rounding (apis/intstr.ts),
+ * with the parser admission uses. Throws only for a value admission would have rejected.
+ */
 export function resolveBudgets(cs: CloneSet): Budgets {
   const replicas = cs.spec?.replicas ?? 1;
   const strategy = cs.spec?.updateStrategy ?? {};
@@ -61,6 +64,7 @@ interface RevisionCounts {
 
 function countPods(cs: CloneSet, pods: Pod[], updateRevision: string, now: Date) {
   const minReady = cs.spec?.minReadySeconds ?? 0;
+  const podsToDelete = cs.spec?.scaleStrategy?.podsToDelete;
   const zero = (): RevisionCounts => ({ total: 0, active: 0, unavailable: 0, toDelete: 0, preDeleting: 0 });
   const counts = { updated: zero(), old: zero() };
   for (const pod of pods) {
@@ -69,7 +73,7 @@ function countPods(cs: CloneSet, pods: Pod[], updateRevision: string, now: Date)
     if (lifecycleState(pod) === 'PreparingDelete') c.preDeleting++;
     else {
       c.active++;
-      if (isSpecifiedDelete(cs, pod)) c.toDelete++;
+      if (isSpecifiedDelete(pod, podsToDelete)) c.toDelete++;
       else if (!isPodAvailable(pod, minReady, now)) c.unavailable++;
     }
   }
@@ -110,8 +114,8 @@ export function calculateDiffs(
   pods: Pod[],
   updateRevision: string,
   now: Date,
+  b: Budgets = resolveBudgets(cs),
 ): ExpectationDiffs {
-  const b = resolveBudgets(cs);
   const n = countPods(cs, pods, updateRevision, now);
   // Pods only ever move forward to updateRevision.
   const oldDiff = Math.max(n.old.active - b.partition, 0);

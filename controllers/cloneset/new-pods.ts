@@ -4,17 +4,28 @@ import { randomInt } from 'node:crypto';
 import {
   type CloneSet,
   CloneSetInstanceIdLabel,
+  type ControllerRevision,
   ControllerRevisionHashLabel,
+  InPlaceUpdateReadyCondition,
+  KruisePodReadyCondition,
   LifecycleStateLabel,
   LifecycleTimestampKey,
   type PersistentVolumeClaim,
+  type PersistentVolumeClaimObject,
+  type Pod,
   PodTemplateHashLabel,
-  type Volume,
+  templateOfRevision,
 } from '../../apis';
-import { type ControllerRevision, type Pod, templateOfRevision, withInPlaceReadinessGate } from '../inplace';
-import type { PersistentVolumeClaimObject } from './actions';
-import { shortHash } from './pods';
-import { controllerRef } from './revisions';
+import { withReadinessGates } from '../inplace';
+import { claimsFor, rfc3339, shortHash, withClaimVolumes } from '../workload';
+import { cloneSetRef } from './kind';
+
+/**
+ * The gates every CloneSet pod carries, whatever its update strategy (as Kruise): InPlaceUpdateReady lets
+ * a pod created under ReCreate be drained for a later in-place update; KruisePodReady lets lifecycle
+ * hooks with markPodNotReady take it out of endpoints.
+ */
+export const CLONESET_READINESS_GATES = [InPlaceUpdateReadyCondition, KruisePodReadyCondition] as const;
 
 const INSTANCE_ID_LENGTH = 5;
 const ID_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -55,39 +66,25 @@ export function availableInstanceIds(
 }
 
 /** The PVCs of one instance: `<template>-<cloneset>-<id>`, selector labels + instance id, owned by the CloneSet. */
-export function claimsFor(cs: CloneSet, id: string): PersistentVolumeClaimObject[] {
-  return (cs.spec?.volumeClaimTemplates ?? []).map((t) => ({
-    ...t,
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: {
-      ...t.metadata,
-      name: `${t.metadata?.name ?? ''}-${cs.metadata?.name ?? ''}-${id}`,
-      namespace: cs.metadata?.namespace,
-      labels: { ...t.metadata?.labels, ...cs.spec?.selector.matchLabels, [CloneSetInstanceIdLabel]: id },
-      ownerReferences: [controllerRef(cs)],
-    },
-  }));
+export function instanceClaims(cs: CloneSet, id: string): PersistentVolumeClaimObject[] {
+  return claimsFor(cs.spec?.volumeClaimTemplates, {
+    owner: cs.metadata,
+    suffix: id,
+    labels: { ...cs.spec?.selector.matchLabels, [CloneSetInstanceIdLabel]: id },
+    ref: cloneSetRef(cs),
+  });
 }
 
-/** A new pod at `revision`, in PreparingNormal, with the instance id, PVC volumes and readiness gate. */
+/** A new pod at `revision`, in PreparingNormal, with the instance id, PVC volumes and readiness gates. */
 export function newPod(cs: CloneSet, revision: ControllerRevision, id: string, now: Date): Pod {
   const template = templateOfRevision(revision) ?? cs.spec!.template;
   const name = revision.metadata.name ?? '';
-  const claims = (cs.spec?.volumeClaimTemplates ?? []).map((t, i) => ({
-    template: t.metadata?.name ?? '',
-    claim: claimsFor(cs, id)[i]!.metadata.name,
-  }));
-  const claimVolumes: Volume[] = claims.map((c) => ({
-    name: c.template,
-    persistentVolumeClaim: { claimName: c.claim, readOnly: false },
-  }));
-  const otherVolumes = (template.spec.volumes ?? []).filter(
-    (v) => !claims.some((c) => c.template === v.name),
+  const templates = cs.spec?.volumeClaimTemplates;
+  const spec = withClaimVolumes(
+    withReadinessGates(structuredClone(template.spec), CLONESET_READINESS_GATES),
+    templates,
+    instanceClaims(cs, id),
   );
-  const volumes = [...claimVolumes, ...otherVolumes];
-  const spec = withInPlaceReadinessGate({ ...structuredClone(template.spec) }, cs.spec?.updateStrategy?.type);
-  if (volumes.length > 0) spec.volumes = volumes;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -103,13 +100,8 @@ export function newPod(cs: CloneSet, revision: ControllerRevision, id: string, n
       },
       annotations: { ...template.metadata?.annotations, [LifecycleTimestampKey]: rfc3339(now) },
       ...(template.metadata?.finalizers ? { finalizers: [...template.metadata.finalizers] } : {}),
-      ownerReferences: [controllerRef(cs)],
+      ownerReferences: [cloneSetRef(cs)],
     },
     spec,
   };
-}
-
-/** Go time.RFC3339 (seconds precision), as Kruise writes lifecycle timestamps. */
-export function rfc3339(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -1,14 +1,15 @@
+import type { ControllerRevision, Pod } from '../../apis';
 import {
   CloneSetInstanceIdLabel,
   InPlaceUpdateReadyCondition,
   InPlaceUpdateStateAnnotation,
+  KruisePodReadyCondition,
   LifecycleStateLabel,
   SpecifiedDeleteLabel,
 } from '../../apis';
-import type { ControllerRevision, Pod } from '../inplace';
-import type { Action } from './actions';
-import { cloneSet, idSource, NOW, pod, revisionOf, withImage } from './fixtures';
-import { type PlanInput, plan, resultEvent } from './plan';
+import { type Action, resultEvent } from '../workload';
+import { type PlanInput, plan } from './plan';
+import { cloneSet, idSource, NOW, pod, revisionOf, withImage } from './testing/fixtures';
 
 const v1 = cloneSet({}, 'nginx:1');
 const r1 = revisionOf(v1);
@@ -65,13 +66,14 @@ describe('plan: scaling', () => {
     expect(p.events).toEqual([{ type: 'Normal', reason: 'ScaleUp', message: 'scale up by 4 pods' }]);
   });
 
-  it('adds the InPlaceUpdateReady gate only when the strategy can update in place (#892)', () => {
+  it('puts the InPlaceUpdateReady and KruisePodReady gates on every pod, whatever the strategy (as Kruise)', () => {
     const gates = (type: 'ReCreate' | 'InPlaceIfPossible') => {
       const p = run({ cloneSet: cloneSet({ replicas: 1, updateStrategy: { type } }), revisions: [] });
       return ofType(p.actions, 'createPod')[0]!.pod.spec.readinessGates;
     };
-    expect(gates('ReCreate')).toBeUndefined();
-    expect(gates('InPlaceIfPossible')).toEqual([{ conditionType: InPlaceUpdateReadyCondition }]);
+    const both = [{ conditionType: InPlaceUpdateReadyCondition }, { conditionType: KruisePodReadyCondition }];
+    expect(gates('ReCreate')).toEqual(both);
+    expect(gates('InPlaceIfPossible')).toEqual(both);
   });
 
   it('creates one PVC per claim template before the pod, and reuses a free instance id and its PVC', () => {
@@ -115,8 +117,8 @@ describe('plan: scaling', () => {
     const pvcs = [{ metadata: { name: 'data-web-b', labels: { [CloneSetInstanceIdLabel]: 'b' } } }];
     const p = run({ cloneSet: cloneSet({ replicas: 3 }), pods: existing, pvcs });
     expect(ofType(p.actions, 'deletePod')).toEqual([
-      { type: 'deletePod', name: 'web-b', pvcs: ['data-web-b'], reason: 'scale in' },
-      { type: 'deletePod', name: 'web-c', pvcs: [], reason: 'scale in' },
+      { type: 'deletePod', name: 'web-b', uid: 'uid-web-b', pvcs: ['data-web-b'], reason: 'scale in' },
+      { type: 'deletePod', name: 'web-c', uid: 'uid-web-c', pvcs: [], reason: 'scale in' },
     ]);
   });
 
@@ -172,7 +174,10 @@ describe('plan: scaling', () => {
       cloneSet: cloneSet({ scaleStrategy: { podsToDelete: ['web-p1'] } }),
       pods: pods(r1, 4).filter((x) => x.metadata.name !== 'web-p1'),
     });
-    expect(summary(after.actions)).toEqual(['createPod:web-n0', 'setPodsToDelete']);
+    expect(summary(after.actions)).toEqual(['createPod:web-n0', 'patchOwner']);
+    expect(ofType(after.actions, 'patchOwner')[0]?.patch).toEqual({
+      spec: { scaleStrategy: { podsToDelete: [] } },
+    });
   });
 
   it('holds a preDelete-hooked pod in PreparingDelete until the hook is removed', () => {
@@ -352,7 +357,9 @@ describe('plan: updating', () => {
     cs.spec!.template.spec.containers[0]!.command = ['sh'];
     const p = run({ cloneSet: cs, pods: pods(r1, 4, gated), revisions: [r1, revisionOf(cs, 3)] });
     expect(p.actions.filter((a) => a.type !== 'createRevision')).toEqual([]);
-    expect(p.status.conditions?.find((c) => c.type === 'FailedUpdate')?.message).toMatch(/InPlaceOnly/);
+    // The plan reports the failure; the executor alone turns it into the FailedUpdate condition.
+    expect(p.failure).toMatch(/InPlaceOnly.*spec\.containers\[0\]\.command/);
+    expect(p.status.conditions?.find((c) => c.type === 'FailedUpdate')).toBeUndefined();
     expect(p.events.map((e) => e.reason)).toContain('FailedUpdate');
   });
 

@@ -1,75 +1,84 @@
 // plan: one CloneSet reconcile as a pure function. (cloneSet, pods, revisions, pvcs, now) → the actions
 // to apply in order, the Events describing each decision, the status to write and when to look again.
 // Like Kruise, one reconcile either scales or updates, never both.
-import type { CloneSet, CloneSetStatus, PersistentVolumeClaim } from '../../apis';
-import type { ControllerRevision, Pod } from '../inplace';
+import type { CloneSet, CloneSetStatus, ControllerRevision, PersistentVolumeClaim, Pod } from '../../apis';
 import {
   type Action,
-  type PhaseResult,
-  type PlanEvent,
-  RecreateUpdateReason,
-  type SyncContext,
-} from './actions';
+  activeRevisions,
+  type ClusterFacts,
+  claimPods,
+  isActive,
+  truncateHistory,
+  type WorkloadPlan,
+} from '../workload';
+import type { PhaseResult, SyncContext } from './context';
+import { type Budgets, resolveBudgets } from './diffs';
+import { revisionSource } from './kind';
 import { instanceIdOf, randomInstanceId } from './new-pods';
-import { isActive } from './pods';
-import { activeRevisions, truncateHistory } from './revisions';
 import { planScale } from './scale';
-import { computeStatus, withFailureCondition } from './status';
+import { computeStatus } from './status';
 import { planUpdate } from './update';
 
 export interface PlanInput {
   /** The CloneSet from the cache, with apis applyDefaults('CloneSet', …) applied. */
   cloneSet: CloneSet;
-  /** Every pod the CloneSet controls (terminal and terminating ones included; the plan filters). */
+  /** Every pod whose controller reference is the CloneSet (terminal and terminating ones included). */
   pods: Pod[];
   /** Every ControllerRevision the CloneSet controls. */
   revisions: ControllerRevision[];
   /** PVCs owned by the CloneSet that are not being deleted. */
   pvcs: PersistentVolumeClaim[];
   now: Date;
-  /** The cluster serves pods/resize: container resource changes are then done in place. */
+  /** The cluster serves pods/resize: cpu and memory changes are then done in place. */
   resizeSupported?: boolean;
+  /** Node labels from the cache, for the topology-spread scale-in ranker. */
+  nodeLabels?: ClusterFacts['nodeLabels'];
+  /** Kruise's InPlaceUpdateEnvFromMetadata gate (default on). */
+  envFromMetadata?: boolean;
   /** Source of new instance ids (tests inject a deterministic one). */
   newInstanceId?: () => string;
 }
 
-export interface Plan {
-  /** Apply in order; stop at the first failure (the next reconcile re-plans from the cache). */
-  actions: Action[];
-  /** One Event per scale/update decision, to record on the CloneSet. */
-  events: PlanEvent[];
-  /** Write through the status subresource when it differs from cloneSet.status. */
-  status: CloneSetStatus;
-  /** Requeue the CloneSet after this many ms (in-place grace, minReadySeconds, progress deadline). */
-  requeueAfterMs?: number;
-  /** Which half ran: 'scale' when pods were created/deleted/held, 'update' otherwise. */
-  phase: 'scale' | 'update' | 'none';
-}
+export type Plan = WorkloadPlan<CloneSetStatus>;
 
+/**
+ * One CloneSet reconcile. Never throws: a spec the controller cannot resolve (only possible when
+ * admission was bypassed) reports a failure and the status, and changes no pod.
+ */
 export function plan(input: PlanInput): Plan {
   const cs = input.cloneSet;
-  const active = input.pods.filter(isActive);
-  const revs = activeRevisions(cs, input.revisions);
-  const actions: Action[] = [...revs.actions];
+  const deleting = Boolean(cs.metadata?.deletionTimestamp);
+  const claims = claimPods(cs.spec?.selector, input.pods, deleting);
+  const actions: Action[] = claims.released.map((p) => ({
+    type: 'releasePod',
+    name: p.metadata.name ?? '',
+    uid: p.metadata.uid ?? '',
+  }));
+  const active = claims.claimed.filter(isActive);
+  const revs = activeRevisions(revisionSource(cs), input.revisions);
+  actions.push(...revs.actions);
   const pvcCleanup = cleanupPVCs(
     cs,
     active,
-    input.pods.filter((p) => !isActive(p)),
+    claims.claimed.filter((p) => !isActive(p)),
     input.pvcs,
   );
   actions.push(...pvcCleanup.actions);
-
+  const budgets = resolveSafely(cs);
   const computed = computeStatus({
     cs,
     pods: active,
     currentRevision: revs.currentRevision.metadata.name ?? '',
     updateRevision: revs.updateRevision.metadata.name ?? '',
     collisionCount: revs.collisionCount,
+    partition: 'error' in budgets ? 0 : budgets.partition,
     now: input.now,
   });
-  let status = computed.status;
-  const result: Plan = { actions, events: [], status, phase: 'none' };
-  if (!cs.metadata?.deletionTimestamp) {
+  const result: Plan = { actions, events: [], status: computed.status, phase: 'none' };
+  if ('error' in budgets) {
+    result.failure = `cannot resolve the update and scale strategy: ${budgets.error}`;
+    result.events.push({ type: 'Warning', reason: 'FailedUpdate', message: result.failure });
+  } else if (!deleting) {
     const ctx: SyncContext = {
       cs,
       pods: active,
@@ -80,8 +89,13 @@ export function plan(input: PlanInput): Plan {
       ],
       currentRevision: revs.currentRevision,
       updateRevision: revs.updateRevision,
+      budgets,
       now: input.now,
-      resizeSupported: input.resizeSupported ?? false,
+      cluster: {
+        resizeSupported: input.resizeSupported ?? false,
+        nodeLabels: input.nodeLabels ?? (() => undefined),
+      },
+      envFromMetadata: input.envFromMetadata ?? true,
       newInstanceId: input.newInstanceId ?? randomInstanceId,
     };
     const scale = planScale(ctx);
@@ -89,18 +103,21 @@ export function plan(input: PlanInput): Plan {
     result.phase = scale.modified ? 'scale' : phase.modified ? 'update' : 'none';
     actions.push(...phase.actions);
     result.events.push(...phase.events);
-    if (phase.error) status = withFailureCondition(status, 'FailedUpdate', phase.error, input.now);
+    result.failure = phase.failure;
     result.requeueAfterMs = minDefined(computed.requeueAfterMs, phase.requeueAfterMs);
   }
-  result.status = status;
   actions.push(...truncatePodsToDelete(cs, active));
-  actions.push(
-    ...truncateHistory(cs, active, input.revisions, [
-      status.currentRevision ?? '',
-      status.updateRevision ?? '',
-    ]),
-  );
+  const live = [result.status.currentRevision ?? '', result.status.updateRevision ?? ''];
+  actions.push(...truncateHistory(input.revisions, active, live, cs.spec?.revisionHistoryLimit));
   return result;
+}
+
+function resolveSafely(cs: CloneSet): Budgets | { error: string } {
+  try {
+    return resolveBudgets(cs);
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 function mergeEvents(scale: PhaseResult, update: PhaseResult): PhaseResult {
@@ -118,7 +135,9 @@ function truncatePodsToDelete(cs: CloneSet, pods: Pod[]): Action[] {
   const listed = cs.spec?.scaleStrategy?.podsToDelete ?? [];
   const names = new Set(pods.map((p) => p.metadata.name));
   const kept = listed.filter((n) => names.has(n));
-  return kept.length === listed.length ? [] : [{ type: 'setPodsToDelete', podsToDelete: kept }];
+  if (kept.length === listed.length) return [];
+  const patch = { spec: { scaleStrategy: { podsToDelete: kept } } };
+  return [{ type: 'patchOwner', patch, reason: 'forget podsToDelete of pods that are gone' }];
 }
 
 /**
@@ -151,53 +170,4 @@ function cleanupPVCs(cs: CloneSet, active: Pod[], inactive: Pod[], pvcs: Persist
     }
   }
   return { actions, kept };
-}
-
-/** Kruise's per-pod Event for an applied action (reason, message), for the executor to record. */
-export function resultEvent(action: Action, error?: unknown): PlanEvent | undefined {
-  const failed = error !== undefined;
-  const why = failed ? `: ${error instanceof Error ? error.message : String(error)}` : '';
-  const type = failed ? 'Warning' : 'Normal';
-  switch (action.type) {
-    case 'createPod':
-      return failed
-        ? { type, reason: 'FailedCreate', message: `failed to create pod ${action.pod.metadata.name}${why}` }
-        : { type, reason: 'SuccessfulCreate', message: `succeed to create pod ${action.pod.metadata.name}` };
-    case 'createPVC':
-      return failed
-        ? { type, reason: 'FailedCreate', message: `failed to create pvc ${action.pvc.metadata.name}${why}` }
-        : undefined;
-    case 'deletePod':
-      return failed
-        ? { type, reason: 'FailedDelete', message: `failed to delete pod ${action.name}${why}` }
-        : { type, reason: 'SuccessfulDelete', message: `succeed to delete pod ${action.name}` };
-    case 'inPlaceUpdate':
-    case 'drainAndUpdate':
-      return failed
-        ? {
-            type,
-            reason: 'FailedUpdatePodInPlace',
-            message: `failed to update pod ${action.name} in-place(revision ${action.revision})${why}`,
-          }
-        : {
-            type,
-            reason: 'SuccessfulUpdatePodInPlace',
-            message: `successfully update pod ${action.name} in-place(revision ${action.revision})`,
-          };
-    case 'patchPodMetadata':
-      if (action.reason !== RecreateUpdateReason) return undefined;
-      return failed
-        ? {
-            type,
-            reason: 'FailedUpdatePodReCreate',
-            message: `failed to patch pod ${action.name} specified-delete for update${why}`,
-          }
-        : {
-            type,
-            reason: 'SuccessfulUpdatePodReCreate',
-            message: `successfully patch pod ${action.name} specified-delete for update`,
-          };
-    default:
-      return undefined;
-  }
 }

@@ -1,40 +1,34 @@
 // The scale half of a CloneSet reconcile (Kruise cloneset/sync/cloneset_scale.go): cancel pending
 // deletions when replicas grew, create missing pods, delete pods in PreparingDelete, specified pods and
 // excess pods, in that order, stopping at the first step that changes anything.
-import { type LifecycleState, LifecycleStateLabel, LifecycleTimestampKey } from '../../apis';
-import type { Pod } from '../inplace';
+import type { Pod } from '../../apis';
 import {
   type Action,
-  emptyResult,
-  type PhaseResult,
-  type PodMetadataPatch,
-  type SyncContext,
-} from './actions';
+  isAtRevision,
+  isHooked,
+  isPodAvailable,
+  isSpecifiedDelete,
+  lifecycleActions,
+  lifecyclePatch,
+  lifecycleState,
+  marksPodNotReady,
+  scaleInOrder,
+} from '../workload';
+import { emptyResult, type PhaseResult, type SyncContext } from './context';
 import { calculateDiffs, type ExpectationDiffs } from './diffs';
-import { isHooked, marksPodNotReady } from './lifecycle';
-import { availableInstanceIds, claimsFor, instanceIdOf, newPod, rfc3339 } from './new-pods';
-import { isAtRevision, isPodAvailable, isSpecifiedDelete, lifecycleState } from './pods';
-import { scaleInOrder } from './sort';
-
-export function lifecyclePatch(state: LifecycleState, now: Date): PodMetadataPatch {
-  return {
-    metadata: {
-      labels: { [LifecycleStateLabel]: state },
-      annotations: { [LifecycleTimestampKey]: rfc3339(now) },
-    },
-  };
-}
+import { availableInstanceIds, instanceClaims, instanceIdOf, newPod } from './new-pods';
 
 export function planScale(ctx: SyncContext): PhaseResult {
   const { cs, pods } = ctx;
-  const specified = pods.filter((p) => isSpecifiedDelete(cs, p));
+  const podsToDelete = cs.spec?.scaleStrategy?.podsToDelete;
+  const specified = pods.filter((p) => isSpecifiedDelete(p, podsToDelete));
   const preDeleting = pods.filter((p) => lifecycleState(p) === 'PreparingDelete');
   const numToDelete = new Set([...specified, ...preDeleting]).size;
 
   const regret = cancelPreparingDelete(ctx, preDeleting, numToDelete);
   if (regret.modified) return regret;
 
-  const diffs = calculateDiffs(cs, pods, ctx.updateRevision.metadata.name ?? '', ctx.now);
+  const diffs = calculateDiffs(cs, pods, ctx.updateRevision.metadata.name ?? '', ctx.now, ctx.budgets);
   const result = emptyResult();
   if (diffs.scaleUpNum > diffs.scaleUpLimit) {
     result.events.push({
@@ -70,14 +64,20 @@ function merge(into: PhaseResult, from: PhaseResult): PhaseResult {
   };
 }
 
+/** The names of the pods the actions write to. */
+function namesOf(actions: Action[]): string[] {
+  return [...new Set(actions.map((a) => ('name' in a ? a.name : '')).filter(Boolean))];
+}
+
 /** Kruise managePreparingDelete: replicas grew again, take PreparingDelete pods back (not with markPodNotReady). */
 function cancelPreparingDelete(ctx: SyncContext, preDeleting: Pod[], numToDelete: number): PhaseResult {
   const result = emptyResult();
-  if (marksPodNotReady(ctx.cs)) return result;
+  if (marksPodNotReady(ctx.cs.spec?.lifecycle)) return result;
+  const podsToDelete = ctx.cs.spec?.scaleStrategy?.podsToDelete;
   let missing = (ctx.cs.spec?.replicas ?? 1) - ctx.pods.length + numToDelete;
   for (const pod of preDeleting) {
     if (missing <= 0) break;
-    if (isSpecifiedDelete(ctx.cs, pod)) continue;
+    if (isSpecifiedDelete(pod, podsToDelete)) continue;
     result.actions.push({
       type: 'patchPodMetadata',
       name: pod.metadata.name ?? '',
@@ -88,7 +88,7 @@ function cancelPreparingDelete(ctx: SyncContext, preDeleting: Pod[], numToDelete
   }
   result.modified = result.actions.length > 0;
   if (result.modified) {
-    const names = result.actions.map((a) => (a as { name: string }).name).join(', ');
+    const names = namesOf(result.actions).join(', ');
     result.events.push({
       type: 'Normal',
       reason: 'CancelDelete',
@@ -108,7 +108,7 @@ function createPods(ctx: SyncContext, diffs: ExpectationDiffs): PhaseResult {
   const existingClaims = new Set(ctx.pvcs.map((p) => p.metadata?.name));
   ids.forEach((id, i) => {
     const revision = i < atCurrent ? ctx.currentRevision : ctx.updateRevision;
-    for (const pvc of claimsFor(ctx.cs, id)) {
+    for (const pvc of instanceClaims(ctx.cs, id)) {
       if (!existingClaims.has(pvc.metadata.name)) result.actions.push({ type: 'createPVC', pvc });
     }
     const pod = newPod(ctx.cs, revision, id, ctx.now);
@@ -137,8 +137,15 @@ function underDeleteBudget(ctx: SyncContext, pods: Pod[], diffs: ExpectationDiff
 function choosePodsToDelete(ctx: SyncContext, diffs: ExpectationDiffs): Pod[] {
   const update = ctx.updateRevision.metadata.name ?? '';
   const minReady = ctx.cs.spec?.minReadySeconds ?? 0;
-  const choose = (pods: Pod[], n: number) =>
-    scaleInOrder(pods, (p) => isPodAvailable(p, minReady, ctx.now)).slice(0, Math.max(n, 0));
+  const options = {
+    isAvailable: (p: Pod) => isPodAvailable(p, minReady, ctx.now),
+    // Kruise: the template's topologySpreadConstraints switch to the spread ranker.
+    topologyKeys: (ctx.cs.spec?.template.spec.topologySpreadConstraints ?? [])
+      .map((c) => (c as { topologyKey?: string }).topologyKey)
+      .filter((key): key is string => Boolean(key)),
+    nodeLabels: ctx.cluster.nodeLabels,
+  };
+  const choose = (pods: Pod[], n: number) => scaleInOrder(pods, options).slice(0, Math.max(n, 0));
   const updated = ctx.pods.filter((p) => isAtRevision(p, update));
   const old = ctx.pods.filter((p) => !isAtRevision(p, update));
   const total = diffs.scaleDownNum;
@@ -156,14 +163,17 @@ function deletePods(ctx: SyncContext, pods: Pod[], reason: string): PhaseResult 
     const name = pod.metadata.name ?? '';
     if (isHooked(preDelete, pod)) {
       if (lifecycleState(pod) !== 'PreparingDelete') {
-        result.actions.push(preparingDelete(name, ctx.now));
+        const markPodNotReady = preDelete?.markPodNotReady;
+        result.actions.push(
+          ...lifecycleActions(pod, 'PreparingDelete', ctx.now, 'preDelete hook', { markPodNotReady }),
+        );
         held.push(name);
       }
       continue;
     }
     const id = instanceIdOf(pod);
     const pvcs = ctx.pvcs.filter((c) => id && instanceIdOf(c) === id).map((c) => c.metadata?.name ?? '');
-    result.actions.push({ type: 'deletePod', name, pvcs, reason });
+    result.actions.push({ type: 'deletePod', name, uid: pod.metadata.uid, pvcs, reason });
     deleted.push(name);
   }
   result.modified = result.actions.length > 0;
@@ -179,13 +189,4 @@ function deletePods(ctx: SyncContext, pods: Pod[], reason: string): PhaseResult 
     result.events.push({ type: 'Normal', reason: 'PreparingDelete', message });
   }
   return result;
-}
-
-function preparingDelete(name: string, now: Date): Action {
-  return {
-    type: 'patchPodMetadata',
-    name,
-    patch: lifecyclePatch('PreparingDelete', now),
-    reason: 'preDelete hook',
-  };
 }

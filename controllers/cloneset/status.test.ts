@@ -1,6 +1,6 @@
-import { InPlaceUpdateReadyCondition } from '../../apis';
-import { cloneSet, minutesAgo, NOW, pod, revisionOf, withImage } from './fixtures';
-import { computeStatus, selectorString } from './status';
+import { InPlaceUpdateReadyCondition, resolvePartition } from '../../apis';
+import { computeStatus } from './status';
+import { cloneSet, minutesAgo, NOW, pod, revisionOf, withImage } from './testing/fixtures';
 
 const v1 = cloneSet();
 const r1 = revisionOf(v1);
@@ -11,6 +11,7 @@ const input = (cs: typeof v1, pods: ReturnType<typeof pod>[], now = NOW) => ({
   currentRevision: r1.metadata.name!,
   updateRevision: r2.metadata.name!,
   collisionCount: 0,
+  partition: resolvePartition(cs.spec?.updateStrategy?.partition, cs.spec?.replicas),
   now,
 });
 
@@ -148,18 +149,5 @@ describe('Progressing condition', () => {
       reason: 'CloneSetUpdated',
       lastUpdateTime: NOW.toISOString(),
     });
-  });
-});
-
-describe('selectorString', () => {
-  it('renders matchLabels and expressions sorted by key, as labels.Selector.String()', () => {
-    const s = selectorString({
-      matchLabels: { b: '2', a: '1' },
-      matchExpressions: [
-        { key: 'env', operator: 'In', values: ['prod', 'dev'] },
-        { key: 'c', operator: 'DoesNotExist' },
-      ],
-    });
-    expect(s).toBe('a=1,b=2,!c,env in (dev,prod)');
   });
 });

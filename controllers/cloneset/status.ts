@@ -4,11 +4,10 @@ import {
   type CloneSetCondition,
   CloneSetConditionReasons,
   type CloneSetStatus,
-  type LabelSelector,
-  resolvePartition,
+  type Pod,
 } from '../../apis';
-import type { Pod } from '../inplace';
-import { isAtRevision, isPodAvailable, isPodUpdateReady } from './pods';
+import { selectorString } from '../../apis/labels';
+import { isAtRevision, isPodAvailable, isPodUpdateReady, setCondition } from '../workload';
 
 export interface StatusInput {
   cs: CloneSet;
@@ -17,6 +16,8 @@ export interface StatusInput {
   currentRevision: string;
   updateRevision: string;
   collisionCount: number;
+  /** The resolved partition (expectedUpdatedReplicas = replicas - partition). */
+  partition: number;
   now: Date;
 }
 
@@ -24,26 +25,6 @@ export interface StatusResult {
   status: CloneSetStatus;
   /** When the Progressing condition must be re-evaluated (deadline), or minReadySeconds to pass. */
   requeueAfterMs?: number;
-}
-
-/** metav1.LabelSelector → the string form used by the scale subresource (labels.Selector.String()). */
-export function selectorString(selector: LabelSelector | undefined): string {
-  const parts: [string, string][] = [];
-  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) parts.push([k, `${k}=${v}`]);
-  for (const req of selector?.matchExpressions ?? []) {
-    const values = [...(req.values ?? [])].sort().join(',');
-    const text = {
-      In: `${req.key} in (${values})`,
-      NotIn: `${req.key} notin (${values})`,
-      Exists: req.key,
-      DoesNotExist: `!${req.key}`,
-    }[req.operator];
-    if (text) parts.push([req.key, text]);
-  }
-  return parts
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .map(([, text]) => text)
-    .join(',');
 }
 
 export function computeStatus(input: StatusInput): StatusResult {
@@ -58,7 +39,7 @@ export function computeStatus(input: StatusInput): StatusResult {
     updatedReplicas: 0,
     updatedReadyReplicas: 0,
     updatedAvailableReplicas: 0,
-    expectedUpdatedReplicas: replicas - resolvePartition(cs.spec?.updateStrategy?.partition, replicas),
+    expectedUpdatedReplicas: replicas - input.partition,
     updateRevision: input.updateRevision,
     currentRevision: input.currentRevision,
     collisionCount: input.collisionCount,
@@ -84,32 +65,6 @@ export function computeStatus(input: StatusInput): StatusResult {
     minReady > 0 && status.availableReplicas !== status.readyReplicas ? minReady * 1000 : undefined;
   const waits = [deadlineMs, minReadyMs].filter((ms): ms is number => ms !== undefined && ms >= 0);
   return { status, requeueAfterMs: waits.length > 0 ? Math.min(...waits) : undefined };
-}
-
-/** Kruise SetCloneSetCondition: same status and reason keeps the old condition (and its times). */
-export function setCondition(status: CloneSetStatus, condition: CloneSetCondition): void {
-  const conditions = status.conditions ?? [];
-  const current = conditions.find((c) => c.type === condition.type);
-  if (current && current.status === condition.status && current.reason === condition.reason) return;
-  const next = { ...condition };
-  if (current && current.status === condition.status) next.lastTransitionTime = current.lastTransitionTime;
-  status.conditions = [...conditions.filter((c) => c.type !== condition.type), next];
-}
-
-/** For the executor: record a failed scale or update (Kruise sets these and never clears them). */
-export function withFailureCondition(
-  status: CloneSetStatus,
-  type: 'FailedScale' | 'FailedUpdate',
-  message: string,
-  now: Date,
-): CloneSetStatus {
-  const copy = { ...status, conditions: [...(status.conditions ?? [])] };
-  const at = now.toISOString();
-  copy.conditions = [
-    ...copy.conditions.filter((c) => c.type !== type),
-    { type, status: 'True', lastTransitionTime: at, message },
-  ];
-  return copy;
 }
 
 function condition(status: 'True' | 'False', reason: string, message: string, now: Date): CloneSetCondition {

@@ -2,39 +2,58 @@
 // progress and lifecycle states, then pick the pods to move to updateRevision under the unavailability
 // budget and update each in place (through the shared engine) or by recreation.
 import {
+  type ControllerRevision,
   ControllerRevisionHashLabel,
+  KruisePodReadyCondition,
   LifecycleStateLabel,
   LifecycleTimestampKey,
+  type Pod,
+  type PodCondition,
   PodTemplateHashLabel,
+  podCondition,
   SpecifiedDeleteLabel,
+  templateOfRevision,
 } from '../../apis';
 import {
-  type ControllerRevision,
   changeKind,
   diffPodTemplates,
   drainedFor,
+  hasReadinessGate,
   type InPlaceStep,
-  type Pod,
   readGraceSpec,
   refreshInPlace,
   startInPlaceUpdate,
   strategyCanUpdateInPlace,
   type TemplateDiff,
-  templateOfRevision,
 } from '../inplace';
 import {
   type Action,
-  emptyResult,
-  type PhaseResult,
-  RecreateUpdateReason,
-  type SyncContext,
-} from './actions';
+  coalescePodWrites,
+  isAtRevision,
+  isHooked,
+  isPodAvailable,
+  lifecycleActions,
+  lifecycleState,
+  nextLifecycleState,
+  priorityOrder,
+  rfc3339,
+  scatterOrder,
+  shortHash,
+  sortActivePods,
+} from '../workload';
+import { emptyResult, type PhaseResult, type SyncContext } from './context';
 import { calculateDiffs, type ExpectationDiffs } from './diffs';
-import { isHooked, nextLifecycleState } from './lifecycle';
-import { rfc3339 } from './new-pods';
-import { isAtRevision, isPodAvailable, lifecycleState, shortHash } from './pods';
-import { lifecyclePatch } from './scale';
-import { priorityOrder, sortActivePods } from './sort';
+
+/** The patch of a ReCreate update, and its Event pair (Kruise's SuccessfulUpdatePodReCreate). */
+function markForRecreate(name: string): Action {
+  return {
+    type: 'patchPodMetadata',
+    name,
+    patch: { metadata: { labels: { [SpecifiedDeleteLabel]: 'true' } } },
+    reason: 'recreate update',
+    report: { reason: 'UpdatePodReCreate', what: `patch pod ${name} specified-delete for update` },
+  };
+}
 
 /**
  * Unlike Kruise, which returns once the refresh wrote anything, the refresh and new updates share a
@@ -46,7 +65,8 @@ export function planUpdate(ctx: SyncContext): PhaseResult {
   const refreshed = refreshPods(ctx);
   const strategy = ctx.cs.spec?.updateStrategy;
   if (strategy?.type === 'OnDelete' || strategy?.paused) return refreshed;
-  const diffs = calculateDiffs(ctx.cs, ctx.pods, ctx.updateRevision.metadata.name ?? '', ctx.now);
+  const update = ctx.updateRevision.metadata.name ?? '';
+  const diffs = calculateDiffs(ctx.cs, ctx.pods, update, ctx.now, ctx.budgets);
   if (diffs.updateNum <= 0) return refreshed;
   const touched = new Set(refreshed.actions.map((a) => (a as { name?: string }).name));
   const candidates = podsToUpdate(ctx).filter((pod) => !touched.has(pod.metadata.name));
@@ -56,48 +76,65 @@ export function planUpdate(ctx: SyncContext): PhaseResult {
   const diffTo = revisionDiffs(ctx);
   for (const pod of chosen) {
     const r = updatePod(ctx, pod, diffTo);
-    if (r.error) result.error = r.error;
+    if (r.failure) result.failure = r.failure;
     result.actions.push(...r.actions);
     if (r.decision) decisions.push(`${pod.metadata.name} (${r.decision})`);
   }
   result.modified = result.actions.length > 0;
   if (decisions.length > 0) {
-    const message = `update pods to revision ${ctx.updateRevision.metadata.name}: ${decisions.join(', ')}`;
+    const message = `update pods to revision ${update}: ${decisions.join(', ')}`;
     result.events.push({ type: 'Normal', reason: 'UpdatePods', message });
   }
-  if (result.error) result.events.push({ type: 'Warning', reason: 'FailedUpdate', message: result.error });
+  if (result.failure)
+    result.events.push({ type: 'Warning', reason: 'FailedUpdate', message: result.failure });
   return result;
 }
 
-/** Kruise refreshPodState + inplaceupdate.Refresh for every pod. */
+/**
+ * Kruise refreshPodState + inplaceupdate.Refresh + the podreadiness controller for every pod: finish
+ * in-place updates, set missing readiness gate conditions True, move lifecycle states on, backfill a
+ * missing pod-template-hash label. One pod's changes go out in as few writes as the API allows.
+ */
 function refreshPods(ctx: SyncContext): PhaseResult {
   const result = emptyResult();
   const updateName = ctx.updateRevision.metadata.name ?? '';
   const strategy = ctx.cs.spec?.updateStrategy;
   const updating = strategy?.type !== 'OnDelete' && !strategy?.paused;
+  const lifecycle = ctx.cs.spec?.lifecycle;
   let requeue: number | undefined;
   for (const pod of ctx.pods) {
     const name = pod.metadata.name ?? '';
-    const step = refreshInPlace(pod, {
-      now: ctx.now,
-      podRevision: pod.metadata.labels?.[ControllerRevisionHashLabel],
-      keepDrainedFor: updating ? updateName : undefined,
-    });
+    const revision = pod.metadata.labels?.[ControllerRevisionHashLabel];
+    const step = refreshInPlace(pod, { now: ctx.now, keepDrainedFor: updating ? updateName : undefined });
     if (step.type === 'wait' && step.requeueAfterMs !== undefined) {
       requeue = Math.min(requeue ?? step.requeueAfterMs, step.requeueAfterMs);
     }
-    const actions = stepActions(name, pod.metadata.labels?.[ControllerRevisionHashLabel] ?? updateName, step);
-    const state = nextLifecycleState(ctx.cs, pod, updateName);
-    const condition = actions.find((a) => a.type === 'setPodCondition');
-    if (state && condition) condition.metadata = lifecyclePatch(state, ctx.now).metadata;
-    else if (state) {
-      actions.push({ type: 'patchPodMetadata', name, patch: lifecyclePatch(state, ctx.now), reason: state });
+    const actions = stepActions(name, revision ?? updateName, step);
+    const ready = kruisePodReadyInit(pod, ctx.now);
+    if (ready) actions.push({ type: 'setPodCondition', name, conditions: [ready] });
+    const state = nextLifecycleState(lifecycle, pod, updateName);
+    if (state) {
+      const markPodNotReady = lifecycle?.inPlaceUpdate?.markPodNotReady;
+      actions.push(...lifecycleActions(pod, state, ctx.now, state, { markPodNotReady }));
+    }
+    if (revision && pod.metadata.labels?.[PodTemplateHashLabel] === undefined) {
+      // Kruise fixPodTemplateHashLabel: pods created before it was set get it.
+      const patch = { metadata: { labels: { [PodTemplateHashLabel]: shortHash(revision) } } };
+      actions.push({ type: 'patchPodMetadata', name, patch, reason: 'backfill pod-template-hash' });
     }
     result.actions.push(...actions);
   }
+  result.actions = coalescePodWrites(result.actions);
   result.modified = result.actions.length > 0;
   result.requeueAfterMs = requeue;
   return result;
+}
+
+/** Kruise's podreadiness controller: a pod with the KruisePodReady gate and no condition gets it True. */
+function kruisePodReadyInit(pod: Pod, now: Date): PodCondition | undefined {
+  if (!hasReadinessGate(pod.spec, KruisePodReadyCondition)) return undefined;
+  if (podCondition(pod, KruisePodReadyCondition)) return undefined;
+  return { type: KruisePodReadyCondition, status: 'True', lastTransitionTime: now.toISOString() };
 }
 
 function stepActions(name: string, revision: string, step: InPlaceStep): Action[] {
@@ -118,8 +155,8 @@ function stepActions(name: string, revision: string, step: InPlaceStep): Action[
 
 /**
  * Candidates, best first: pods not at updateRevision, skipping PreparingDelete pods and pods in their
- * grace period (Updated pods are allowed). Order: k8s ActivePods, then priorityStrategy, then pods already
- * half-way (PreparingUpdate, or drained by the engine) first. scatterStrategy is not applied.
+ * grace period (Updated pods are allowed). Order: k8s ActivePods, then priorityStrategy, then
+ * scatterStrategy, then pods already half-way (PreparingUpdate, or drained by the engine) first.
  */
 export function podsToUpdate(ctx: SyncContext): Pod[] {
   const update = ctx.updateRevision.metadata.name ?? '';
@@ -129,7 +166,12 @@ export function podsToUpdate(ctx: SyncContext): Pod[] {
     if (state === 'PreparingDelete') return false;
     return state === 'Updated' || !readGraceSpec(pod);
   });
-  const sorted = priorityOrder(sortActivePods(candidates), ctx.cs.spec?.updateStrategy?.priorityStrategy);
+  const strategy = ctx.cs.spec?.updateStrategy;
+  const sorted = scatterOrder(
+    priorityOrder(sortActivePods(candidates), strategy?.priorityStrategy),
+    ctx.pods,
+    strategy?.scatterStrategy,
+  );
   const inFlight = (p: Pod) => lifecycleState(p) === 'PreparingUpdate' || drainedFor(p) === update;
   // A stable partition: pods already half-way first, each group in the order above.
   return [...sorted.filter(inFlight), ...sorted.filter((p) => !inFlight(p))];
@@ -158,7 +200,7 @@ export function limitByBudget(ctx: SyncContext, diffs: ExpectationDiffs, candida
 interface PodUpdate {
   actions: Action[];
   decision?: string;
-  error?: string;
+  failure?: string;
 }
 
 /** The template diff from each old revision to updateRevision, computed once per plan, not per pod. */
@@ -170,7 +212,8 @@ function revisionDiffs(ctx: SyncContext): (old: ControllerRevision | undefined) 
     if (!old) return undefined;
     if (!memo.has(old)) {
       const from = templateOfRevision(old);
-      memo.set(old, from && target ? diffPodTemplates(from, target) : undefined);
+      const options = { envFromMetadata: ctx.envFromMetadata };
+      memo.set(old, from && target ? diffPodTemplates(from, target, options) : undefined);
     }
     return memo.get(old);
   };
@@ -181,24 +224,21 @@ function updatePod(ctx: SyncContext, pod: Pod, diffTo: ReturnType<typeof revisio
   const type = ctx.cs.spec?.updateStrategy?.type;
   const name = pod.metadata.name ?? '';
   const diff = diffTo(ctx.revisions.find((r) => isAtRevision(pod, r.metadata.name ?? '')));
-  const kind = diff ? changeKind(diff, { resizeSupported: ctx.resizeSupported }) : 'recreate';
+  const kind = diff ? changeKind(diff, { resizeSupported: ctx.cluster.resizeSupported }) : 'recreate';
   if (kind === 'none') return relabel(ctx, pod);
   if (strategyCanUpdateInPlace(type)) {
     if (kind !== 'recreate') return updateInPlace(ctx, pod, diff!);
     if (type === 'InPlaceOnly') {
+      const why = diff ? `: ${diff.recreateReasons.join(', ')}` : '';
       return {
         actions: [],
-        error: `pod ${name}: update strategy is InPlaceOnly but it cannot be updated in place`,
+        failure: `pod ${name}: update strategy is InPlaceOnly but it cannot be updated in place${why}`,
       };
     }
   }
   // Already marked: the scale phase deletes it when the budget allows; do not patch again.
   if (pod.metadata.labels?.[SpecifiedDeleteLabel] !== undefined) return { actions: [] };
-  const patch = { metadata: { labels: { [SpecifiedDeleteLabel]: 'true' } } };
-  return {
-    actions: [{ type: 'patchPodMetadata', name, patch, reason: RecreateUpdateReason }],
-    decision: 'recreate',
-  };
+  return { actions: [markForRecreate(name)], decision: 'recreate' };
 }
 
 /**
@@ -221,26 +261,24 @@ function updateInPlace(ctx: SyncContext, pod: Pod, diff: TemplateDiff): PodUpdat
   const name = pod.metadata.name ?? '';
   const hook = ctx.cs.spec?.lifecycle?.inPlaceUpdate;
   const state = lifecycleState(pod);
+  const markPodNotReady = hook?.markPodNotReady;
   if ((state === '' || state === 'PreparingNormal' || state === 'Normal') && isHooked(hook, pod)) {
-    const patch = lifecyclePatch('PreparingUpdate', ctx.now);
-    return {
-      actions: [{ type: 'patchPodMetadata', name, patch, reason: 'inPlaceUpdate hook' }],
-      decision: 'hooked',
-    };
+    const actions = lifecycleActions(pod, 'PreparingUpdate', ctx.now, 'inPlaceUpdate hook', {
+      markPodNotReady,
+    });
+    return { actions, decision: 'hooked' };
   }
   if (state === 'Updated') {
     // Kruise UpdatePodLifecycleWithHandler: put the hook handlers back before the next update.
-    const patch = lifecyclePatch('PreparingUpdate', ctx.now);
-    patch.metadata.labels = { ...patch.metadata.labels, ...hook?.labelsHandler };
-    if (hook?.finalizersHandler?.length) patch.metadata.finalizers = [...hook.finalizersHandler];
+    const options = { markPodNotReady, handler: hook };
     return {
-      actions: [{ type: 'patchPodMetadata', name, patch, reason: 'inPlaceUpdate hook' }],
+      actions: lifecycleActions(pod, 'PreparingUpdate', ctx.now, 'inPlaceUpdate hook', options),
       decision: 'hooked',
     };
   }
   if (state === 'PreparingUpdate' && isHooked(hook, pod)) return { actions: [] };
   if (state === 'PreparingDelete')
-    return { actions: [], error: `pod ${name}: cannot update in state ${state}` };
+    return { actions: [], failure: `pod ${name}: cannot update in state ${state}` };
   const update = ctx.updateRevision.metadata.name ?? '';
   const step = startInPlaceUpdate(
     pod,

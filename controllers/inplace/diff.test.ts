@@ -1,6 +1,5 @@
-import type { PodTemplateSpec } from '../../apis';
+import type { ControllerRevision, PodTemplateSpec } from '../../apis';
 import { canUpdateInPlace, changeKind, diffPodTemplates, qosClass } from './diff';
-import type { ControllerRevision } from './types';
 
 const base: PodTemplateSpec = {
   metadata: { labels: { app: 'web', tier: 'a' }, annotations: { note: 'x' } },
@@ -23,7 +22,13 @@ function edit(change: (t: PodTemplateSpec) => void): PodTemplateSpec {
 }
 
 describe('diffPodTemplates / changeKind', () => {
-  const cases: { name: string; next: PodTemplateSpec; resize?: boolean; kind: string }[] = [
+  const cases: {
+    name: string;
+    next: PodTemplateSpec;
+    resize?: boolean;
+    envFromMetadata?: boolean;
+    kind: string;
+  }[] = [
     { name: 'equal templates', next: edit(() => {}), kind: 'none' },
     {
       name: 'image of one container',
@@ -44,8 +49,14 @@ describe('diffPodTemplates / changeKind', () => {
     },
     { name: 'annotation removed', next: edit((t) => delete t.metadata!.annotations!.note), kind: 'inPlace' },
     {
-      name: 'label read by env through the downward API',
+      name: 'label read by env through the downward API (Kruise InPlaceUpdateEnvFromMetadata)',
       next: edit((t) => (t.metadata!.labels!.tier = 'b')),
+      kind: 'inPlace',
+    },
+    {
+      name: 'label read by env, with InPlaceUpdateEnvFromMetadata off',
+      next: edit((t) => (t.metadata!.labels!.tier = 'b')),
+      envFromMetadata: false,
       kind: 'recreate',
     },
     {
@@ -79,6 +90,32 @@ describe('diffPodTemplates / changeKind', () => {
       kind: 'inPlaceResize',
     },
     {
+      name: 'memory with resize support',
+      next: edit((t) => {
+        t.spec.containers[1]!.resources = { requests: { memory: '64Mi' } };
+        t.spec.containers[0]!.resources!.requests!.memory = '1Gi';
+      }),
+      resize: true,
+      kind: 'inPlaceResize',
+    },
+    {
+      name: 'ephemeral-storage: pods/resize refuses it',
+      next: edit((t) => (t.spec.containers[0]!.resources!.requests!['ephemeral-storage'] = '1Gi')),
+      resize: true,
+      kind: 'recreate',
+    },
+    {
+      name: 'an extended resource (nvidia.com/gpu), even beside a cpu change',
+      next: edit((t) => {
+        t.spec.containers[0]!.resources = {
+          requests: { cpu: '1500m', 'nvidia.com/gpu': '1' },
+          limits: { cpu: '2', 'nvidia.com/gpu': '1' },
+        };
+      }),
+      resize: true,
+      kind: 'recreate',
+    },
+    {
       name: 'resources equal as quantities',
       next: edit(
         (t) => (t.spec.containers[0]!.resources = { requests: { cpu: '1000m' }, limits: { cpu: '2' } }),
@@ -92,8 +129,22 @@ describe('diffPodTemplates / changeKind', () => {
       kind: 'recreate',
     },
   ];
-  it.each(cases)('$name → $kind', ({ next, resize, kind }) => {
-    expect(changeKind(diffPodTemplates(base, next), { resizeSupported: resize })).toBe(kind);
+  it.each(cases)('$name → $kind', ({ next, resize, envFromMetadata, kind }) => {
+    const options = { resizeSupported: resize, envFromMetadata };
+    expect(changeKind(diffPodTemplates(base, next, options), options)).toBe(kind);
+  });
+
+  it('names the containers to restart for env from metadata, and why a resource forces a new pod', () => {
+    const relabelled = diffPodTemplates(
+      base,
+      edit((t) => (t.metadata!.labels!.tier = 'b')),
+    );
+    expect(relabelled.restartContainers).toEqual(['side']);
+    expect(relabelled.metadata).toEqual({ labels: { tier: 'b' } });
+    const gpu = edit((t) => (t.spec.containers[0]!.resources!.limits!['nvidia.com/gpu'] = '1'));
+    expect(diffPodTemplates(base, gpu).recreateReasons).toEqual([
+      'spec.containers[0].resources (nvidia.com/gpu cannot be resized)',
+    ]);
   });
 
   it('reports the image and metadata changes as a patch', () => {

@@ -1,10 +1,16 @@
 // Which revision changes can be applied to a running pod (OpenKruise pkg/util/inplaceupdate,
-// defaultCalculateInPlaceUpdateSpec). Images and template labels/annotations change in place; container
-// resources change in place through the pod `resize` subresource when the cluster supports it (Kruise's
-// InPlaceWorkloadVerticalScaling); anything else needs a new pod.
+// defaultCalculateInPlaceUpdateSpec). Images and template labels/annotations change in place (a container
+// whose env reads a changed label or annotation through the downward API is restarted, Kruise's
+// InPlaceUpdateEnvFromMetadata); cpu and memory change in place through the pod `resize` subresource when
+// the cluster supports it (Kruise's InPlaceWorkloadVerticalScaling); anything else needs a new pod.
+import {
+  type Container,
+  type ControllerRevision,
+  type PodTemplateSpec,
+  templateOfRevision,
+} from '../../apis';
 import { tryParseQuantity } from '../../apis/quantity';
-import { deepEqual } from './json';
-import { type Container, type ControllerRevision, type PodTemplateSpec, templateOfRevision } from './types';
+import { deepEqual } from '../../runtime/json';
 
 export type Resources = NonNullable<Container['resources']>;
 
@@ -20,6 +26,8 @@ export interface TemplateDiff {
   /** container name → new resources (in place only through the resize subresource) */
   resources: Record<string, Resources>;
   metadata?: MetadataPatch;
+  /** Containers to restart in place: their env reads a changed label or annotation. */
+  restartContainers: string[];
   /** Paths that changed and cannot change in place; empty when the pod can be updated in place. */
   recreateReasons: string[];
 }
@@ -35,10 +43,22 @@ export type ChangeKind = 'none' | 'inPlace' | 'inPlaceResize' | 'recreate';
 export interface DiffOptions {
   /** The cluster serves the pod `resize` subresource (k8s InPlacePodVerticalScaling, GA in 1.33+). */
   resizeSupported?: boolean;
+  /**
+   * Kruise's InPlaceUpdateEnvFromMetadata (default on): a label or annotation read by env through the
+   * downward API changes in place and its containers restart; off, such a change needs a new pod.
+   */
+  envFromMetadata?: boolean;
 }
 
-export function diffPodTemplates(oldT: PodTemplateSpec, newT: PodTemplateSpec): TemplateDiff {
-  const diff: TemplateDiff = { images: {}, resources: {}, recreateReasons: [] };
+/** The only resources `pods/resize` accepts; the apiserver refuses a resize of any other. */
+export const RESIZABLE_RESOURCES: readonly string[] = ['cpu', 'memory'];
+
+export function diffPodTemplates(
+  oldT: PodTemplateSpec,
+  newT: PodTemplateSpec,
+  options: DiffOptions = {},
+): TemplateDiff {
+  const diff: TemplateDiff = { images: {}, resources: {}, restartContainers: [], recreateReasons: [] };
   diff.metadata = diffMetadata(oldT, newT, diff.recreateReasons);
   diffContainers(oldT.spec.containers ?? [], newT.spec.containers ?? [], diff);
   const { containers: _o, ...oldRest } = oldT.spec;
@@ -50,7 +70,7 @@ export function diffPodTemplates(oldT: PodTemplateSpec, newT: PodTemplateSpec): 
     // Kruise: a resize that would change the pod QoS class is not in place.
     diff.recreateReasons.push('spec.containers[*].resources (QoS class changes)');
   }
-  envFromChangedMetadata(newT, diff);
+  envFromChangedMetadata(newT, diff, options.envFromMetadata ?? true);
   return diff;
 }
 
@@ -81,7 +101,7 @@ export function revisionChangeKind(
   const oldT = oldRevision && templateOfRevision(oldRevision);
   const newT = newRevision && templateOfRevision(newRevision);
   if (!oldT || !newT) return 'recreate';
-  return changeKind(diffPodTemplates(oldT, newT), options);
+  return changeKind(diffPodTemplates(oldT, newT, options), options);
 }
 
 function diffMetadata(oldT: PodTemplateSpec, newT: PodTemplateSpec, reasons: string[]) {
@@ -121,39 +141,50 @@ function diffContainers(before: Container[], after: Container[], diff: TemplateD
         diff.recreateReasons.push(`spec.containers[${i}].image`);
       else diff.images[newC.name] = newImage;
     }
-    if (!sameResources(oldRes, newRes)) diff.resources[newC.name] = newRes ?? {};
+    if (sameResources(oldRes, newRes)) return;
+    const fixed = changedResourceNames(oldRes, newRes).filter((name) => !RESIZABLE_RESOURCES.includes(name));
+    if (fixed.length > 0) {
+      diff.recreateReasons.push(`spec.containers[${i}].resources (${fixed.join(', ')} cannot be resized)`);
+    } else diff.resources[newC.name] = newRes ?? {};
   });
 }
 
-/**
- * Kruise restarts containers whose env reads a changed label/annotation through the downward API, which
- * needs kruise-daemon. Outrigger has no node daemon, so such a change needs a new pod.
- */
-function envFromChangedMetadata(newT: PodTemplateSpec, diff: TemplateDiff): void {
+/** Containers whose env reads a changed label/annotation through the downward API must restart. */
+function envFromChangedMetadata(newT: PodTemplateSpec, diff: TemplateDiff, inPlace: boolean): void {
   const changed = [
     ...Object.keys(diff.metadata?.labels ?? {}).map((k) => `metadata.labels['${k}']`),
     ...Object.keys(diff.metadata?.annotations ?? {}).map((k) => `metadata.annotations['${k}']`),
   ];
   if (changed.length === 0) return;
   for (const c of newT.spec.containers ?? []) {
-    for (const env of c.env ?? []) {
-      const path = env.valueFrom?.fieldRef?.fieldPath;
-      if (path && changed.includes(path)) diff.recreateReasons.push(`${path} (read by env of ${c.name})`);
-    }
+    const read = (c.env ?? [])
+      .map((env) => env.valueFrom?.fieldRef?.fieldPath)
+      .filter((p) => p !== undefined);
+    const reads = changed.filter((path) => read.includes(path));
+    if (reads.length === 0) continue;
+    if (inPlace) diff.restartContainers.push(c.name);
+    else diff.recreateReasons.push(...reads.map((path) => `${path} (read by env of ${c.name})`));
   }
 }
 
 /** Requests and limits equal as quantities ("1" == "1000m"). */
 export function sameResources(a: Resources | undefined, b: Resources | undefined): boolean {
+  return changedResourceNames(a, b).length === 0;
+}
+
+/** The resource names whose request or limit differs (as quantities). */
+function changedResourceNames(a: Resources | undefined, b: Resources | undefined): string[] {
+  const changed = new Set<string>();
   for (const kind of ['requests', 'limits'] as const) {
     const x = a?.[kind] ?? {};
     const y = b?.[kind] ?? {};
     for (const key of unionKeys(x, y)) {
-      if (x[key] === undefined || y[key] === undefined) return false;
-      if (tryParseQuantity(x[key]) !== tryParseQuantity(y[key])) return false;
+      const same =
+        x[key] !== undefined && y[key] !== undefined && tryParseQuantity(x[key]) === tryParseQuantity(y[key]);
+      if (!same) changed.add(key);
     }
   }
-  return true;
+  return [...changed];
 }
 
 /** k8s GetPodQOS over the template's containers (cpu and memory only). */

@@ -1,3 +1,4 @@
+import type { Pod, PodCondition } from '../../apis';
 import {
   InPlaceUpdateGraceAnnotation,
   InPlaceUpdateReadyCondition,
@@ -12,8 +13,7 @@ import {
   StartInPlaceUpdateReason,
   startInPlaceUpdate,
 } from './engine';
-import { isUpdateCompleted, readUpdateState } from './state';
-import type { Pod, PodCondition } from './types';
+import { type InPlaceConfig, isUpdateCompleted, readUpdateState } from './state';
 
 const T0 = new Date('2026-01-01T12:00:00Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -150,12 +150,12 @@ describe('in-place update state machine', () => {
     expect(pod.metadata.annotations?.[InPlaceUpdateGraceAnnotation]).toBeDefined();
     expect(isUpdateCompleted(pod, readUpdateState(pod)!)).toBe(false);
 
-    expect(refreshInPlace(pod, { now: at(10.5), podRevision: 'web-v2' })).toEqual({
+    expect(refreshInPlace(pod, { now: at(10.5) })).toEqual({
       type: 'wait',
       reason: 'in-place grace period',
       requeueAfterMs: 20_000,
     });
-    const late = refreshInPlace(pod, { now: at(31), podRevision: 'web-v2' });
+    const late = refreshInPlace(pod, { now: at(31) });
     expect(late.type === 'patchPod' && late.patch.spec).toEqual({
       containers: [{ name: 'main', image: 'nginx:2' }],
     });
@@ -167,7 +167,7 @@ describe('in-place update state machine', () => {
   it('drops a grace spec when the pod moved to another revision', () => {
     let pod = apply(runningPod(), startInPlaceUpdate(runningPod(), request, { now: T0 }), '11');
     pod = apply(pod, startInPlaceUpdate(pod, request, { now: T0, gracePeriodSeconds: 30 }), '12');
-    const step = refreshInPlace(pod, { now: at(1), podRevision: 'web-v1' });
+    const step = refreshInPlace(pod, { now: at(1) });
     expect(
       step.type === 'patchPod' && step.patch.metadata.annotations?.[InPlaceUpdateGraceAnnotation],
     ).toBeNull();
@@ -199,5 +199,75 @@ describe('in-place update state machine', () => {
     });
     expect(drainedFor(foreign)).toBe('');
     expect(refreshInPlace(foreign, { now: T0, keepDrainedFor: 'web-v2' }).type).toBe('setCondition');
+  });
+});
+
+describe('env from metadata', () => {
+  const readsTier = (tier: string): PodTemplateSpec => ({
+    metadata: { labels: { tier } },
+    spec: {
+      containers: [
+        {
+          name: 'main',
+          image: 'nginx:1',
+          env: [{ name: 'TIER', valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } }],
+        },
+      ],
+    },
+  });
+  const relabel = { revision: 'web-v2', diff: diffPodTemplates(readsTier('a'), readsTier('b')) };
+
+  it('patches the label, records the restart count and completes only once the container restarted', () => {
+    let pod = runningPod({ gate: false });
+    pod.status!.containerStatuses![0]!.restartCount = 2;
+    const step = startInPlaceUpdate(pod, relabel, { now: T0 });
+    expect(step.type === 'patchPod' && step.patch.metadata.labels).toEqual({ tier: 'b' });
+    pod = apply(pod, step, '11');
+    const state = readUpdateState(pod)!;
+    expect(state).toMatchObject({
+      updateEnvFromMetadata: true,
+      lastContainerStatuses: { main: { restartCount: 2 } },
+    });
+    expect(isUpdateCompleted(pod, state)).toBe(false);
+    pod.status!.containerStatuses![0]!.restartCount = 3;
+    expect(isUpdateCompleted(pod, state)).toBe(true);
+  });
+
+  it('drains a gated pod first: its container restarts', () => {
+    expect(startInPlaceUpdate(runningPod(), relabel, { now: T0 }).type).toBe('drain');
+  });
+});
+
+describe('a workload with its own InPlaceConfig (SidecarSet)', () => {
+  const config: InPlaceConfig = {
+    state: { annotation: 'kruise.io/sidecarset-inplace-update-state', key: 'mesh' },
+    grace: { annotation: 'example.com/grace' },
+    readinessCondition: 'example.com/SidecarReady',
+    revisionOf: (pod) => pod.metadata.annotations?.['example.com/revision'],
+  };
+
+  it('drains and restores its own condition and keeps other entries of the keyed state', () => {
+    let pod = runningPod({ gate: false, conditions: [] });
+    pod.spec.readinessGates = [{ conditionType: config.readinessCondition }];
+    pod.metadata.annotations = { [config.state.annotation]: JSON.stringify({ other: { revision: 'o1' } }) };
+    const drain = startInPlaceUpdate(pod, request, { now: T0, config });
+    expect(drain.type === 'drain' && drain.conditions[0]).toMatchObject({
+      type: config.readinessCondition,
+      status: 'False',
+    });
+    pod = apply(pod, drain, '11');
+    expect(drainedFor(pod, config)).toBe('web-v2');
+    expect(drainedFor(pod)).toBeUndefined();
+    const patch = startInPlaceUpdate(pod, request, { now: at(1), config });
+    pod = apply(pod, patch, '12');
+    const map = JSON.parse(pod.metadata.annotations![config.state.annotation]!);
+    expect(Object.keys(map).sort()).toEqual(['mesh', 'other']);
+    expect(readUpdateState(pod, config)?.revision).toBe('web-v2');
+    expect(readUpdateState(pod)).toBeUndefined();
+    pod = kubeletRestarts(pod, 'sha-2');
+    expect(refreshInPlace(pod, { now: at(2), config })).toMatchObject({
+      type: 'setCondition',
+      conditions: [{ type: config.readinessCondition, status: 'True' }],
+    });
   });
 });

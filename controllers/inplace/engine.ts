@@ -15,23 +15,22 @@
 // pod's resourceVersion, so a stale copy can never patch twice; refresh never flips a pod drained for
 // the pending revision back to True; the True write is also conditional on the observed
 // resourceVersion.
-import {
-  InPlaceUpdateGraceAnnotation,
-  InPlaceUpdateGraceAnnotationOld,
-  InPlaceUpdateReadyCondition,
-  InPlaceUpdateStateAnnotation,
-  InPlaceUpdateStateAnnotationOld,
-} from '../../apis';
+//
+// Every function takes the workload's InPlaceConfig (state.ts): its annotations, readiness condition and
+// revision reader. The default is CloneSet's and Advanced StatefulSet's; SidecarSet passes its own.
+import { type Pod, type PodCondition, podCondition } from '../../apis';
 import type { MetadataPatch, Resources, TemplateDiff } from './diff';
-import { hasInPlaceReadinessGate } from './readiness';
+import { hasReadinessGate } from './readiness';
 import {
   type GraceSpec,
+  type InPlaceConfig,
   type InPlaceUpdateState,
   isUpdateCompleted,
   readGraceSpec,
   readUpdateState,
+  stateAnnotations,
+  workloadInPlace,
 } from './state';
-import { type Pod, type PodCondition, podCondition } from './types';
 
 export const StartInPlaceUpdateReason = 'StartInPlaceUpdate';
 const DRAIN_MESSAGE = 'in-place update to revision ';
@@ -49,14 +48,15 @@ export interface InPlaceOptions {
   now: Date;
   /** updateStrategy.inPlaceUpdateStrategy.gracePeriodSeconds */
   gracePeriodSeconds?: number;
+  /** The workload's annotations, readiness condition and revision reader (default: workloadInPlace). */
+  config?: InPlaceConfig;
 }
 
 export interface RefreshOptions {
   now: Date;
-  /** The revision the pod's labels say it is at; a grace spec for another revision is dropped. */
-  podRevision?: string;
   /** A pod drained for this revision but not yet patched stays drained (the workload still wants it). */
   keepDrainedFor?: string;
+  config?: InPlaceConfig;
 }
 
 /** Strategic merge patch of the pod; metadata.resourceVersion makes it conditional on what we observed. */
@@ -93,9 +93,11 @@ export function startInPlaceUpdate(
   request: InPlaceUpdateRequest,
   options: InPlaceOptions,
 ): InPlaceStep {
-  if (readUpdateState(pod)?.revision === request.revision) return { type: 'none' };
-  if (needsUnready(pod, request.diff) && drainedFor(pod) !== request.revision) {
-    return { type: 'drain', conditions: drainConditions(request.revision, options.now), request, options };
+  const config = options.config ?? workloadInPlace;
+  if (readUpdateState(pod, config)?.revision === request.revision) return { type: 'none' };
+  if (needsUnready(pod, request.diff, config) && drainedFor(pod, config) !== request.revision) {
+    const conditions = drainConditions(request.revision, options.now, config);
+    return { type: 'drain', conditions, request, options };
   }
   const state: InPlaceUpdateState = {
     revision: request.revision,
@@ -104,43 +106,48 @@ export function startInPlaceUpdate(
     updateImages: Object.keys(request.diff.images).length > 0,
     updateResources: Object.keys(request.diff.resources).length > 0,
   };
+  if (request.diff.restartContainers.length > 0) state.updateEnvFromMetadata = true;
   const grace = options.gracePeriodSeconds ?? 0;
   const spec: GraceSpec = {
     revision: request.revision,
     containerImages: request.diff.images,
     containerResources: request.diff.resources,
     metadata: request.diff.metadata,
+    restartContainers: request.diff.restartContainers,
     graceSeconds: grace,
   };
   if (grace > 0) {
     // Kruise: the revision moves now, the images only after the grace period.
-    const patch = basePatch(pod, request.labels, request.annotations);
-    patch.metadata.annotations![InPlaceUpdateStateAnnotation] = JSON.stringify(state);
-    patch.metadata.annotations![InPlaceUpdateGraceAnnotation] = JSON.stringify(spec);
+    const patch = basePatch(pod, config, request.labels, request.annotations);
+    Object.assign(patch.metadata.annotations!, stateAnnotations(pod, state, config));
+    patch.metadata.annotations![config.grace.annotation] = JSON.stringify(spec);
     return {
       type: 'patchPod',
       patch,
       reason: `start in-place update to ${request.revision} (grace ${grace}s)`,
     };
   }
-  return applySpec(pod, spec, state, request.labels, request.annotations);
+  return applySpec(pod, spec, state, config, request.labels, request.annotations);
 }
 
 /** Next step for a pod nobody asked to update now: finish grace periods, detect completion, restore readiness. */
 export function refreshInPlace(pod: Pod, options: RefreshOptions): InPlaceStep {
-  const grace = readGraceSpec(pod);
-  if (grace) return finishGracePeriod(pod, grace, options);
-  const state = readUpdateState(pod);
-  if (state && !isUpdateCompleted(pod, state)) return { type: 'wait', reason: 'containers not yet updated' };
-  if (!hasInPlaceReadinessGate(pod.spec)) return { type: 'none' };
-  if (podCondition(pod, InPlaceUpdateReadyCondition)?.status === 'True') return { type: 'none' };
-  const drained = drainedFor(pod);
+  const config = options.config ?? workloadInPlace;
+  const grace = readGraceSpec(pod, config);
+  if (grace) return finishGracePeriod(pod, grace, options.now, config);
+  const state = readUpdateState(pod, config);
+  if (state && !isUpdateCompleted(pod, state, config)) {
+    return { type: 'wait', reason: 'containers not yet updated' };
+  }
+  if (!hasReadinessGate(pod.spec, config.readinessCondition)) return { type: 'none' };
+  if (podCondition(pod, config.readinessCondition)?.status === 'True') return { type: 'none' };
+  const drained = drainedFor(pod, config);
   if (drained && drained !== state?.revision && drained === options.keepDrainedFor) {
     return { type: 'wait', reason: `drained for ${drained}, waiting for the spec patch` };
   }
   // Also covers a new pod whose gate has no condition yet (OpenKruise #892: it would never turn Ready).
   const ready: PodCondition = {
-    type: InPlaceUpdateReadyCondition,
+    type: config.readinessCondition,
     status: 'True',
     lastTransitionTime: options.now.toISOString(),
   };
@@ -148,24 +155,24 @@ export function refreshInPlace(pod: Pod, options: RefreshOptions): InPlaceStep {
 }
 
 /** Whether the pod is, or will be, drained by the engine for an update it has not yet completed. */
-export function isInPlaceUpdating(pod: Pod): boolean {
-  if (readGraceSpec(pod)) return true;
-  const state = readUpdateState(pod);
-  if (state && !isUpdateCompleted(pod, state)) return true;
-  const drained = drainedFor(pod);
+export function isInPlaceUpdating(pod: Pod, config = workloadInPlace): boolean {
+  if (readGraceSpec(pod, config)) return true;
+  const state = readUpdateState(pod, config);
+  if (state && !isUpdateCompleted(pod, state, config)) return true;
+  const drained = drainedFor(pod, config);
   return drained !== undefined && drained !== state?.revision;
 }
 
 /** The revision a pod was drained for by startInPlaceUpdate ('' when drained by someone else, e.g. Kruise). */
-export function drainedFor(pod: Pod): string | undefined {
-  const c = podCondition(pod, InPlaceUpdateReadyCondition);
+export function drainedFor(pod: Pod, config = workloadInPlace): string | undefined {
+  const c = podCondition(pod, config.readinessCondition);
   if (c?.status !== 'False' || c.reason !== StartInPlaceUpdateReason) return undefined;
   return c.message?.startsWith(DRAIN_MESSAGE) ? c.message.slice(DRAIN_MESSAGE.length) : '';
 }
 
 /** Kruise defaultCheckPodNeedsBeUnready: gated pods drain, except a resize that restarts no container. */
-function needsUnready(pod: Pod, diff: TemplateDiff): boolean {
-  if (!hasInPlaceReadinessGate(pod.spec)) return false;
+function needsUnready(pod: Pod, diff: TemplateDiff, config: InPlaceConfig): boolean {
+  if (!hasReadinessGate(pod.spec, config.readinessCondition)) return false;
   if (Object.keys(diff.images).length > 0 || diff.metadata) return true;
   return pod.spec.containers.some(
     (c) =>
@@ -176,11 +183,11 @@ function needsUnready(pod: Pod, diff: TemplateDiff): boolean {
   );
 }
 
-function drainConditions(revision: string, now: Date): PodCondition[] {
+function drainConditions(revision: string, now: Date, config: InPlaceConfig): PodCondition[] {
   const at = now.toISOString();
   return [
     {
-      type: InPlaceUpdateReadyCondition,
+      type: config.readinessCondition,
       status: 'False',
       reason: StartInPlaceUpdateReason,
       message: `${DRAIN_MESSAGE}${revision}`,
@@ -191,23 +198,28 @@ function drainConditions(revision: string, now: Date): PodCondition[] {
       type: 'Ready',
       status: 'False',
       reason: 'ReadinessGatesNotReady',
-      message: `the status of pod readiness gate "${InPlaceUpdateReadyCondition}" is not "True", but False`,
+      message: `the status of pod readiness gate "${config.readinessCondition}" is not "True", but False`,
       lastTransitionTime: at,
     },
   ];
 }
 
-function finishGracePeriod(pod: Pod, grace: GraceSpec, options: RefreshOptions): InPlaceStep {
-  if (options.podRevision !== undefined && grace.revision !== options.podRevision) {
+function finishGracePeriod(pod: Pod, grace: GraceSpec, now: Date, config: InPlaceConfig): InPlaceStep {
+  const podRevision = config.revisionOf(pod);
+  if (podRevision !== undefined && grace.revision !== podRevision) {
     // Kruise: the pod moved to another revision meanwhile; drop the deferred spec.
-    return { type: 'patchPod', patch: basePatch(pod), reason: `drop grace spec of ${grace.revision}` };
+    return {
+      type: 'patchPod',
+      patch: basePatch(pod, config),
+      reason: `drop grace spec of ${grace.revision}`,
+    };
   }
-  const state = readUpdateState(pod) ?? {
+  const state = readUpdateState(pod, config) ?? {
     revision: grace.revision,
-    updateTimestamp: options.now.toISOString(),
+    updateTimestamp: now.toISOString(),
     lastContainerStatuses: {},
   };
-  const remainingMs = Date.parse(state.updateTimestamp) + grace.graceSeconds * 1000 - options.now.getTime();
+  const remainingMs = Date.parse(state.updateTimestamp) + grace.graceSeconds * 1000 - now.getTime();
   if (remainingMs > 0) {
     return {
       type: 'wait',
@@ -215,7 +227,7 @@ function finishGracePeriod(pod: Pod, grace: GraceSpec, options: RefreshOptions):
       requeueAfterMs: Math.ceil(remainingMs / 1000) * 1000,
     };
   }
-  return applySpec(pod, grace, state);
+  return applySpec(pod, grace, state, config);
 }
 
 /** The patch that writes images, metadata and the state annotation (Kruise defaultPatchUpdateSpecToPod). */
@@ -223,17 +235,26 @@ function applySpec(
   pod: Pod,
   spec: GraceSpec,
   state: InPlaceUpdateState,
+  config: InPlaceConfig,
   labels?: Record<string, string>,
   annotations?: Record<string, string>,
 ): InPlaceStep {
-  const patch = basePatch(pod, labels, annotations, spec.metadata);
+  const patch = basePatch(pod, config, labels, annotations, spec.metadata);
   const images = spec.containerImages ?? {};
+  const restart = spec.restartContainers ?? [];
   const lastContainerStatuses: InPlaceUpdateState['lastContainerStatuses'] = {};
   for (const status of pod.status?.containerStatuses ?? []) {
     if (images[status.name] !== undefined) lastContainerStatuses[status.name] = { imageID: status.imageID };
+    else if (restart.includes(status.name)) {
+      // Restarted by the node (kruise-daemon, or the local cluster's kwok): the restart count shows it.
+      lastContainerStatuses[status.name] = {
+        imageID: status.imageID,
+        restartCount: status.restartCount ?? 0,
+      };
+    }
   }
   const next = { ...state, lastContainerStatuses };
-  patch.metadata.annotations![InPlaceUpdateStateAnnotation] = JSON.stringify(next);
+  Object.assign(patch.metadata.annotations!, stateAnnotations(pod, next, config));
   const containers = pod.spec.containers
     .filter((c) => images[c.name] !== undefined)
     .map((c) => ({ name: c.name, image: images[c.name]! }));
@@ -249,21 +270,18 @@ function applySpec(
 
 function basePatch(
   pod: Pod,
+  config: InPlaceConfig,
   labels: Record<string, string> = {},
   annotations: Record<string, string> = {},
   metadata?: MetadataPatch,
 ): PodPatch {
+  const cleared: Record<string, null> = { [config.grace.annotation]: null };
+  for (const legacy of [config.state.legacy, config.grace.legacy]) if (legacy) cleared[legacy] = null;
   return {
     metadata: {
       resourceVersion: pod.metadata.resourceVersion ?? '',
       labels: { ...metadata?.labels, ...labels },
-      annotations: {
-        ...metadata?.annotations,
-        ...annotations,
-        [InPlaceUpdateStateAnnotationOld]: null,
-        [InPlaceUpdateGraceAnnotation]: null,
-        [InPlaceUpdateGraceAnnotationOld]: null,
-      },
+      annotations: { ...metadata?.annotations, ...annotations, ...cleared },
     },
   };
 }

@@ -1,5 +1,6 @@
-// The shared in-place update engine (OpenKruise pkg/util/inplaceupdate): CloneSet now, Advanced
-// StatefulSet and SidecarSet later. Pure functions over plain pods and revisions; the caller does the I/O.
+// The shared in-place update engine (OpenKruise pkg/util/inplaceupdate): CloneSet and Advanced StatefulSet
+// with the default InPlaceConfig, SidecarSet with its own. Pure functions over plain pods and revisions;
+// the workload executor does the I/O.
 export {
   type ChangeKind,
   canUpdateInPlace,
@@ -8,6 +9,7 @@ export {
   diffPodTemplates,
   type MetadataPatch,
   qosClass,
+  RESIZABLE_RESOURCES,
   type Resources,
   revisionChangeKind,
   sameResources,
@@ -26,8 +28,13 @@ export {
   StartInPlaceUpdateReason,
   startInPlaceUpdate,
 } from './engine';
-export { canonicalJson, deepEqual } from './json';
-export { hasInPlaceReadinessGate, strategyCanUpdateInPlace, withInPlaceReadinessGate } from './readiness';
-export { ResourceVersionExpectations, type VersionedObject } from './resource-version';
-export { type GraceSpec, isUpdateCompleted, readGraceSpec, readUpdateState } from './state';
-export * from './types';
+export { hasReadinessGate, strategyCanUpdateInPlace, withReadinessGates } from './readiness';
+export {
+  type GraceSpec,
+  type InPlaceConfig,
+  isUpdateCompleted,
+  readGraceSpec,
+  readUpdateState,
+  stateAnnotations,
+  workloadInPlace,
+} from './state';

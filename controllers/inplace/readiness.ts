@@ -1,21 +1,20 @@
-// The InPlaceUpdateReady readiness gate. CloneSet injects it into the pods it creates, but only when its
-// update strategy can update in place: with ReCreate/OnDelete nothing would ever set the condition and
-// the pod would stay NotReady (OpenKruise #892).
-import { type CloneSetUpdateStrategyType, InPlaceUpdateReadyCondition, type PodSpec } from '../../apis';
+// Readiness gates. Kruise puts InPlaceUpdateReady (and KruisePodReady) on every pod its workloads
+// create, so a pod created under ReCreate can later be drained for an in-place update like any other.
+import type { PodSpec } from '../../apis';
 
-export function strategyCanUpdateInPlace(type: CloneSetUpdateStrategyType | string | undefined): boolean {
+/** The pod update policies that try in place first (CloneSet updateStrategy.type, ASTS podUpdatePolicy). */
+export function strategyCanUpdateInPlace(type: string | undefined): boolean {
   return type === 'InPlaceIfPossible' || type === 'InPlaceOnly';
 }
 
-export function hasInPlaceReadinessGate(spec: Pick<PodSpec, 'readinessGates'>): boolean {
-  return (spec.readinessGates ?? []).some((g) => g.conditionType === InPlaceUpdateReadyCondition);
+export function hasReadinessGate(spec: Pick<PodSpec, 'readinessGates'>, conditionType: string): boolean {
+  return (spec.readinessGates ?? []).some((g) => g.conditionType === conditionType);
 }
 
-/** A copy of `spec` with the gate added when `strategyType` can update in place (idempotent). */
-export function withInPlaceReadinessGate<S extends PodSpec>(spec: S, strategyType: string | undefined): S {
-  if (!strategyCanUpdateInPlace(strategyType) || hasInPlaceReadinessGate(spec)) return spec;
-  return {
-    ...spec,
-    readinessGates: [...(spec.readinessGates ?? []), { conditionType: InPlaceUpdateReadyCondition }],
-  };
+/** A copy of `spec` carrying each of the gates (idempotent). */
+export function withReadinessGates<S extends PodSpec>(spec: S, conditionTypes: readonly string[]): S {
+  const missing = conditionTypes.filter((type) => !hasReadinessGate(spec, type));
+  if (missing.length === 0) return spec;
+  const added = missing.map((conditionType) => ({ conditionType }));
+  return { ...spec, readinessGates: [...(spec.readinessGates ?? []), ...added] };
 }

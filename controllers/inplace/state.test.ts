@@ -1,6 +1,6 @@
+import type { ContainerStatus, Pod } from '../../apis';
 import { InPlaceUpdateGraceAnnotation, InPlaceUpdateStateAnnotation } from '../../apis';
 import { isUpdateCompleted, readUpdateState } from './state';
-import type { ContainerStatus, Pod } from './types';
 
 const state = {
   revision: 'web-v2',

@@ -8,7 +8,7 @@ import { resourceOf } from '../../apis/install';
 import { isKindName, KINDS, type KindName } from '../../apis/kinds';
 import { REPO_ROOT } from '../../cluster/binaries';
 import type { KubeObject } from '../../runtime/meta';
-import { INVALID_CASES, type InvalidCase } from '../../webhooks/validation';
+import { INVALID_CASES, type InvalidCase } from '../../webhooks/validation/testing/invalid-cases';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { useCustomResourceWebhooks } from '../cluster/webhooks';
 

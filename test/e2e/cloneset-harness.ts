@@ -31,7 +31,7 @@ export interface PodObject extends KubeObject {
   };
   status?: {
     phase?: string;
-    conditions?: { type: string; status: string }[];
+    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
     containerStatuses?: {
       name: string;
       image: string;
@@ -163,6 +163,7 @@ export class InvariantWatcher {
   /** Pod events checked; a watcher that saw nothing proves nothing. */
   checked = 0;
   private readonly informer: Informer<PodObject>;
+  private readonly observers: ((pod: PodObject) => void)[] = [];
   private readonly stop = new AbortController();
   private readonly client = createClient(e2eKubeconfigPath());
 
@@ -176,15 +177,24 @@ export class InvariantWatcher {
       labelSelector: `app=${name}`,
       logger: silentLogger(),
     });
-    const check = () => this.check();
+    const check = (pod: PodObject) => {
+      for (const observe of this.observers) observe(pod);
+      this.check();
+    };
     this.informer.addEventHandler({
       onAdd: check,
-      onUpdate: check,
+      onUpdate: (_old, pod) => check(pod),
       onDelete: (pod) => {
         if (pod.metadata?.uid) this.deletedUids.add(pod.metadata.uid);
-        check();
+        check(pod);
       },
     });
+  }
+
+  /** Also calls `observe` with the pod of every event, before the invariants are checked. */
+  observe(observe: (pod: PodObject) => void): this {
+    this.observers.push(observe);
+    return this;
   }
 
   async start(): Promise<void> {
@@ -228,8 +238,10 @@ export async function watchRollout(
   name: string,
   limits: Limits,
   rollout: () => Promise<void>,
+  observe?: (pod: PodObject) => void,
 ): Promise<InvariantWatcher> {
   const watcher = new InvariantWatcher(namespace, name, limits);
+  if (observe) watcher.observe(observe);
   await watcher.start();
   try {
     await rollout();

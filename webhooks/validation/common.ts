@@ -4,6 +4,7 @@
 import { isEmptySelector } from '../../apis/labels';
 import type { UpdatePriorityStrategy, UpdateScatterStrategy } from '../../apis/pub';
 import type { IntOrString } from '../../apis/zod-k8s';
+import { deepEqual, diffJson } from '../../runtime/json';
 import { child, type FieldError, forbidden, immutable, invalid, required } from './field-error';
 import { isValidPercent } from './names';
 import { validateLabelSelector } from './selectors';
@@ -59,16 +60,6 @@ export function validateScatterStrategy(s: UpdateScatterStrategy | undefined, pa
   return [];
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
-
 /** Every spec field outside `mutable` must be unchanged; one error per changed field. */
 export function immutableSpecFields(
   spec: Record<string, unknown>,
@@ -82,36 +73,9 @@ export function immutableSpecFields(
     .map((k) => immutable(`spec.${k}`));
 }
 
-export interface JsonPatchOp {
-  op: 'add' | 'remove' | 'replace';
-  path: string;
-}
-
-/** A JSON-patch-like diff: objects key by key, equal-length arrays index by index, anything else replaced. */
-export function jsonDiff(a: unknown, b: unknown, path = ''): JsonPatchOp[] {
-  if (deepEqual(a, b)) return [];
-  const bothArrays = Array.isArray(a) && Array.isArray(b) && a.length === b.length;
-  const bothObjects = isPlainObject(a) && isPlainObject(b);
-  if (bothArrays) return (a as unknown[]).flatMap((x, i) => jsonDiff(x, (b as unknown[])[i], `${path}/${i}`));
-  if (!bothObjects) return [{ op: 'replace', path }];
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ops: JsonPatchOp[] = [];
-  for (const k of new Set([...Object.keys(ao), ...Object.keys(bo)])) {
-    if (ao[k] === undefined && bo[k] !== undefined) ops.push({ op: 'add', path: `${path}/${k}` });
-    else if (ao[k] !== undefined && bo[k] === undefined) ops.push({ op: 'remove', path: `${path}/${k}` });
-    else ops.push(...jsonDiff(ao[k], bo[k], `${path}/${k}`));
-  }
-  return ops;
-}
-
-function isPlainObject(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** InPlaceOnly: the template spec may only change container images (replace /containers/N/image). */
 export function inPlaceOnlyTemplateChange(oldSpec: unknown, newSpec: unknown, path: string): FieldError[] {
-  const bad = jsonDiff(oldSpec, newSpec).find(
+  const bad = diffJson(oldSpec, newSpec).find(
     (p) => p.op !== 'replace' || !/^\/containers\/\d+\/image$/.test(p.path),
   );
   if (!bad) return [];

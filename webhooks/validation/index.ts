@@ -15,7 +15,6 @@ import { validateStatefulSet } from './statefulset';
 
 export { validateDelete } from './deletion';
 export * from './field-error';
-export { INVALID_CASES, type InvalidCase } from './invalid-cases';
 export type { SidecarSetContext } from './sidecarset';
 export type ValidationContext = SidecarSetContext;
 

@@ -10,8 +10,9 @@ import type {
 } from '../../apis/sidecarset';
 import { SidecarSetBaseAnnotation, SidecarSetCanaryAnnotation } from '../../apis/well-known';
 import type { LabelSelector } from '../../apis/zod-k8s';
+import { deepEqual } from '../../runtime/json';
 import { jobLikeNameErrors } from './broadcastjob';
-import { deepEqual, positiveIntOrPercent, validatePriorityStrategy, validateScatterStrategy } from './common';
+import { positiveIntOrPercent, validatePriorityStrategy, validateScatterStrategy } from './common';
 import { type FieldError, index, invalid, required } from './field-error';
 import {
   validateAnnotations,
@@ -21,8 +22,9 @@ import {
 } from './pod-template';
 import { validateLabelSelector } from './selectors';
 import { validateSidecarContainerFields } from './sidecar-containers';
+import { type SidecarSetReferences, validateSidecarSetReferences } from './sidecarset-references';
 
-export interface SidecarSetContext {
+export interface SidecarSetContext extends SidecarSetReferences {
   /** The SidecarSets already in the cluster (the object itself may be among them). */
   sidecarSets?: readonly SidecarSet[];
 }
@@ -39,6 +41,7 @@ export function validateSidecarSet(
     );
   errs.push(...validateCanary(ss, old, ctx));
   errs.push(...validateSpec(ss.spec!));
+  errs.push(...validateSidecarSetReferences(ss, ctx));
   if (old?.spec) errs.push(...validateContainerUpdate(ss.spec?.containers ?? [], old.spec.containers ?? []));
   if (errs.length > 0) return errs;
   return validateConflicts(ss, ctx.sidecarSets ?? []);

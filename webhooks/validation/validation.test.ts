@@ -2,10 +2,10 @@ import { toStructuralSchema } from '../../apis/crd-schema';
 import { crdSchemaErrors } from '../../apis/crd-validate';
 import { applyDefaults } from '../../apis/defaults';
 import { KINDS, type KindName } from '../../apis/kinds';
-import { selectorsOverlap } from '../../apis/labels';
 import type { SidecarSet } from '../../apis/sidecarset';
-import { jsonDiff } from './common';
 import { formatFieldError, formatFieldErrors, validate, validateDelete } from './index';
+import { dns1123SubdomainErrors } from './names';
+import { expressionError } from './sidecar-containers';
 import {
   INVALID_CASES,
   type InvalidCase,
@@ -13,9 +13,7 @@ import {
   validCloneSet,
   validSidecarSet,
   validStatefulSet,
-} from './invalid-cases';
-import { dns1123SubdomainErrors } from './names';
-import { expressionError } from './sidecar-containers';
+} from './testing/invalid-cases';
 
 const schemas = Object.fromEntries(
   Object.values(KINDS).map((k) => [k.kind, toStructuralSchema(k.schema)]),
@@ -133,6 +131,23 @@ describe('rules that need a closer look', () => {
     expect(validate('CloneSet', next, old)).toEqual([]);
   });
 
+  it('allows a template label read by env under InPlaceOnly (the controller restarts the container in place)', () => {
+    const old = validCloneSet();
+    old.spec.updateStrategy = { type: 'InPlaceOnly' };
+    old.spec.template.spec.containers[0].env = [
+      { name: 'TIER', valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } },
+    ];
+    const next = structuredClone(old);
+    next.spec.template.metadata.labels.tier = 'b';
+    expect(validate('CloneSet', next, old)).toEqual([]);
+  });
+
+  it('accepts fractional percentages, which the controller resolves with the same parser', () => {
+    const obj = validCloneSet();
+    obj.spec.updateStrategy = { maxUnavailable: '12.5%', partition: '37.5%' };
+    expect(validate('CloneSet', obj)).toEqual([]);
+  });
+
   it('allows BroadcastJob TTL with completionPolicy Always', () => {
     const obj = validBroadcastJob();
     obj.spec.completionPolicy = { type: 'Always', ttlSecondsAfterFinished: 10, activeDeadlineSeconds: 60 };
@@ -155,49 +170,18 @@ describe('rules that need a closer look', () => {
   });
 });
 
-describe('selectorsOverlap (Kruise util.IsSelectorOverlapping)', () => {
-  it.each([
-    [{ matchLabels: { a: '1' } }, { matchLabels: { a: '2' } }, false],
-    [{ matchLabels: { a: '1' } }, { matchLabels: { b: '2' } }, true],
-    [
-      { matchLabels: { a: '1' } },
-      { matchExpressions: [{ key: 'a', operator: 'In', values: ['1', '2'] }] },
-      true,
-    ],
-    [
-      { matchLabels: { a: '1' } },
-      { matchExpressions: [{ key: 'a', operator: 'NotIn', values: ['1'] }] },
-      false,
-    ],
-    [{ matchLabels: { a: '1' } }, { matchExpressions: [{ key: 'a', operator: 'DoesNotExist' }] }, false],
-  ])('%j vs %j → %p', (a, b, want) => {
-    expect(selectorsOverlap(a, b)).toBe(want);
-  });
-});
-
 describe('resource expressions', () => {
   it.each([
     ['cpu', undefined],
-    ['max(cpu * 50%, 50m)'.replace('%', ''), undefined],
+    ['max(cpu * 50%, 50m)', undefined],
     ['min(cpu*2, 100m) + 10m', undefined],
-    ['-(cpu / 2)', undefined],
-    ['memory', 'unknown identifier "memory"'],
-    ['cpu * (2', "missing ')'"],
-    ['cpu +', 'unexpected end of expression'],
-    ['cpu # 2', 'unexpected character at 3'],
+    ['-(cpu / 2)', 'calculation result is negative'],
+    ['memory', 'undefined variable: memory'],
+    ['cpu * (2', 'parse error: expected ")"'],
+    ['cpu +', 'parse error: unexpected end of expression'],
+    ['cpu # 2', 'parse error: unexpected "#" at 5'],
   ])('%s', (expr, want) => {
     expect(expressionError(expr, 'cpu')).toBe(want);
-  });
-});
-
-describe('jsonDiff', () => {
-  it('produces JSON-patch style ops', () => {
-    expect(jsonDiff({ a: 1, b: [1, 2], c: 3 }, { a: 2, b: [1, 3], d: 4 })).toEqual([
-      { op: 'replace', path: '/a' },
-      { op: 'replace', path: '/b/1' },
-      { op: 'remove', path: '/c' },
-      { op: 'add', path: '/d' },
-    ]);
   });
 });
 

@@ -1,0 +1,123 @@
+// The wiring every pod-owning workload shares: watch the owner kind and the Pods, ControllerRevisions and
+// PVCs it controls, settle expectations from the informers, refuse to plan from a cache behind our own
+// writes, read the cluster facts a plan needs, plan (pure, the kind's) and execute (the kit's).
+import type { ControllerRevision, Node, PersistentVolumeClaim, Pod } from '../../apis';
+import { controller, type MapFunc } from '../../runtime/builder';
+import { Discovery } from '../../runtime/discovery';
+import { Expectations } from '../../runtime/expectations';
+import type { InformerScope } from '../../runtime/informerfactory';
+import type { Manager } from '../../runtime/manager';
+import {
+  ControllerRevisions,
+  type KubeObject,
+  Nodes,
+  PersistentVolumeClaims,
+  Pods,
+  type ResourceType,
+} from '../../runtime/meta';
+import type { ReconcileResult } from '../../runtime/reconcile';
+import { ResourceVersionExpectations } from '../../runtime/resource-version';
+import type { WorkloadPlan } from './actions';
+import { execute, type Owner, type WorkloadKind } from './execute';
+import { observing, ownedBy } from './ownership';
+
+/** What the cluster offers that plans depend on, read by the wiring (never guessed by a plan). */
+export interface ClusterFacts {
+  /** The apiserver serves pods/resize (in-place resource changes, Kubernetes ≥ 1.33). */
+  resizeSupported: boolean;
+  /** A node's labels from the cache (topology spread), undefined when unknown. */
+  nodeLabels(name: string): Record<string, string> | undefined;
+}
+
+/** One owner and everything it controls, as the caches hold them. */
+export interface Observed<T> {
+  owner: T;
+  /** Every pod whose controller reference is the owner (terminal and terminating ones too). */
+  pods: Pod[];
+  revisions: ControllerRevision[];
+  /** PVCs the owner controls that are not being deleted. */
+  pvcs: PersistentVolumeClaim[];
+  now: Date;
+  cluster: ClusterFacts;
+}
+
+export interface WorkloadController<T> {
+  name: string;
+  kind: WorkloadKind;
+  plan(observed: Observed<T>): WorkloadPlan;
+  /** Other objects whose events enqueue owners (e.g. Nodes for BroadcastJob). */
+  watches?: { type: ResourceType; map: MapFunc }[];
+  workers?: number;
+  /** Watch one namespace only (tests); default all namespaces. */
+  namespace?: string;
+}
+
+/** While our own writes are not in the cache yet, look again after this long (events usually come first). */
+const STALE_CACHE_REQUEUE_MS = 1000;
+
+export function setupWorkloadController<T extends Owner>(mgr: Manager, def: WorkloadController<T>): void {
+  const scope: InformerScope = def.namespace ? { namespace: def.namespace } : {};
+  const ownerType = def.kind.resource;
+  const expectations = new Expectations({ metrics: mgr.metrics, controller: def.name });
+  const rvExpectations = new ResourceVersionExpectations();
+  // Our handlers observe before the builder's handlers enqueue, so a reconcile sees the expectation met.
+  mgr.informers
+    .informerFor<Pod>(Pods, scope)
+    .addEventHandler(observing(ownerType, expectations, rvExpectations));
+  mgr.informers
+    .informerFor<PersistentVolumeClaim & KubeObject>(PersistentVolumeClaims, scope)
+    .addEventHandler(observing(ownerType, expectations));
+  const listers = {
+    owners: mgr.lister<T>(ownerType, scope),
+    pods: mgr.lister<Pod>(Pods, scope),
+    revisions: mgr.lister<ControllerRevision>(ControllerRevisions, scope),
+    pvcs: mgr.lister<PersistentVolumeClaim & KubeObject>(PersistentVolumeClaims, scope),
+    nodes: mgr.lister<Node>(Nodes, {}),
+  };
+  const discovery = new Discovery(mgr.client);
+  const deps = { client: mgr.client, events: mgr.events, expectations, rvExpectations, kind: def.kind };
+  const builder = controller(mgr)
+    .named(def.name)
+    .for(ownerType, scope)
+    .owns(Pods, scope)
+    .owns(ControllerRevisions, scope)
+    .owns(PersistentVolumeClaims, scope)
+    .withOptions({ workers: def.workers ?? 4 });
+  for (const watch of def.watches ?? []) builder.watches(watch.type, watch.map);
+  builder.complete(async (key, ctx): Promise<ReconcileResult | undefined> => {
+    const owner = listers.owners.get(key);
+    if (!owner) {
+      expectations.delete(key);
+      return;
+    }
+    if (!expectations.isSatisfied(key)) return { requeueAfter: STALE_CACHE_REQUEUE_MS };
+    const uid = owner.metadata?.uid ?? '';
+    const pods = ownedBy(listers.pods, uid);
+    for (const pod of pods) rvExpectations.observe(pod);
+    if (pods.some((pod) => !rvExpectations.isSatisfied(pod))) return { requeueAfter: STALE_CACHE_REQUEUE_MS };
+    // A failed discovery fails the reconcile, which is retried with backoff: no plan on a guess.
+    const resizeSupported = await discovery.serves('v1', 'pods/resize', ctx.signal);
+    const plan = def.plan({
+      owner,
+      pods,
+      revisions: ownedBy(listers.revisions, uid),
+      pvcs: ownedBy(listers.pvcs, uid).filter((pvc) => !pvc.metadata?.deletionTimestamp),
+      now: new Date(),
+      cluster: {
+        resizeSupported,
+        nodeLabels: (name) => listers.nodes.get(name)?.metadata.labels,
+      },
+    });
+    if (plan.actions.length > 0) {
+      ctx.log.debug({ phase: plan.phase, actions: plan.actions.map(describe) }, `${def.name} plan`);
+    }
+    const outcome = await execute(owner, plan, deps, ctx.signal);
+    if (outcome.error) throw outcome.error;
+    if (outcome.requeue) return { requeue: true };
+    return plan.requeueAfterMs !== undefined ? { requeueAfter: Math.max(plan.requeueAfterMs, 1) } : undefined;
+  });
+}
+
+function describe(action: { type: string; name?: string; pod?: { metadata: { name?: string } } }): string {
+  return `${action.type} ${action.name ?? action.pod?.metadata.name ?? ''}`.trim();
+}

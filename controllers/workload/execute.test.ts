@@ -1,0 +1,379 @@
+import { ControllerRevisionHashLabel, type Pod } from '../../apis';
+import { ApiError } from '../../runtime/errors';
+import type { EventRecorder } from '../../runtime/events';
+import { Expectations } from '../../runtime/expectations';
+import type { KubeObject } from '../../runtime/meta';
+import { ResourceVersionExpectations } from '../../runtime/resource-version';
+import { type RecordedCall, recordingClient } from '../../runtime/testing/recording-client';
+import { startInPlaceUpdate } from '../inplace';
+import type { Action, PlanEvent, WorkloadPlan } from './actions';
+import { execute, groupActions, type WorkloadKind } from './execute';
+import { NOW, pod } from './testing/pods';
+
+// Any kind: the executor knows it only by its resource and its failure conditions.
+const Widgets: WorkloadKind = {
+  resource: { group: 'example.com', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true },
+  failureCondition: (phase) => (phase === 'scale' ? 'FailedScale' : 'FailedUpdate'),
+};
+const STATUS = { replicas: 0 };
+const owner = {
+  apiVersion: 'example.com/v1',
+  kind: 'Widget',
+  metadata: { name: 'web', namespace: 'ns', uid: 'owner-uid' },
+  status: STATUS,
+};
+const KEY = 'ns/web';
+const rev = {
+  metadata: { name: 'web-r1' },
+  data: { spec: { template: { spec: { containers: [{ name: 'main', image: 'nginx:1' }] } } } },
+  revision: 1,
+};
+
+function setup(
+  fail?: (call: RecordedCall) => Error | undefined,
+  respond?: (call: RecordedCall) => unknown,
+  kind = Widgets,
+) {
+  const recording = recordingClient({ fail, respond });
+  const recorded: PlanEvent[] = [];
+  const events = {
+    event: async (_obj: KubeObject, type: PlanEvent['type'], reason: string, message: string) => {
+      recorded.push({ type, reason, message });
+    },
+  } as unknown as EventRecorder;
+  const expectations = new Expectations();
+  const rvExpectations = new ResourceVersionExpectations();
+  const deps = { client: recording.client, events, expectations, rvExpectations, kind };
+  return { deps, ...recording, expectations, events: recorded };
+}
+
+const planOf = (actions: Action[], extra: Partial<WorkloadPlan> = {}): WorkloadPlan => ({
+  actions,
+  events: [],
+  status: STATUS,
+  phase: 'scale',
+  ...extra,
+});
+const run = (deps: ReturnType<typeof setup>['deps'], plan: WorkloadPlan) =>
+  execute(owner, plan, deps, new AbortController().signal);
+const createPod = (name: string): Action => ({ type: 'createPod', pod: pod(name, rev), revision: 'r1' });
+const conflict = () => new ApiError(409, 'Conflict', 'the object has been modified');
+const boom = () => new ApiError(500, 'InternalError', 'boom');
+const failing = (verb: string, name: string) => (call: RecordedCall) =>
+  call.verb === verb && call.name === name ? boom() : undefined;
+const statusWritten = (calls: RecordedCall[]) =>
+  (calls.find((c) => c.verb === 'updateStatus')?.body as { status: { conditions?: unknown[] } })?.status;
+
+describe('execute: creates', () => {
+  it('doubles each slow-start batch, stops at the first failed batch and forgets creates never sent', async () => {
+    const { deps, calls, expectations } = setup(failing('create', 'p3'));
+    const names = Array.from({ length: 15 }, (_, i) => `p${i}`);
+    const result = await run(deps, planOf(names.map(createPod)));
+    // Batches 1, 2 and 4: p0 | p1 p2 | p3..p6 (p3 fails, the rest of its batch is already out); p7.. never.
+    expect(calls.filter((c) => c.verb === 'create').map((c) => c.name)).toEqual(names.slice(0, 7));
+    expect(result.requeue).toBe(false);
+    expect((result.error as Error).message).toBe('boom');
+    // Sent and created: still expected until the informer sees them.
+    expect(expectations.pending(KEY).create.sort()).toEqual(['p0', 'p1', 'p2', 'p4', 'p5', 'p6']);
+    expect(statusWritten(calls)?.conditions?.[0]).toMatchObject({ type: 'FailedScale', status: 'True' });
+  });
+
+  it('creates a pod exactly as planned (its own name: an ordinal, a node) after the PVCs listed before it', async () => {
+    const { deps, calls } = setup();
+    const ordinal = pod('web-0', rev);
+    const pvc = {
+      apiVersion: 'v1' as const,
+      kind: 'PersistentVolumeClaim' as const,
+      metadata: { name: 'data-web-0', labels: {}, ownerReferences: [] },
+    };
+    await run(
+      deps,
+      planOf([
+        { type: 'createPVC', pvc },
+        { type: 'createPod', pod: ordinal, revision: 'r1' },
+      ]),
+    );
+    expect(calls.map((c) => `${c.verb} ${c.kind}/${c.name}`)).toEqual([
+      'create PersistentVolumeClaim/data-web-0',
+      'create Pod/web-0',
+    ]);
+    expect(calls[1]?.body).toBe(ordinal);
+  });
+});
+
+describe('execute: failures and the status', () => {
+  it('treats a 409 as a stale cache: requeue, no failure condition, later actions not applied', async () => {
+    const { deps, calls } = setup((call) =>
+      call.verb === 'patch' && call.name === 'a' ? conflict() : undefined,
+    );
+    const actions: Action[] = [
+      { type: 'setPodCondition', name: 'a', conditions: [], resourceVersion: '3' },
+      { type: 'setPodCondition', name: 'a', conditions: [] },
+      { type: 'deleteRevision', name: 'old' },
+    ];
+    const result = await run(deps, planOf(actions));
+    expect(result).toEqual({ requeue: true, error: undefined });
+    expect(calls.map((c) => `${c.verb} ${c.name}`)).toEqual(['patch a']);
+  });
+
+  it("sets a plan's own failure as the phase's condition, once, and writes the status to the kind's resource", async () => {
+    const { deps, calls } = setup();
+    await run(deps, planOf([], { phase: 'update', failure: 'pod a cannot be updated in place' }));
+    expect(calls.map((c) => `${c.verb} ${c.kind}/${c.name}`)).toEqual([
+      'get Widget/web',
+      'updateStatus Widget/web',
+    ]);
+    expect(statusWritten(calls)?.conditions).toEqual([
+      expect.objectContaining({
+        type: 'FailedUpdate',
+        status: 'True',
+        message: 'pod a cannot be updated in place',
+      }),
+    ]);
+  });
+
+  it('a failed write outranks the plan failure, and a kind without failure conditions only reports', async () => {
+    const withCondition = setup(failing('delete', 'p0'));
+    const del: Action = { type: 'deletePod', name: 'p0', pvcs: [], reason: 'scale in' };
+    await run(withCondition.deps, planOf([del], { failure: 'other' }));
+    expect(statusWritten(withCondition.calls)?.conditions).toEqual([
+      expect.objectContaining({ type: 'FailedScale', message: 'boom' }),
+    ]);
+    const plain = setup(failing('delete', 'p0'), undefined, { resource: Widgets.resource });
+    const result = await run(plain.deps, planOf([del]));
+    expect((result.error as Error).message).toBe('boom');
+    expect(plain.calls.some((c) => c.verb === 'updateStatus')).toBe(false);
+    expect(plain.events).toContainEqual(expect.objectContaining({ reason: 'FailedDelete', type: 'Warning' }));
+  });
+
+  it('writes the status only when it changed', async () => {
+    const { deps, calls } = setup();
+    await run(deps, planOf([]));
+    expect(calls).toEqual([]);
+  });
+
+  it("records the plan's Events and one per pod result", async () => {
+    const { deps, events } = setup();
+    const planned: PlanEvent = { type: 'Normal', reason: 'ScaleUp', message: 'scale up by 1' };
+    const recreate: Action = {
+      type: 'patchPodMetadata',
+      name: 'a',
+      patch: { metadata: { labels: { x: 'y' } } },
+      reason: 'recreate update',
+      report: { reason: 'UpdatePodReCreate', what: 'patch pod a specified-delete for update' },
+    };
+    const bookkeeping: Action = { type: 'patchPodMetadata', name: 'b', patch: { metadata: {} }, reason: 'x' };
+    await run(deps, planOf([createPod('p0'), recreate, bookkeeping], { events: [planned] }));
+    expect(events).toEqual([
+      { type: 'Normal', reason: 'SuccessfulCreate', message: 'succeed to create pod p0' },
+      {
+        type: 'Normal',
+        reason: 'SuccessfulUpdatePodReCreate',
+        message: 'successfully patch pod a specified-delete for update',
+      },
+      planned,
+    ]);
+  });
+});
+
+describe('execute: pods and the owner', () => {
+  it('deletes a pod with its uid as precondition, then its PVCs, with delete expectations', async () => {
+    const { deps, calls, expectations } = setup();
+    const action: Action = {
+      type: 'deletePod',
+      name: 'p0',
+      uid: 'uid-p0',
+      pvcs: ['data-web-x'],
+      reason: 'scale in',
+    };
+    await run(deps, planOf([action]));
+    expect(calls.filter((c) => c.verb === 'delete').map((c) => [c.kind, c.name, c.options])).toEqual([
+      ['Pod', 'p0', expect.objectContaining({ preconditions: { uid: 'uid-p0' } })],
+      ['PersistentVolumeClaim', 'data-web-x', expect.anything()],
+    ]);
+    expect(expectations.pending(KEY).delete.sort()).toEqual(['data-web-x', 'p0']);
+  });
+
+  it('releases a pod by deleting only our owner reference, guarded by its uid', async () => {
+    const { deps, calls } = setup();
+    await run(deps, planOf([{ type: 'releasePod', name: 'a', uid: 'uid-a' }]));
+    expect(calls).toEqual([
+      expect.objectContaining({
+        verb: 'patch',
+        kind: 'Pod',
+        name: 'a',
+        body: { metadata: { uid: 'uid-a', ownerReferences: [{ $patch: 'delete', uid: 'owner-uid' }] } },
+        options: expect.objectContaining({ type: 'strategic' }),
+      }),
+    ]);
+  });
+
+  it('writes to pods in other namespaces when an action names one (a cluster-scoped owner)', async () => {
+    const { deps, calls } = setup();
+    const conditions = [{ type: 'SidecarReady', status: 'True' }];
+    await run(
+      deps,
+      planOf([
+        { type: 'setPodCondition', name: 'a', namespace: 'team-a', conditions },
+        { type: 'setPodCondition', name: 'a', namespace: 'team-b', conditions },
+      ]),
+    );
+    expect(calls.map((c) => `${c.verb} ${c.namespace}/${c.name}`).sort()).toEqual([
+      'patch team-a/a',
+      'patch team-b/a',
+    ]);
+    expect(
+      groupActions([
+        { type: 'setPodCondition', name: 'a', namespace: 'team-a', conditions },
+        { type: 'setPodCondition', name: 'a', namespace: 'team-b', conditions },
+      ]).map((g) => g.kind === 'pods' && g.chains.length),
+    ).toEqual([2]);
+  });
+
+  it("merge-patches the owner through the kind's resource", async () => {
+    const { deps, calls } = setup();
+    const patch = { spec: { scaleStrategy: { podsToDelete: [] } } };
+    await run(deps, planOf([{ type: 'patchOwner', patch, reason: 'forget' }]));
+    expect(calls).toEqual([
+      expect.objectContaining({ verb: 'patch', kind: 'Widget', name: 'web', body: patch }),
+    ]);
+  });
+
+  it('writes pod conditions through pods/status with the resourceVersion precondition', async () => {
+    const { deps, calls } = setup();
+    const conditions = [{ type: 'InPlaceUpdateReady', status: 'False' }];
+    await run(deps, planOf([{ type: 'setPodCondition', name: 'a', conditions, resourceVersion: '3' }]));
+    expect(calls[0]).toMatchObject({
+      verb: 'patch',
+      body: { status: { conditions }, metadata: { resourceVersion: '3' } },
+      options: { type: 'strategic', subresource: 'status' },
+    });
+  });
+
+  it('sends a lifecycle change due with the condition in the same pods/status write', async () => {
+    const { deps, calls } = setup();
+    const conditions = [{ type: 'InPlaceUpdateReady', status: 'True' }];
+    const metadata = { labels: { 'lifecycle.apps.kruise.io/state': 'Normal' } };
+    const action: Action = { type: 'setPodCondition', name: 'a', conditions, resourceVersion: '7', metadata };
+    await run(deps, planOf([action]));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({
+      verb: 'patch',
+      body: { status: { conditions }, metadata: { ...metadata, resourceVersion: '7' } },
+      options: { type: 'strategic', subresource: 'status' },
+    });
+  });
+
+  const request = {
+    revision: 'web-v2',
+    diff: { images: { main: 'nginx:2' }, resources: {}, restartContainers: [], recreateReasons: [] },
+    labels: { [ControllerRevisionHashLabel]: 'web-v2' },
+  };
+
+  it('drains, then patches in place from the pod the drain returned, without waiting for the cache', async () => {
+    const cached = pod('a', rev, { gate: true });
+    const drain = startInPlaceUpdate(cached, request, { now: NOW });
+    if (drain.type !== 'drain') throw new Error(`expected a drain step, got ${drain.type}`);
+    // The apiserver answers the drain with the pod at resourceVersion 8, showing the drain conditions.
+    const afterDrain: Pod = structuredClone(cached);
+    afterDrain.metadata.resourceVersion = '8';
+    afterDrain.status!.conditions = drain.conditions;
+    const { deps, calls } = setup(undefined, (call) =>
+      call.options?.subresource === 'status' ? afterDrain : undefined,
+    );
+    const action: Action = { ...drain, type: 'drainAndUpdate', name: 'a', revision: 'web-v2' };
+    const result = await run(deps, planOf([action]));
+    expect(result).toEqual({ requeue: false, error: undefined });
+    expect(calls.map((c) => [c.verb, c.options?.subresource])).toEqual([
+      ['patch', 'status'],
+      ['patch', undefined],
+    ]);
+    expect(calls[1]?.body).toMatchObject({
+      metadata: { resourceVersion: '8', labels: { [ControllerRevisionHashLabel]: 'web-v2' } },
+      spec: { containers: [{ name: 'main', image: 'nginx:2' }] },
+    });
+    // The cache is stale until it shows the patch (resourceVersion 7 from the double).
+    expect(deps.rvExpectations.isSatisfied({ metadata: { uid: 'uid-a', resourceVersion: '6' } })).toBe(false);
+  });
+
+  it('stops after the drain when the pod changed meanwhile (409 on the patch): requeue', async () => {
+    const cached = pod('a', rev, { gate: true });
+    const drain = startInPlaceUpdate(cached, request, { now: NOW });
+    if (drain.type !== 'drain') throw new Error(`expected a drain step, got ${drain.type}`);
+    const afterDrain = structuredClone(cached);
+    afterDrain.status!.conditions = drain.conditions;
+    const { deps, calls } = setup(
+      () => (calls.length === 2 ? conflict() : undefined),
+      () => afterDrain,
+    );
+    const action: Action = { ...drain, type: 'drainAndUpdate', name: 'a', revision: 'web-v2' };
+    const result = await run(deps, planOf([action]));
+    expect(result).toEqual({ requeue: true, error: undefined });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('resizes through pods/resize first, then patches conditionally on the resize answer', async () => {
+    const { deps, calls } = setup(undefined, (call) =>
+      call.options?.subresource === 'resize' ? { metadata: { resourceVersion: '9' } } : undefined,
+    );
+    const resizePatch = { spec: { containers: [{ name: 'main', resources: { requests: { cpu: '2' } } }] } };
+    const action: Action = {
+      type: 'inPlaceUpdate',
+      name: 'a',
+      revision: 'web-v2',
+      patch: { metadata: { resourceVersion: '5' } },
+      resizePatch,
+    };
+    await run(deps, planOf([action]));
+    expect(
+      calls.map((c) => [c.options?.subresource, (c.body as KubeObject).metadata?.resourceVersion]),
+    ).toEqual([
+      ['resize', '5'],
+      [undefined, '9'],
+    ]);
+  });
+});
+
+describe('groupActions', () => {
+  it("runs each pod's writes in order, pods concurrently, and other actions alone", () => {
+    const actions: Action[] = [
+      { type: 'createRevision', revision: rev },
+      { type: 'setPodCondition', name: 'a', conditions: [] },
+      { type: 'setPodCondition', name: 'b', conditions: [] },
+      { type: 'patchPodMetadata', name: 'a', patch: { metadata: {} }, reason: 'x' },
+      { type: 'releasePod', name: 'c', uid: 'uid-c' },
+      { type: 'deleteRevision', name: 'old' },
+      { type: 'setPodCondition', name: 'a', conditions: [] },
+    ];
+    const shape = groupActions(actions).map((g) =>
+      g.kind === 'pods'
+        ? g.chains.map((chain) => chain.map((a) => `${a.type}:${(a as { name?: string }).name ?? ''}`))
+        : g.kind,
+    );
+    expect(shape).toEqual([
+      [['createRevision:']],
+      [['setPodCondition:a', 'patchPodMetadata:a'], ['setPodCondition:b'], ['releasePod:c']],
+      [['deleteRevision:old']],
+      [['setPodCondition:a']],
+    ]);
+  });
+
+  it("runs a pod's chain in order and stops it at its first failure, other pods going on", async () => {
+    const { deps, calls } = setup(failing('patch', 'a'));
+    const actions: Action[] = [
+      { type: 'setPodCondition', name: 'a', conditions: [] },
+      { type: 'patchPodMetadata', name: 'a', patch: { metadata: {} }, reason: 'x' },
+      { type: 'setPodCondition', name: 'b', conditions: [] },
+    ];
+    const result = await run(deps, planOf(actions));
+    expect((result.error as Error).message).toBe('boom');
+    expect(calls.filter((c) => c.verb === 'patch').map((c) => c.name)).toEqual(['a', 'b']);
+  });
+
+  it('groups each pod with the PVCs planned before it', () => {
+    const pvc = { type: 'createPVC', pvc: { metadata: { name: 'data-web-a' } } } as Action;
+    const groups = groupActions([pvc, createPod('a'), createPod('b')]);
+    expect(groups).toHaveLength(1);
+    expect(groups[0]?.kind === 'create' && groups[0].units.map((u) => u.length)).toEqual([2, 1]);
+  });
+});

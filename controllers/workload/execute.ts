@@ -1,0 +1,445 @@
+// The one executor: applies any workload's plan through the client, in order, with create/delete and
+// resource-version expectations; records the plan's Events and one Event per pod result; decides the
+// failure condition; writes the status. Writes happen here and nowhere else.
+import { setMaxListeners } from 'node:events';
+import type { Pod } from '../../apis';
+import type { KubeClient } from '../../runtime/client';
+import { retryOnConflict } from '../../runtime/client';
+import { isAlreadyExists, isConflict, isNotFound } from '../../runtime/errors';
+import type { EventRecorder } from '../../runtime/events';
+import type { Expectations } from '../../runtime/expectations';
+import { deepEqual } from '../../runtime/json';
+import {
+  ControllerRevisions,
+  type KubeObject,
+  objectKey,
+  PersistentVolumeClaims,
+  Pods,
+  type ResourceType,
+} from '../../runtime/meta';
+import type { ResourceVersionExpectations } from '../../runtime/resource-version';
+import { type PodPatch, type ResizePatch, startInPlaceUpdate } from '../inplace';
+import type { Action, Phase, PlanEvent, PodAction, WorkloadPlan } from './actions';
+import { withFailureCondition } from './conditions';
+import { releasePatch } from './ownership';
+
+/** What the executor needs to know of a kind. */
+export interface WorkloadKind {
+  /** The owner's API resource: owner patches and the status subresource go there. */
+  resource: ResourceType;
+  /** The condition a failed phase sets (CloneSet: FailedScale, FailedUpdate); none: Events only. */
+  failureCondition?: (phase: Phase) => string | undefined;
+}
+
+export interface ExecutorDeps {
+  client: KubeClient;
+  events: EventRecorder;
+  expectations: Expectations;
+  rvExpectations: ResourceVersionExpectations;
+  kind: WorkloadKind;
+}
+
+export interface ExecuteResult {
+  /** The cache was stale (409, AlreadyExists): plan again after a backoff. */
+  requeue: boolean;
+  /** The first action that failed for another reason. */
+  error?: unknown;
+}
+
+/** The owner as the executor reads it: its key, uid and last status. */
+export type Owner = KubeObject & { status?: unknown };
+
+/** Pod writes of one group go out concurrently, this many in flight at a time. */
+const POD_WRITE_CONCURRENCY = 32;
+
+/** Outcome of one action: undefined when it succeeded. */
+type Failure = { error: unknown; stale: boolean } | undefined;
+
+export async function execute(
+  owner: Owner,
+  plan: WorkloadPlan,
+  deps: ExecutorDeps,
+  signal: AbortSignal,
+): Promise<ExecuteResult> {
+  // Every concurrent request listens on the signal (a slow-start batch can be hundreds): not a leak.
+  setMaxListeners(0, signal);
+  const apply = new ActionApplier(owner, deps, signal);
+  let failure: Failure;
+  for (const group of groupActions(plan.actions)) {
+    failure =
+      group.kind === 'create' ? await apply.createSlowStart(group.units) : await apply.chains(group.chains);
+    if (failure) break;
+  }
+  for (const e of plan.events) void deps.events.event(owner, e.type, e.reason, e.message);
+  const failed = failure && !failure.stale ? messageOf(failure.error) : plan.failure;
+  const conditionType = failed === undefined ? undefined : deps.kind.failureCondition?.(plan.phase);
+  const status =
+    conditionType && failed !== undefined
+      ? withFailureCondition(plan.status as object, conditionType, failed, new Date())
+      : plan.status;
+  await writeStatus(owner, status, deps, signal);
+  return { requeue: failure?.stale ?? false, error: failure && !failure.stale ? failure.error : undefined };
+}
+
+/** Writes status through /status when it differs, re-reading on conflict (Kruise's status updater). */
+async function writeStatus(owner: Owner, status: unknown, deps: ExecutorDeps, signal: AbortSignal) {
+  if (deepEqual(owner.status ?? {}, status)) return;
+  const owners = deps.client.resource<Owner>(deps.kind.resource);
+  const ref = { namespace: owner.metadata?.namespace, name: owner.metadata?.name ?? '' };
+  await retryOnConflict(async () => {
+    const latest = await owners.get(ref, { signal });
+    await owners.updateStatus({ ...latest, status }, { signal });
+  }).catch((err) => {
+    if (!isNotFound(err)) throw err;
+  });
+}
+
+/** Kruise's per-pod Event for an applied action (reason, message), when the action has one. */
+export function resultEvent(action: Action, error?: unknown): PlanEvent | undefined {
+  const failed = error !== undefined;
+  const why = failed ? `: ${messageOf(error)}` : '';
+  const type = failed ? 'Warning' : 'Normal';
+  switch (action.type) {
+    case 'createPod':
+      return failed
+        ? { type, reason: 'FailedCreate', message: `failed to create pod ${action.pod.metadata.name}${why}` }
+        : { type, reason: 'SuccessfulCreate', message: `succeed to create pod ${action.pod.metadata.name}` };
+    case 'createPVC':
+      return failed
+        ? { type, reason: 'FailedCreate', message: `failed to create pvc ${action.pvc.metadata.name}${why}` }
+        : undefined;
+    case 'deletePod':
+      return failed
+        ? { type, reason: 'FailedDelete', message: `failed to delete pod ${action.name}${why}` }
+        : { type, reason: 'SuccessfulDelete', message: `succeed to delete pod ${action.name}` };
+    case 'inPlaceUpdate':
+    case 'drainAndUpdate': {
+      const what = `update pod ${action.name} in-place(revision ${action.revision})`;
+      return failed
+        ? { type, reason: 'FailedUpdatePodInPlace', message: `failed to ${what}${why}` }
+        : { type, reason: 'SuccessfulUpdatePodInPlace', message: `successfully ${what}` };
+    }
+    case 'patchPodMetadata': {
+      const report = action.report;
+      if (!report) return undefined;
+      return failed
+        ? { type, reason: `Failed${report.reason}`, message: `failed to ${report.what}${why}` }
+        : { type, reason: `Successful${report.reason}`, message: `successfully ${report.what}` };
+    }
+    default:
+      return undefined;
+  }
+}
+
+type CreateAction = Extract<Action, { type: 'createPVC' | 'createPod' }>;
+type CreateUnit = CreateAction[];
+/** Pod writes: each chain is one pod's actions, in order; chains of different pods run concurrently. */
+type ActionGroup = { kind: 'create'; units: CreateUnit[] } | { kind: 'pods'; chains: Action[][] };
+
+const POD_ACTIONS = new Set<Action['type']>([
+  'deletePod',
+  'patchPodMetadata',
+  'setPodCondition',
+  'inPlaceUpdate',
+  'drainAndUpdate',
+  'releasePod',
+]);
+
+function isPodAction(action: Action): action is PodAction {
+  return POD_ACTIONS.has(action.type);
+}
+
+/**
+ * Consecutive creates become one slow-start group (a unit is a pod with the PVCs listed before it);
+ * consecutive pod writes become one concurrent group with a chain per pod; anything else runs alone.
+ */
+export function groupActions(actions: Action[]): ActionGroup[] {
+  const groups: ActionGroup[] = [];
+  let unit: CreateUnit = [];
+  /** The open group of pod writes and its chain per pod; a non-pod action closes it. */
+  let open: { chains: Action[][]; byPod: Map<string, Action[]> } | undefined;
+  for (const action of actions) {
+    if (action.type === 'createPVC' || action.type === 'createPod') {
+      open = undefined;
+      unit.push(action);
+      if (action.type === 'createPVC') continue;
+      const last = groups[groups.length - 1];
+      if (last?.kind === 'create') last.units.push(unit);
+      else groups.push({ kind: 'create', units: [unit] });
+      unit = [];
+    } else if (isPodAction(action)) {
+      if (!open) {
+        open = { chains: [], byPod: new Map() };
+        groups.push({ kind: 'pods', chains: open.chains });
+      }
+      const pod = `${action.namespace ?? ''}/${action.name}`;
+      const chain = open.byPod.get(pod);
+      if (chain) chain.push(action);
+      else {
+        const started = [action as Action];
+        open.byPod.set(pod, started);
+        open.chains.push(started);
+      }
+    } else {
+      open = undefined;
+      groups.push({ kind: 'pods', chains: [[action]] });
+    }
+  }
+  if (unit.length > 0) groups.push({ kind: 'create', units: [unit] });
+  return groups;
+}
+
+class ActionApplier {
+  private readonly key: string;
+
+  constructor(
+    private readonly owner: Owner,
+    private readonly deps: ExecutorDeps,
+    private readonly signal: AbortSignal,
+  ) {
+    this.key = objectKey(owner);
+  }
+
+  /** Kruise slowStartBatch: batches of 1, 2, 4, …; stop at the first batch with a failure. */
+  async createSlowStart(units: CreateUnit[]): Promise<Failure> {
+    const { expectations } = this.deps;
+    for (const unit of units) for (const a of unit) expectations.expect(this.key, 'create', createdName(a));
+    let next = 0;
+    for (let size = 1; next < units.length; size *= 2) {
+      const batch = units.slice(next, next + size);
+      next += batch.length;
+      const failures = await Promise.all(batch.map((unit) => this.createUnit(unit)));
+      const failure = failures.find((f) => f !== undefined);
+      if (failure) {
+        // Creates never sent will never be observed.
+        for (const unit of units.slice(next))
+          for (const a of unit) expectations.observe(this.key, 'create', createdName(a));
+        return failure;
+      }
+    }
+    return undefined;
+  }
+
+  /** Runs the chains with POD_WRITE_CONCURRENCY in flight, each in order; after a failure, starts no more. */
+  async chains(chains: Action[][]): Promise<Failure> {
+    let next = 0;
+    let failure: Failure;
+    const worker = async () => {
+      while (!failure && next < chains.length) {
+        for (const action of chains[next++] as Action[]) {
+          const result = await this.run(action);
+          failure ??= result;
+          if (result) break;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(POD_WRITE_CONCURRENCY, chains.length) }, worker));
+    return failure;
+  }
+
+  private async createUnit(unit: CreateUnit): Promise<Failure> {
+    for (let i = 0; i < unit.length; i++) {
+      const failure = await this.run(unit[i] as Action);
+      if (failure) {
+        for (const a of unit.slice(i + 1)) this.deps.expectations.observe(this.key, 'create', createdName(a));
+        return failure;
+      }
+    }
+    return undefined;
+  }
+
+  /** Applies one action and records its per-pod Event. */
+  private async run(action: Action): Promise<Failure> {
+    let failure: Failure;
+    try {
+      await this.apply(action);
+    } catch (error) {
+      if (this.signal.aborted) throw error;
+      failure = { error, stale: isConflict(error) || isAlreadyExists(error) };
+    }
+    const event = resultEvent(action, failure?.error);
+    if (event) void this.deps.events.event(this.owner, event.type, event.reason, event.message);
+    return failure;
+  }
+
+  private async apply(action: Action): Promise<void> {
+    const { client } = this.deps;
+    const ns = this.owner.metadata?.namespace;
+    const opts = { signal: this.signal };
+    switch (action.type) {
+      case 'createRevision':
+        await client.resource(ControllerRevisions).create(action.revision, opts);
+        return;
+      case 'updateRevisionNumber':
+        await client
+          .resource(ControllerRevisions)
+          .patch(
+            { namespace: ns, name: action.name },
+            { revision: action.revision },
+            { ...opts, type: 'merge' },
+          );
+        return;
+      case 'deleteRevision':
+        await ignoreNotFound(
+          client.resource(ControllerRevisions).delete({ namespace: ns, name: action.name }, opts),
+        );
+        return;
+      case 'createPVC':
+        return this.createPVC(action.pvc);
+      case 'createPod':
+        return this.createPod(action.pod);
+      case 'deletePod':
+        return this.deletePod(action.namespace ?? ns, action.name, action.uid, action.pvcs);
+      case 'deletePVC':
+        await ignoreNotFound(
+          client.resource(PersistentVolumeClaims).delete({ namespace: ns, name: action.name }, opts),
+        );
+        return;
+      case 'setPVCOwner': {
+        const patch = { metadata: { ownerReferences: [action.owner] } };
+        const ref = { namespace: ns, name: action.name };
+        await client.resource(PersistentVolumeClaims).patch(ref, patch, { ...opts, type: 'merge' });
+        return;
+      }
+      case 'patchOwner': {
+        const ref = { namespace: ns, name: this.owner.metadata?.name ?? '' };
+        await client.resource(this.deps.kind.resource).patch(ref, action.patch, { ...opts, type: 'merge' });
+        return;
+      }
+      case 'releasePod': {
+        const patch = releasePatch(action.uid, this.owner.metadata?.uid ?? '');
+        const ref = { namespace: action.namespace ?? ns, name: action.name };
+        await ignoreNotFound(client.resource(Pods).patch(ref, patch, { ...opts, type: 'strategic' }));
+        return;
+      }
+      default:
+        return this.patchPod(action);
+    }
+  }
+
+  private async createPVC(pvc: KubeObject): Promise<void> {
+    const name = pvc.metadata?.name ?? '';
+    try {
+      await this.deps.client.resource(PersistentVolumeClaims).create(pvc, { signal: this.signal });
+    } catch (err) {
+      this.deps.expectations.observe(this.key, 'create', name);
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+
+  private async createPod(pod: KubeObject): Promise<void> {
+    try {
+      await this.deps.client.resource(Pods).create(pod, { signal: this.signal });
+    } catch (err) {
+      this.deps.expectations.observe(this.key, 'create', pod.metadata?.name ?? '');
+      throw err;
+    }
+  }
+
+  /** Deletes the pod (only the one we planned on: uid precondition), then the PVCs of its instance. */
+  private async deletePod(
+    ns: string | undefined,
+    name: string,
+    uid: string | undefined,
+    pvcs: string[],
+  ): Promise<void> {
+    const { client, expectations } = this.deps;
+    expectations.expect(this.key, 'delete', name);
+    try {
+      await client
+        .resource(Pods)
+        .delete({ namespace: ns, name }, { signal: this.signal, preconditions: uid ? { uid } : undefined });
+    } catch (err) {
+      expectations.observe(this.key, 'delete', name);
+      if (!isNotFound(err)) throw err;
+    }
+    for (const pvc of pvcs) {
+      expectations.expect(this.key, 'delete', pvc);
+      try {
+        await client
+          .resource(PersistentVolumeClaims)
+          .delete({ namespace: ns, name: pvc }, { signal: this.signal });
+      } catch (err) {
+        expectations.observe(this.key, 'delete', pvc);
+        if (!isNotFound(err)) throw err;
+      }
+    }
+  }
+
+  private async patchPod(
+    action: Extract<
+      Action,
+      { type: 'patchPodMetadata' | 'setPodCondition' | 'inPlaceUpdate' | 'drainAndUpdate' }
+    >,
+  ) {
+    const pods = this.deps.client.resource<Pod>(Pods);
+    const ref = { namespace: action.namespace ?? this.owner.metadata?.namespace, name: action.name };
+    const opts = { signal: this.signal, type: 'strategic' as const };
+    const written = (obj: KubeObject) => this.deps.rvExpectations.expect(obj);
+    switch (action.type) {
+      case 'patchPodMetadata':
+        written(await pods.patch(ref, action.patch, opts));
+        return;
+      case 'setPodCondition': {
+        const patch: Record<string, unknown> = { status: { conditions: action.conditions } };
+        const metadata = { ...action.metadata, resourceVersion: action.resourceVersion };
+        if (metadata.resourceVersion === undefined) delete metadata.resourceVersion;
+        if (Object.keys(metadata).length > 0) patch.metadata = metadata;
+        written(await pods.patch(ref, patch, { ...opts, subresource: 'status' }));
+        return;
+      }
+      case 'inPlaceUpdate':
+        return this.updateInPlace(ref, action.patch, action.resizePatch);
+      case 'drainAndUpdate': {
+        const patch = { status: { conditions: action.conditions } };
+        const drained = await pods.patch(ref, patch, { ...opts, subresource: 'status' });
+        written(drained);
+        // The pod the drain returned is current: the engine's next step is the patch, sent right away.
+        const step = startInPlaceUpdate(drained, action.request, action.options);
+        if (step.type === 'patchPod') await this.updateInPlace(ref, step.patch, step.resizePatch);
+        return;
+      }
+    }
+  }
+
+  /** pods/<name>/resize first (container resources), then the conditional pod patch. */
+  private async updateInPlace(
+    ref: { namespace?: string; name: string },
+    patch: PodPatch,
+    resize?: ResizePatch,
+  ) {
+    const pods = this.deps.client.resource<Pod>(Pods);
+    const opts = { signal: this.signal, type: 'strategic' as const };
+    let resourceVersion = patch.metadata.resourceVersion;
+    if (resize) {
+      const resized = await pods.patch(
+        ref,
+        { ...resize, metadata: { resourceVersion } },
+        { ...opts, subresource: 'resize' },
+      );
+      resourceVersion = resized.metadata?.resourceVersion ?? resourceVersion;
+    }
+    const updated = await pods.patch(
+      ref,
+      { ...patch, metadata: { ...patch.metadata, resourceVersion } },
+      opts,
+    );
+    this.deps.rvExpectations.expect(updated);
+  }
+}
+
+function createdName(action: CreateAction): string {
+  return (action.type === 'createPVC' ? action.pvc.metadata.name : action.pod.metadata.name) ?? '';
+}
+
+async function ignoreNotFound(request: Promise<unknown>): Promise<void> {
+  try {
+    await request;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,82 @@
+// The workload kit: the machinery every workload controller shares (see README.md). A kind brings its
+// pure plan; the kit brings pod facts, orderings, lifecycle, history, ownership, conditions, PVCs, the
+// Action union, the one executor and the wiring.
+export {
+  type Action,
+  coalescePodWrites,
+  type Phase,
+  type PlanEvent,
+  type PodMetadataPatch,
+  type RevisionAction,
+  type WorkloadPlan,
+} from './actions';
+export { setCondition, type WorkloadCondition, withFailureCondition } from './conditions';
+export {
+  type ClusterFacts,
+  type Observed,
+  setupWorkloadController,
+  type WorkloadController,
+} from './controller';
+export {
+  type ExecuteResult,
+  type ExecutorDeps,
+  execute,
+  groupActions,
+  type Owner,
+  resultEvent,
+  type WorkloadKind,
+} from './execute';
+export {
+  type ActiveRevisions,
+  activeRevisions,
+  hashRevision,
+  newRevision,
+  type RevisionSource,
+  sortRevisions,
+  truncateHistory,
+} from './history';
+export {
+  isAllHooked,
+  isHooked,
+  type LifecycleOptions,
+  lifecycleActions,
+  lifecyclePatch,
+  marksPodNotReady,
+  nextLifecycleState,
+  notReadyConditions,
+  rfc3339,
+} from './lifecycle';
+export {
+  deletionCost,
+  priorityOrder,
+  type ScaleInOptions,
+  sameNodeRanks,
+  scaleInOrder,
+  scatterOrder,
+  sortActivePods,
+  spreadConstraintRanks,
+} from './ordering';
+export {
+  type Claims,
+  claimPods,
+  controllerRef,
+  type OwnerMeta,
+  observing,
+  ownedBy,
+  releasePatch,
+} from './ownership';
+export {
+  createdAt,
+  isActive,
+  isAtRevision,
+  isPodAvailable,
+  isPodReady,
+  isPodUpdateReady,
+  isScheduled,
+  isSpecifiedDelete,
+  lifecycleState,
+  maxRestarts,
+  readySince,
+  shortHash,
+} from './pods';
+export { type ClaimStamp, claimsFor, withClaimVolumes } from './pvcs';
