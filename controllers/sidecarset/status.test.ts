@@ -17,7 +17,16 @@ function podAt(name: string, at: string, status: Pod['status'] = { phase: 'Pendi
 function injectedPod(name: string, at: string, status?: Pod['status'], set = mesh): Pod {
   const result = injectSidecars(podAt(name, at, status), [set]);
   if (result.type !== 'injected') throw new Error(result.type);
-  return result.pod;
+  const injected = result.pod;
+  if (injected.status?.phase !== 'Running') return injected;
+  // The kubelet reports every container it runs.
+  const containerStatuses = injected.spec.containers.map((c) => ({
+    name: c.name,
+    image: c.image,
+    imageID: `${c.image}-id`,
+    ready: true,
+  }));
+  return { ...injected, status: { ...injected.status, containerStatuses } };
 }
 const ready: Pod['status'] = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
 

@@ -1,14 +1,15 @@
 // SidecarSet status from the pods it selects (OpenKruise calculateStatus), plus the pods that should
 // carry its sidecars and do not: selected, active, created after the SidecarSet, yet not injected.
 
-import { type Pod, podCondition } from '../../apis/core-objects';
+import type { Pod } from '../../apis/core-objects';
 import type { SidecarSet, SidecarSetStatus } from '../../apis/sidecarset';
 import { SidecarSetBaseAnnotation, SidecarSetCanaryAnnotation } from '../../apis/well-known';
 import { hashesOf, isNativeSidecar } from './hash';
 import { isActivePod } from './match';
 import { injectedSidecarSetNames, podSidecarSetHash } from './pod-annotations';
+import { isSidecarConsistent, isSidecarPodReady } from './pod-state';
 
-/** The status fields this controller owns; the upgrade controller refines readiness. */
+/** The status fields this controller owns. */
 export type ComputedStatus = Required<
   Pick<SidecarSetStatus, 'matchedPods' | 'updatedPods' | 'readyPods' | 'updatedReadyPods'>
 > &
@@ -55,11 +56,6 @@ export function carriesSidecars(pod: Pod, sidecarSet: SidecarSet): boolean {
   );
 }
 
-const isRunningAndReady = (pod: Pod) =>
-  pod.status?.phase === 'Running' &&
-  podCondition(pod, 'Ready')?.status === 'True' &&
-  !pod.metadata.deletionTimestamp;
-
 export function computeStatus(input: StatusInput): StatusResult {
   const { sidecarSet, pods } = input;
   const name = sidecarSet.metadata?.name ?? '';
@@ -67,7 +63,9 @@ export function computeStatus(input: StatusInput): StatusResult {
   const active = pods.filter(isActivePod);
   const matched = active.filter((p) => carriesSidecars(p, sidecarSet));
   const updated = matched.filter((p) => podSidecarSetHash(p, name) === hash);
-  const ready = matched.filter(isRunningAndReady);
+  // Ready: Running and Ready, hot-upgrade twins settled, and the kubelet runs the sidecars' spec.
+  const isReady = (p: Pod) => isSidecarPodReady(p, sidecarSet) && isSidecarConsistent(p, sidecarSet);
+  const ready = matched.filter(isReady);
   const injectable = input.injectable ?? (() => true);
   const missing = active.filter(
     (p) =>
@@ -81,7 +79,7 @@ export function computeStatus(input: StatusInput): StatusResult {
       matchedPods: matched.length,
       updatedPods: updated.length,
       readyPods: ready.length,
-      updatedReadyPods: updated.filter(isRunningAndReady).length,
+      updatedReadyPods: updated.filter(isReady).length,
       latestRevision: input.latestRevision,
       collisionCount: input.collisionCount,
       missingSidecarPods: missing.length,
