@@ -87,6 +87,12 @@ function envoySet(
   };
 }
 
+/** Creates the SidecarSet and waits until the operator (whose caches the pod webhook reads) sees it. */
+async function createSet(sidecarSet: SidecarSetObject) {
+  await createSidecarSet(operator, sidecarSet);
+  await observedSidecarSet(sidecarSet.metadata?.name ?? '');
+}
+
 /** Merge-patches the SidecarSet's spec. */
 const patchSpec = (name: string, spec: Record<string, unknown>) =>
   sidecarSets().patch({ name }, { spec }, { type: 'merge' });
@@ -121,14 +127,9 @@ describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'upgrades the image of every pod in place, maxUnavailable at a time, app containers untouched',
     async () => {
-      const created = await podsOf('roll', 5);
-      await createSidecarSet(
-        operator,
+      await createSet(
         envoySet('roll', 'roll', 'example.com/envoy:1', { updateStrategy: { maxUnavailable: 2 } }),
       );
-      // Pods created before the SidecarSet carry no sidecar: recreate them with it.
-      for (const p of created) await pods().delete({ namespace: ns.name, name: p.metadata?.name ?? '' });
-      await waitFor('old pods gone', async () => (await groupPods('roll')).length === 0);
       await podsOf('roll', 5);
       expect((await groupPods('roll')).every((p) => imageOf(p, 'envoy') === 'example.com/envoy:1')).toBe(
         true,
@@ -164,8 +165,7 @@ describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'partition leaves pods behind until lowered; paused stops and resume continues',
     async () => {
-      await createSidecarSet(
-        operator,
+      await createSet(
         envoySet('part', 'part', 'example.com/envoy:1', {
           updateStrategy: { maxUnavailable: 1, partition: 3 },
         }),
@@ -201,8 +201,7 @@ describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'a selector canary upgrades only the pods it selects',
     async () => {
-      await createSidecarSet(
-        operator,
+      await createSet(
         envoySet('canary', 'canary', 'example.com/envoy:1', { updateStrategy: { maxUnavailable: 3 } }),
       );
       await podsOf('canary', 4, (i) => (i < 2 ? { track: 'canary' } : ({} as Record<string, string>)));
@@ -229,8 +228,7 @@ describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'a failing image stops the rollout at maxUnavailable; fixing it finishes the rollout',
     async () => {
-      await createSidecarSet(
-        operator,
+      await createSet(
         envoySet('broken', 'broken', 'example.com/envoy:1', { updateStrategy: { maxUnavailable: 1 } }),
       );
       await podsOf('broken', 4);
@@ -269,8 +267,7 @@ describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'a change besides images marks pods SidecarSetUpgradable=False and restarts nothing',
     async () => {
-      await createSidecarSet(
-        operator,
+      await createSet(
         envoySet('immutable', 'immutable', 'example.com/envoy:1', { updateStrategy: { maxUnavailable: 4 } }),
       );
       await podsOf('immutable', 3);
@@ -311,11 +308,10 @@ describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'two SidecarSets on one pod are upgraded each on its own',
     async () => {
-      await createSidecarSet(
-        operator,
+      await createSet(
         envoySet('two-mesh', 'two', 'example.com/envoy:1', { updateStrategy: { maxUnavailable: 1 } }),
       );
-      await createSidecarSet(operator, {
+      await createSet({
         ...envoySet('two-log', 'two', 'example.com/log:1', { updateStrategy: { maxUnavailable: 1 } }),
         spec: {
           selector: { matchLabels: { group: 'two' } },
@@ -369,7 +365,7 @@ describe('SidecarSet hot upgrade', () => {
   itOnLocalCluster(
     'alternates the working twin on each upgrade; a failing image never takes over',
     async () => {
-      await createSidecarSet(operator, {
+      await createSet({
         ...envoySet('hot', 'hot', 'example.com/envoy:1'),
         spec: {
           selector: { matchLabels: { group: 'hot' } },
