@@ -1,8 +1,12 @@
 import type { Pod } from '../../apis/core-objects';
 import type { SidecarSet } from '../../apis/sidecarset';
-import { SidecarSetBaseAnnotation, SidecarSetCanaryAnnotation } from '../../apis/well-known';
+import {
+  SidecarSetBaseAnnotation,
+  SidecarSetCanaryAnnotation,
+  SidecarSetWorkingHotUpgradeContainerAnnotation,
+} from '../../apis/well-known';
 import { injectSidecars } from './inject';
-import { computeStatus } from './status';
+import { carriesSidecars, computeStatus } from './status';
 import { pod, sidecarSet } from './testing/fixtures';
 
 const created = (ss: SidecarSet, at: string): SidecarSet => ({
@@ -107,5 +111,25 @@ describe('SidecarSet status', () => {
     expect(
       computeStatus({ sidecarSet: mesh, pods: [late], sidecarSets: [mesh], injectable }).missing,
     ).toEqual([]);
+  });
+
+  it('matches a HotUpgrade pod only with both twins and the annotation naming the working one', () => {
+    const hot = created(
+      sidecarSet('mesh', {
+        containers: [
+          {
+            name: 'proxy',
+            image: 'proxy:1',
+            upgradeStrategy: { upgradeType: 'HotUpgrade', hotUpgradeEmptyImage: 'empty:1' },
+          },
+        ],
+      }),
+      '2026-01-01T00:00:00Z',
+    );
+    const p = injectedPod('h', '2026-01-02T00:00:00Z', ready, hot);
+    expect(carriesSidecars(p, hot)).toBe(true);
+    const annotations = { ...p.metadata.annotations };
+    delete annotations[SidecarSetWorkingHotUpgradeContainerAnnotation];
+    expect(carriesSidecars({ ...p, metadata: { ...p.metadata, annotations } }, hot)).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import type { SidecarSet, SidecarSetStatus } from '../../apis/sidecarset';
 import { SidecarSetBaseAnnotation, SidecarSetCanaryAnnotation } from '../../apis/well-known';
 import { hashesOf, isNativeSidecar } from './hash';
 import { isActivePod } from './match';
-import { injectedSidecarSetNames, podSidecarSetHash } from './pod-annotations';
+import { injectedSidecarSetNames, podSidecarSetHash, workingHotUpgradeContainers } from './pod-annotations';
 import { isSidecarConsistent, isSidecarPodReady } from './pod-state';
 
 /** The status fields this controller owns. */
@@ -44,9 +44,17 @@ function sidecarNames(sidecarSet: SidecarSet): { containers: string[]; initConta
   };
 }
 
-/** IsPodInjectedSidecarSet and IsPodConsistentWithSidecarSet: listed, and its sidecars are there. */
+/**
+ * IsPodInjectedSidecarSet and IsPodConsistentWithSidecarSet: listed, and its sidecars are there (a
+ * HotUpgrade sidecar as both twins, with the annotation naming the working one).
+ */
 export function carriesSidecars(pod: Pod, sidecarSet: SidecarSet): boolean {
   if (!injectedSidecarSetNames(pod).includes(sidecarSet.metadata?.name ?? '')) return false;
+  const working = workingHotUpgradeContainers(pod.metadata.annotations ?? {});
+  const hot = (sidecarSet.spec?.containers ?? []).filter(
+    (c) => c.upgradeStrategy?.upgradeType === 'HotUpgrade',
+  );
+  if (hot.some((c) => working[c.name] === undefined)) return false;
   const { containers, initContainers } = sidecarNames(sidecarSet);
   const has = (list: { name: string }[] | undefined, name: string) =>
     (list ?? []).some((c) => c.name === name);
