@@ -30,6 +30,7 @@ import {
 } from './pod-annotations';
 import { patchPodAnnotations } from './pod-metadata';
 import {
+  hotUpgradeTwinNames,
   hotUpgradeTwins,
   isHotUpgrade,
   isRunningAndReady,
@@ -187,7 +188,7 @@ function nextBatch(order: Pod[], pods: Pod[], sidecarSet: SidecarSet): Pod[] {
 
 /** The twin a hot upgrade writes into: the one on the empty image, else the unready one, else the older one. */
 function twinToUpgrade(sidecar: string, emptyImage: string, pod: Pod, sidecarSet: SidecarSet) {
-  const [first, second] = [`${sidecar}-1`, `${sidecar}-2`];
+  const [first, second] = hotUpgradeTwinNames(sidecar);
   const image = (name: string) => pod.spec.containers.find((c) => c.name === name)?.image;
   if (image(first) === emptyImage) return { upgrade: first, other: second };
   if (image(second) === emptyImage) return { upgrade: second, other: first };
