@@ -153,6 +153,8 @@ describe('deploy manifests in config/', () => {
         ['update', 'coordination.k8s.io', 'leases', 'another-lease', namespace],
         ['delete', 'coordination.k8s.io', 'leases', 'outrigger-manager', namespace],
         ['watch', 'coordination.k8s.io', 'leases', undefined, namespace],
+        ['patch', 'apiextensions.k8s.io', 'customresourcedefinitions', 'clonesets.apps.kruise.io'],
+        ['patch', 'apiextensions.k8s.io', 'customresourcedefinitions', 'someone-elses.example.com'],
         ['get', '', 'configmaps', 'outrigger-configuration', namespace],
         ['get', '', 'configmaps', 'another-configmap', namespace],
       ];
@@ -179,6 +181,8 @@ describe('deploy manifests in config/', () => {
         'denied: update leases outrigger-system/another-lease',
         'denied: delete leases outrigger-system/outrigger-manager',
         'denied: watch leases outrigger-system/*',
+        'allowed: patch customresourcedefinitions /clonesets.apps.kruise.io',
+        'denied: patch customresourcedefinitions /someone-elses.example.com',
         'allowed: get configmaps outrigger-system/outrigger-configuration',
         'denied: get configmaps outrigger-system/another-configmap',
       ]);
