@@ -1,5 +1,5 @@
+import { nodeAllocatable, podRequests } from '../../apis/resources';
 import type { ExtenderConfig } from '../config';
-import { nodeAllocatable, podRequests } from '../resources';
 import { type ScoreFn, type ScoreParams, scorer, toExtenderScore } from '../scoring';
 import type { Node, Pod } from '../types';
 import type { ClusterState, Snapshot } from './state';

@@ -1,4 +1,4 @@
-import { nodeAllocatable, podRequests } from '../resources';
+import { nodeAllocatable, podRequests } from '../../apis/resources';
 import type { Node, Pod } from '../types';
 
 /** A read-only view of the cluster for scoring: node i's dimension d is at alloc[i*dims + d]. */

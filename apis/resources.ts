@@ -1,5 +1,5 @@
-import { parseQuantity } from '../apis/quantity';
-import type { Container, Node, Pod, ResourceList } from './types';
+import type { Container, Node, Pod, ResourceList } from '../scheduler/types';
+import { parseQuantity } from './quantity';
 
 export const CPU = 'cpu';
 export const MEMORY = 'memory';

@@ -1,5 +1,5 @@
+import type { Pod } from '../scheduler/types';
 import { nodeAllocatable, podRequests, ResourceError, requestsAny, toSchedulerUnits } from './resources';
-import type { Pod } from './types';
 
 const dims = ['cpu', 'memory', 'nvidia.com/gpu'];
 
