@@ -1,5 +1,11 @@
-import type { Pod } from '../scheduler/types';
-import { nodeAllocatable, podRequests, ResourceError, requestsAny, toSchedulerUnits } from './resources';
+import {
+  nodeAllocatable,
+  type Pod,
+  podRequests,
+  ResourceError,
+  requestsAny,
+  toSchedulerUnits,
+} from './resources';
 
 const dims = ['cpu', 'memory', 'nvidia.com/gpu'];
 
