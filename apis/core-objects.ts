@@ -54,8 +54,18 @@ export interface PersistentVolumeClaimObject extends PersistentVolumeClaim {
   };
 }
 
+export interface NodeTaint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | string;
+  timeAdded?: string;
+}
+
+/** The Node fields node fit reads (apis/node-fit). */
 export interface Node extends KubeObject {
   metadata: ObjectMeta;
+  spec?: { taints?: NodeTaint[]; unschedulable?: boolean };
+  status?: { allocatable?: Record<string, string>; capacity?: Record<string, string> };
 }
 
 /** The pod template a workload revision stores; `$patch: replace` is a storage detail and is dropped. */

@@ -239,6 +239,22 @@ describe('execute: pods and the owner', () => {
     ]);
   });
 
+  it('deletes the owner it planned on only (uid precondition), leaving its objects to the collector', async () => {
+    const { deps, calls } = setup((call) =>
+      call.verb === 'get' ? new ApiError(404, 'NotFound', 'gone') : undefined,
+    );
+    const result = await run(deps, planOf([{ type: 'deleteOwner', reason: 'TTL expired' }], { status: {} }));
+    expect(calls[0]).toMatchObject({
+      verb: 'delete',
+      kind: 'Widget',
+      name: 'web',
+      namespace: 'ns',
+      options: { preconditions: { uid: 'owner-uid' }, propagationPolicy: 'Background' },
+    });
+    // The status write finds the owner gone: nothing to retry.
+    expect(result).toEqual({ requeue: false, error: undefined });
+  });
+
   it('writes pod conditions through pods/status with the resourceVersion precondition', async () => {
     const { deps, calls } = setup();
     const conditions = [{ type: 'InPlaceUpdateReady', status: 'False' }];

@@ -306,6 +306,17 @@ class ActionApplier {
         await client.resource(this.deps.kind.resource).patch(ref, action.patch, { ...opts, type: 'merge' });
         return;
       }
+      case 'deleteOwner': {
+        const ref = { namespace: ns, name: this.owner.metadata?.name ?? '' };
+        const uid = this.owner.metadata?.uid;
+        const options = {
+          ...opts,
+          preconditions: uid ? { uid } : undefined,
+          propagationPolicy: 'Background' as const,
+        };
+        await ignoreNotFound(client.resource(this.deps.kind.resource).delete(ref, options));
+        return;
+      }
       case 'releasePod': {
         const patch = releasePatch(action.uid, this.owner.metadata?.uid ?? '');
         const ref = { namespace: action.namespace ?? ns, name: action.name };
