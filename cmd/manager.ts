@@ -1,6 +1,7 @@
 // The Outrigger operator process: connects to the cluster, serves /healthz, /readyz and /metrics, logs
 // JSON, and runs the controllers on the elected leader. Controllers, webhooks and the extender plug in here.
 import { parseArgs } from 'node:util';
+import { setupBroadcastJobController } from '../controllers/broadcastjob';
 import { setupCloneSetController } from '../controllers/cloneset';
 import { defaultIdentity } from '../runtime/leaderelection';
 import type { Manager } from '../runtime/manager';
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
         : false,
     controllers: [
       setupCloneSetController,
+      setupBroadcastJobController,
       ...(options.webhookMode === 'off'
         ? []
         : [setupWebhooks(options.webhookMode, options.webhookPort, options.namespace)]),
