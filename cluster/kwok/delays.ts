@@ -12,3 +12,8 @@ export const POD_COMPLETE_DELAY_ANNOTATION = 'pod-complete.stage.kwok.x-k8s.io/d
  * Never → the pod fails; OnFailure → the container restarts once per failed run. Default "0".
  */
 export const POD_FAILURES_ANNOTATION = 'pod-complete.stage.kwok.x-k8s.io/failures';
+/**
+ * Comma-separated node names: when set, POD_FAILURES_ANNOTATION applies only to a pod bound to one of them,
+ * so a test picks which pod of a shared template fails.
+ */
+export const POD_FAILING_NODES_ANNOTATION = 'pod-complete.stage.kwok.x-k8s.io/failing-nodes';

@@ -4,6 +4,7 @@
 import {
   CONTAINER_RESTART_DELAY_ANNOTATION,
   POD_COMPLETE_DELAY_ANNOTATION,
+  POD_FAILING_NODES_ANNOTATION,
   POD_FAILURES_ANNOTATION,
   POD_START_DELAY_ANNOTATION,
 } from '../../cluster/kwok/delays';
@@ -180,16 +181,34 @@ describe('local control plane', () => {
   itOnLocalCluster(
     'pods with restartPolicy Never or OnFailure run to completion whoever owns them; Always pods keep running',
     async () => {
-      const bare = (name: string, restartPolicy: string, annotations: Record<string, string> = {}) =>
+      const bare = (
+        name: string,
+        restartPolicy: string,
+        annotations: Record<string, string> = {},
+        nodeName?: string,
+      ) =>
         pods().create({
           metadata: { name, namespace: ns.name, annotations },
-          spec: podTemplate({ app: name }, { restartPolicy }).spec,
+          spec: podTemplate({ app: name }, { restartPolicy, ...(nodeName ? { nodeName } : {}) }).spec,
         } as Pod);
       await Promise.all([
         bare('run-once', 'Never'),
         bare('run-on-failure', 'OnFailure'),
         bare('serve', 'Always'),
         bare('fails', 'Never', { [POD_FAILURES_ANNOTATION]: '1' }),
+        // Failures limited to nodes: kwok-node-0 only (the pod is pinned there), then another node only.
+        bare(
+          'fails-on-its-node',
+          'Never',
+          { [POD_FAILURES_ANNOTATION]: '1', [POD_FAILING_NODES_ANNOTATION]: 'kwok-node-9,kwok-node-0' },
+          'kwok-node-0',
+        ),
+        bare(
+          'fails-elsewhere',
+          'Never',
+          { [POD_FAILURES_ANNOTATION]: '1', [POD_FAILING_NODES_ANNOTATION]: 'kwok-node-9' },
+          'kwok-node-0',
+        ),
         bare('fails-twice', 'OnFailure', {
           [POD_FAILURES_ANNOTATION]: '2',
           [POD_COMPLETE_DELAY_ANNOTATION]: '1s',
@@ -202,6 +221,8 @@ describe('local control plane', () => {
         ended('run-once', 'Succeeded'),
         ended('run-on-failure', 'Succeeded'),
         ended('fails', 'Failed'),
+        ended('fails-on-its-node', 'Failed'),
+        ended('fails-elsewhere', 'Succeeded'),
         ended('fails-twice', 'Succeeded'),
       ]);
       const failed = await pods().get({ namespace: ns.name, name: 'fails' });
