@@ -1,7 +1,8 @@
 // Can this pod run on this node? kube-scheduler's filters (NodeName, NodeAffinity, TaintToleration,
 // NodeUnschedulable, NodeResourcesFit) for a pod yet to be placed, and DaemonSet's "should continue
-// running" for a pod already there. One home for node fit, shared by the controllers and the scheduler
-// extender. Pods and nodes may come from the network, so every field is read defensively.
+// running" for a pod already there. One home for node fit for every controller, on the pod-request
+// accounting the scheduler extender uses too (./resources). Pods and nodes may come from the network, so
+// every field is read defensively.
 import { nodeAllocatable, podRequests, type ResourceList, type Pod as ResourcePod } from './resources';
 
 export interface FitPod extends ResourcePod {

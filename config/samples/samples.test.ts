@@ -37,6 +37,13 @@ describe('config/samples', () => {
     expect(validate(sample.kind, sample, sample)).toEqual([]);
   });
 
+  it('the BroadcastJob sample pre-pulls an image on every node and finishes', () => {
+    const job = samples.find(([, s]) => s.kind === 'BroadcastJob')![1];
+    expect(job.spec.template.spec.tolerations).toEqual([{ operator: 'Exists' }]);
+    expect(job.spec.template.spec.nodeSelector).toBeUndefined();
+    expect(job.spec.completionPolicy.type).toBe('Always');
+  });
+
   it('the CloneSet sample demonstrates an in-place update strategy', () => {
     const clone = samples.find(([, s]) => s.kind === 'CloneSet')![1];
     expect(['InPlaceIfPossible', 'InPlaceOnly']).toContain(clone.spec.updateStrategy.type);
