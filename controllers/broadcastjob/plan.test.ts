@@ -184,6 +184,25 @@ describe('BroadcastJob plan: pods already there', () => {
     expect(p.status).toMatchObject({ desired: 3, active: 3 });
   });
 
+  it('keeps a running pod on a node gone NotReady: its own tolerations leave that to the taint manager', () => {
+    const j = job();
+    const unreachable = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' };
+    const withDefaults = jobPod(j, 'a');
+    // What the DefaultTolerationSeconds admission plugin adds to every pod.
+    withDefaults.spec.tolerations = [
+      ...(withDefaults.spec.tolerations ?? []),
+      { key: unreachable.key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ];
+    const without = jobPod(j, 'b');
+    const p = run({
+      job: j,
+      nodes: [node('a', { taints: [unreachable] }), node('b', { taints: [unreachable] })],
+      pods: [withDefaults, without],
+    });
+    expect(deleted(p)).toEqual([podNameFor(j, 'b')]);
+    expect(p.status).toMatchObject({ desired: 1, active: 1 });
+  });
+
   it('deletes a pod not yet bound whose node no longer takes new pods, and keeps finished ones', () => {
     const j = job();
     const pods = [jobPod(j, 'a', { phase: 'Pending' }), jobPod(j, 'b', { phase: 'Succeeded' })];
