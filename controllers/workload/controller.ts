@@ -104,6 +104,9 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
       return;
     }
     if (!expectations.isSatisfied(key)) return { requeueAfter: STALE_CACHE_REQUEUE_MS };
+    // The owner too must show our last status write.
+    rvExpectations.observe(owner);
+    if (!rvExpectations.isSatisfied(owner)) return { requeueAfter: STALE_CACHE_REQUEUE_MS };
     const uid = owner.metadata?.uid ?? '';
     const pods = ownedBy(listers.pods, uid);
     for (const pod of pods) rvExpectations.observe(pod);

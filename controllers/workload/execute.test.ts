@@ -146,6 +146,20 @@ describe('execute: failures and the status', () => {
     expect(plain.events).toContainEqual(expect.objectContaining({ reason: 'FailedDelete', type: 'Warning' }));
   });
 
+  it('expects the written status in the cache before the next plan', async () => {
+    const written = (call: RecordedCall) =>
+      call.verb === 'updateStatus'
+        ? { ...(call.body as object), metadata: { ...owner.metadata, resourceVersion: '42' } }
+        : undefined;
+    const { deps } = setup(undefined, written);
+    await run(deps, planOf([], { status: { replicas: 1 } }));
+    const cached = (resourceVersion: string) => ({ metadata: { ...owner.metadata, resourceVersion } });
+    deps.rvExpectations.observe(cached('41'));
+    expect(deps.rvExpectations.isSatisfied(cached('41'))).toBe(false);
+    deps.rvExpectations.observe(cached('42'));
+    expect(deps.rvExpectations.isSatisfied(cached('42'))).toBe(true);
+  });
+
   it('writes the status only when it changed', async () => {
     const { deps, calls } = setup();
     await run(deps, planOf([]));
