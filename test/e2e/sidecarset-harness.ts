@@ -3,6 +3,7 @@
 
 import type { Pod } from '../../apis/core-objects';
 import { installCrds, resourceOf } from '../../apis/install';
+import { KINDS } from '../../apis/kinds';
 import type { SidecarSet } from '../../apis/sidecarset';
 import { waitFor } from '../../cluster/wait';
 import { setupCloneSetController } from '../../controllers/cloneset';
@@ -22,6 +23,16 @@ export type SidecarSetObject = SidecarSet & KubeObject;
 export type PodObject = Pod & KubeObject;
 
 export const sidecarSets = () => e2eClient().resource<SidecarSetObject>(resourceOf('SidecarSet'));
+/** Deletes through the storage version: it needs no conversion, so it works while the operator is down. */
+export async function deleteSidecarSet(name: string): Promise<void> {
+  const storage = KINDS.SidecarSet.versions.find((v) => v.storage)!.name;
+  await e2eClient()
+    .resource({ ...resourceOf('SidecarSet'), version: storage })
+    .delete({ name })
+    .catch((err) => {
+      if (!isNotFound(err)) throw err;
+    });
+}
 export const pods = () => e2eClient().resource<PodObject>(Pods);
 
 export interface RunningOperator {
@@ -80,13 +91,7 @@ export function useOperator(options: { cloneSetNamespace?: () => string } = {}) 
   afterAll(async () => {
     await holder.operator?.stop();
     await removePodWebhookConfiguration(e2eClient());
-    for (const name of holder.created) {
-      await sidecarSets()
-        .delete({ name })
-        .catch((err) => {
-          if (!isNotFound(err)) throw err;
-        });
-    }
+    for (const name of holder.created) await deleteSidecarSet(name);
   });
   return holder;
 }
