@@ -1,6 +1,7 @@
 // The Outrigger operator process: connects to the cluster, serves /healthz, /readyz and /metrics, logs
 // JSON, and runs the controllers on the elected leader. Controllers, webhooks and the extender plug in here.
 import { parseArgs } from 'node:util';
+import { setupBroadcastJobController } from '../controllers/broadcastjob';
 import { setupCloneSetController } from '../controllers/cloneset';
 import { setupSidecarSetController } from '../controllers/sidecarset';
 import { defaultIdentity } from '../runtime/leaderelection';
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
         : false,
     controllers: [
       setupCloneSetController,
+      setupBroadcastJobController,
       (mgr) => setupSidecarSetController(mgr, { namespace: options.namespace }),
       ...(options.webhookMode === 'off'
         ? []

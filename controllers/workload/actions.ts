@@ -86,7 +86,12 @@ export type Action =
   /** Kruise claimPods: remove our controller reference from a pod the selector no longer matches. */
   | ({ type: 'releasePod'; uid: string } & PodRef)
   /** Merge patch of the owner itself (e.g. CloneSet spec.scaleStrategy.podsToDelete). */
-  | { type: 'patchOwner'; patch: Record<string, unknown>; reason: string };
+  | { type: 'patchOwner'; patch: Record<string, unknown>; reason: string }
+  /**
+   * Delete the owner itself (e.g. a finished job past its TTL), only the one planned on (uid
+   * precondition); what it controls goes by garbage collection.
+   */
+  | { type: 'deleteOwner'; reason: string };
 
 /** The actions written to one pod (the executor chains each pod's in order). */
 export type PodAction = Extract<

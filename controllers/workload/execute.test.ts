@@ -163,6 +163,20 @@ describe('execute: failures and the status', () => {
     expect(plain.events).toContainEqual(expect.objectContaining({ reason: 'FailedDelete', type: 'Warning' }));
   });
 
+  it('expects the written status in the cache before the next plan', async () => {
+    const written = (call: RecordedCall) =>
+      call.verb === 'updateStatus'
+        ? { ...(call.body as object), metadata: { ...owner.metadata, resourceVersion: '42' } }
+        : undefined;
+    const { deps } = setup(undefined, written);
+    await run(deps, planOf([], { status: { replicas: 1 } }));
+    const cached = (resourceVersion: string) => ({ metadata: { ...owner.metadata, resourceVersion } });
+    deps.rvExpectations.observe(cached('41'));
+    expect(deps.rvExpectations.isSatisfied(cached('41'))).toBe(false);
+    deps.rvExpectations.observe(cached('42'));
+    expect(deps.rvExpectations.isSatisfied(cached('42'))).toBe(true);
+  });
+
   it('writes the status only when it changed', async () => {
     const { deps, calls } = setup();
     await run(deps, planOf([]));
@@ -254,6 +268,22 @@ describe('execute: pods and the owner', () => {
     expect(calls).toEqual([
       expect.objectContaining({ verb: 'patch', kind: 'Widget', name: 'web', body: patch }),
     ]);
+  });
+
+  it('deletes the owner it planned on only (uid precondition), leaving its objects to the collector', async () => {
+    const { deps, calls } = setup((call) =>
+      call.verb === 'get' ? new ApiError(404, 'NotFound', 'gone') : undefined,
+    );
+    const result = await run(deps, planOf([{ type: 'deleteOwner', reason: 'TTL expired' }], { status: {} }));
+    expect(calls[0]).toMatchObject({
+      verb: 'delete',
+      kind: 'Widget',
+      name: 'web',
+      namespace: 'ns',
+      options: { preconditions: { uid: 'owner-uid' }, propagationPolicy: 'Background' },
+    });
+    // The status write finds the owner gone: nothing to retry.
+    expect(result).toEqual({ requeue: false, error: undefined });
   });
 
   it('writes pod conditions through pods/status with the resourceVersion precondition', async () => {

@@ -81,14 +81,18 @@ export async function execute(
   return { requeue: failure?.stale ?? false, error: failure && !failure.stale ? failure.error : undefined };
 }
 
-/** Writes status through /status when it differs, re-reading on conflict (Kruise's status updater). */
+/**
+ * Writes status through /status when it differs, re-reading on conflict (Kruise's status updater). The
+ * written version is expected in the cache before the next plan: a plan on the status before this write
+ * would count again what this one already counted (pods deleted by a failing job and counted failed).
+ */
 async function writeStatus(owner: Owner, status: unknown, deps: ExecutorDeps, signal: AbortSignal) {
   if (deepEqual(owner.status ?? {}, status)) return;
   const owners = deps.client.resource<Owner>(deps.kind.resource);
   const ref = { namespace: owner.metadata?.namespace, name: owner.metadata?.name ?? '' };
   await retryOnConflict(async () => {
     const latest = await owners.get(ref, { signal });
-    await owners.updateStatus({ ...latest, status }, { signal });
+    deps.rvExpectations.expect(await owners.updateStatus({ ...latest, status }, { signal }));
   }).catch((err) => {
     if (!isNotFound(err)) throw err;
   });
@@ -315,6 +319,17 @@ class ActionApplier {
       case 'patchOwner': {
         const ref = { namespace: ns, name: this.owner.metadata?.name ?? '' };
         await client.resource(this.deps.kind.resource).patch(ref, action.patch, { ...opts, type: 'merge' });
+        return;
+      }
+      case 'deleteOwner': {
+        const ref = { namespace: ns, name: this.owner.metadata?.name ?? '' };
+        const uid = this.owner.metadata?.uid;
+        const options = {
+          ...opts,
+          preconditions: uid ? { uid } : undefined,
+          propagationPolicy: 'Background' as const,
+        };
+        await ignoreNotFound(client.resource(this.deps.kind.resource).delete(ref, options));
         return;
       }
       case 'releasePod': {

@@ -6,10 +6,9 @@ import { type ControllerRevision, ControllerRevisionHashLabel, type Pod } from '
 import { canonicalJson } from '../../runtime/json';
 import type { OwnerReference } from '../../runtime/meta';
 import type { RevisionAction } from './actions';
+import { SAFE_ALPHANUMS } from './naming';
 import type { OwnerMeta } from './ownership';
 import { isAtRevision } from './pods';
-
-const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** Everything a revision of one owner is made from; the kind builds it from its own object. */
 export interface RevisionSource {

@@ -46,6 +46,7 @@ export {
   notReadyConditions,
   rfc3339,
 } from './lifecycle';
+export { keyedPodName, SAFE_ALPHANUMS } from './naming';
 export {
   deletionCost,
   priorityOrder,

@@ -8,7 +8,6 @@
 // once and restarts in 200 ms. Goal at the default profile: the CloneSet ≥ 8× faster than the Deployment,
 // 0 pods recreated, ≤ 5 API writes per updated pod. API writes are counted by the apiserver
 // (apiserver_request_total, mutating verbs, without Events, Leases and Nodes: every writer counts).
-import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -22,6 +21,7 @@ import { createClient, type KubeClient } from '../../runtime/client';
 import { silentLogger } from '../../runtime/log';
 import { Manager } from '../../runtime/manager';
 import { type KubeObject, Namespaces, Pods, type ResourceType } from '../../runtime/meta';
+import { apiserverCounters, difference } from './apiserver-writes';
 import { type Progress, RolloutTracker } from './rollout-tracker';
 
 const NAMESPACE = 'bench';
@@ -134,45 +134,6 @@ function deployment(replicas: number, kubelet: KubeletTimes, maxSurge: string): 
   } as Workload;
 }
 
-/** Mutating requests the apiserver served so far, and pod bindings (each one a pod (re)scheduled). */
-function apiserverCounters(kubeconfig: string): {
-  writes: number;
-  bindings: number;
-  /** "VERB resource[/subresource]" → requests and seconds spent serving them. */
-  byKind: Map<string, { count: number; seconds: number }>;
-} {
-  const text = execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/metrics'], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  let writes = 0;
-  let bindings = 0;
-  const byKind = new Map<string, { count: number; seconds: number }>();
-  for (const line of text.split('\n')) {
-    const metric = line.slice(0, line.indexOf('{'));
-    const counted = metric === 'apiserver_request_total';
-    if (!counted && metric !== 'apiserver_request_duration_seconds_sum') continue;
-    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(labels.verb ?? '')) continue;
-    const excluded = ['events', 'leases', 'nodes'].includes(labels.resource ?? '');
-    const kind =
-      `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}` +
-      (excluded ? ' (not counted)' : '');
-    const entry = byKind.get(kind) ?? { count: 0, seconds: 0 };
-    byKind.set(kind, entry);
-    if (!counted) {
-      entry.seconds += value;
-      continue;
-    }
-    entry.count += value;
-    if (excluded) continue;
-    writes += value;
-    if (labels.resource === 'pods' && labels.subresource === 'binding') bindings += value;
-  }
-  return { writes, bindings, byKind };
-}
-
 /** Waits (through `tracker`'s watch) until `replicas` ready pods, all running `image`, are the only pods left. */
 async function waitSettled(
   tracker: RolloutTracker,
@@ -273,18 +234,6 @@ function idealSeconds(r: Measurement, kubelet: KubeletTimes): number {
   const unavailable = percentOf(r.replicas, MAX_UNAVAILABLE);
   if (r.type === 'CloneSet') return (r.replicas / unavailable) * seconds(kubelet.containerRestart, 0.2);
   return (r.replicas / (unavailable + r.maxSurge)) * seconds(kubelet.podStart, 0);
-}
-
-function difference(
-  after: Map<string, { count: number; seconds: number }>,
-  before: Map<string, { count: number; seconds: number }>,
-) {
-  const result = new Map<string, { count: number; seconds: number }>();
-  for (const [kind, a] of after) {
-    const b = before.get(kind) ?? { count: 0, seconds: 0 };
-    if (a.count > b.count) result.set(kind, { count: a.count - b.count, seconds: a.seconds - b.seconds });
-  }
-  return result;
 }
 
 async function waitNoPods(client: KubeClient): Promise<void> {

@@ -13,9 +13,8 @@ import { setupCloneSetController } from '../../controllers/cloneset';
 import { createClient } from '../../runtime/client';
 import { Informer } from '../../runtime/informer';
 import { silentLogger } from '../../runtime/log';
-import { Manager } from '../../runtime/manager';
 import { type KubeObject, Pods } from '../../runtime/meta';
-import { e2eClient, e2eKubeconfigPath } from '../cluster/e2e';
+import { e2eClient, e2eKubeconfigPath, type RunningController, startControllers } from '../cluster/e2e';
 
 export type CloneSetObject = CloneSet & KubeObject;
 
@@ -44,33 +43,11 @@ export interface PodObject extends KubeObject {
 export const cloneSets = () => e2eClient().resource<CloneSetObject>(resourceOf('CloneSet'));
 export const pods = () => e2eClient().resource<PodObject>(Pods);
 
-/** A running CloneSet controller watching one namespace. */
-export interface RunningController {
-  /** Graceful stop: in-flight reconciles finish. */
-  stop(): Promise<void>;
-  /** Abrupt stop: the connections close under in-flight requests, as if the process died. */
-  kill(): Promise<void>;
-}
+export type { RunningController } from '../cluster/e2e';
 
-export async function startController(namespace: string): Promise<RunningController> {
-  const client = createClient(e2eKubeconfigPath());
-  const mgr = new Manager({ client, leaderElection: false, healthAddress: false, logger: silentLogger() });
-  setupCloneSetController(mgr, { namespace, workers: 2 });
-  const stop = new AbortController();
-  const running = mgr.start(stop.signal);
-  await waitFor('the controller caches to sync', () => mgr.informers.hasSynced());
-  return {
-    stop: async () => {
-      stop.abort();
-      await running;
-      client.close();
-    },
-    kill: async () => {
-      client.close();
-      stop.abort();
-      await running.catch(() => undefined);
-    },
-  };
+/** A CloneSet controller watching one namespace, in this process. */
+export function startController(namespace: string): Promise<RunningController> {
+  return startControllers((mgr) => setupCloneSetController(mgr, { namespace, workers: 2 }));
 }
 
 /** A CloneSet of `replicas` pods schedulable on kwok nodes, deleted quickly (grace period 1 s). */
