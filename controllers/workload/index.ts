@@ -80,3 +80,13 @@ export {
   shortHash,
 } from './pods';
 export { type ClaimStamp, claimsFor, withClaimVolumes } from './pvcs';
+export {
+  inPlaceStepActions,
+  kruisePodReadyInit,
+  type PodUpdate,
+  type PodUpdateContext,
+  type RefreshContext,
+  refreshPod,
+  revisionDiffs,
+  updatePod,
+} from './update';
