@@ -230,6 +230,24 @@ describe('execute: pods and the owner', () => {
     ).toEqual([2]);
   });
 
+  it("changes a PVC's owner references by uid, leaving other owners alone", async () => {
+    const { deps, calls } = setup();
+    const add = [{ apiVersion: 'v1', kind: 'Pod', name: 'db-1', uid: 'pod-uid', controller: true }];
+    await run(
+      deps,
+      planOf([{ type: 'updatePVCOwners', name: 'data-db-1', remove: ['set-uid'], add, reason: 'scaled' }]),
+    );
+    expect(calls).toEqual([
+      expect.objectContaining({
+        verb: 'patch',
+        kind: 'PersistentVolumeClaim',
+        name: 'data-db-1',
+        body: { metadata: { ownerReferences: [{ $patch: 'delete', uid: 'set-uid' }, ...add] } },
+        options: expect.objectContaining({ type: 'strategic' }),
+      }),
+    ]);
+  });
+
   it("merge-patches the owner through the kind's resource", async () => {
     const { deps, calls } = setup();
     const patch = { spec: { scaleStrategy: { podsToDelete: [] } } };

@@ -301,6 +301,13 @@ class ActionApplier {
         await client.resource(PersistentVolumeClaims).patch(ref, patch, { ...opts, type: 'merge' });
         return;
       }
+      case 'updatePVCOwners': {
+        const removed = action.remove.map((uid) => ({ $patch: 'delete', uid }));
+        const patch = { metadata: { ownerReferences: [...removed, ...action.add] } };
+        const ref = { namespace: ns, name: action.name };
+        await client.resource(PersistentVolumeClaims).patch(ref, patch, { ...opts, type: 'strategic' });
+        return;
+      }
       case 'patchOwner': {
         const ref = { namespace: ns, name: this.owner.metadata?.name ?? '' };
         await client.resource(this.deps.kind.resource).patch(ref, action.patch, { ...opts, type: 'merge' });

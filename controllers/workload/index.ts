@@ -57,6 +57,16 @@ export {
   spreadConstraintRanks,
 } from './ordering';
 export {
+  inRange,
+  type OrdinalRange,
+  ordinalName,
+  ordinalOf,
+  ordinalRange,
+  parseOrdinalName,
+  rangeOrdinals,
+  reservedOrdinals,
+} from './ordinals';
+export {
   type Claims,
   claimPods,
   controllerRef,
@@ -79,7 +89,17 @@ export {
   readySince,
   shortHash,
 } from './pods';
-export { type ClaimStamp, claimsFor, withClaimVolumes } from './pvcs';
+export {
+  type ClaimObject,
+  type ClaimOwnerChange,
+  type ClaimOwners,
+  type ClaimStamp,
+  claimOwnerChange,
+  claimsFor,
+  isClaimStale,
+  type RetentionPolicy,
+  withClaimVolumes,
+} from './pvcs';
 export {
   inPlaceStepActions,
   kruisePodReadyInit,
