@@ -99,6 +99,29 @@ describe('execute: creates', () => {
     ]);
     expect(calls[1]?.body).toBe(ordinal);
   });
+
+  it('expects the creates of claims it controls only: a claim without its reference is never observed', async () => {
+    const { deps, expectations } = setup();
+    const claim = (name: string, ownerReferences: { uid: string; controller?: boolean }[]) =>
+      ({
+        type: 'createPVC',
+        pvc: {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name, labels: {}, ownerReferences },
+        },
+      }) as Action;
+    await run(
+      deps,
+      planOf([
+        claim('owned', [{ uid: 'owner-uid', controller: true }]),
+        claim('retained', []),
+        claim('other', [{ uid: 'owner-uid' }]),
+        createPod('p0'),
+      ]),
+    );
+    expect(expectations.pending(KEY).create.sort()).toEqual(['owned', 'p0']);
+  });
 });
 
 describe('execute: failures and the status', () => {
