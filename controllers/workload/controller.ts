@@ -42,7 +42,7 @@ export interface Observed<T> {
    * A PVC of the owner's namespace by name, whoever owns it (being deleted or not): a StatefulSet's
    * per-ordinal claims are found by name, and outlive their owner unless the retention policy says so.
    */
-  claim(name: string): PersistentVolumeClaim | undefined;
+  claim(name: string): (PersistentVolumeClaim & KubeObject) | undefined;
   now: Date;
   cluster: ClusterFacts;
 }

@@ -33,6 +33,7 @@ export {
   newRevision,
   type RevisionSource,
   sortRevisions,
+  templateRevisionSource,
   truncateHistory,
 } from './history';
 export {
