@@ -2,6 +2,7 @@
 // JSON, and runs the controllers on the elected leader. Controllers, webhooks and the extender plug in here.
 import { parseArgs } from 'node:util';
 import { setupCloneSetController } from '../controllers/cloneset';
+import { setupStatefulSetController } from '../controllers/statefulset';
 import { defaultIdentity } from '../runtime/leaderelection';
 import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
         : false,
     controllers: [
       setupCloneSetController,
+      setupStatefulSetController,
       ...(options.webhookMode === 'off'
         ? []
         : [setupWebhooks(options.webhookMode, options.webhookPort, options.namespace)]),
