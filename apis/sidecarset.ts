@@ -122,6 +122,10 @@ export const SidecarSetStatus = z.object({
   updatedReadyPods: int32().optional(),
   latestRevision: z.string().optional(),
   collisionCount: int32().optional(),
+  /** Outrigger: selected pods created after the SidecarSet that run without its sidecars. */
+  missingSidecarPods: int32()
+    .optional()
+    .describe('Selected pods created after the SidecarSet that run without its sidecars (Outrigger).'),
 });
 export type SidecarSetStatus = z.infer<typeof SidecarSetStatus>;
 

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { setupCloneSetController } from '../controllers/cloneset';
 import { setupStatefulSetController } from '../controllers/statefulset';
+import { setupSidecarSetController } from '../controllers/sidecarset';
 import { defaultIdentity } from '../runtime/leaderelection';
 import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
@@ -10,6 +11,7 @@ import { configAt as extenderConfigAt } from '../scheduler/config';
 import { setupExtender } from '../scheduler/extender/runnable';
 import { OPERATOR_NAMESPACE, WEBHOOK_PORT } from '../webhooks/configurations';
 import { customResourceRegistry } from '../webhooks/custom-resources';
+import { informerPodInjectionSources, registerPodWebhook } from '../webhooks/pod';
 import { webhookRunnable } from '../webhooks/setup';
 
 const USAGE = `usage: manager [--kubeconfig PATH] [--health-addr HOST:PORT] [--leader-elect=true|false]
@@ -62,12 +64,17 @@ function parseOptions(argv: string[]) {
   return { ...values, webhookMode: values.webhook as 'off' | 'local' | 'cluster', webhookPort: port };
 }
 
-/** Admission webhooks for our CRs, served on every replica (no leader needed). */
+/** Admission webhooks for our CRs and the pod injector, served on every replica (no leader needed). */
 function setupWebhooks(mode: 'local' | 'cluster', port: number, namespace: string) {
   return (mgr: Manager) => {
+    const registry = customResourceRegistry(mgr.client, namespace);
+    registerPodWebhook(registry, informerPodInjectionSources(mgr.client, mgr.informers, namespace), {
+      operatorNamespace: namespace,
+      logger: mgr.logger.child({ component: 'pod-webhook' }),
+    });
     const webhooks = webhookRunnable({
       client: mgr.client,
-      registry: customResourceRegistry(mgr.client),
+      registry,
       mode,
       namespace,
       host: mode === 'local' ? '127.0.0.1' : '0.0.0.0',
@@ -113,6 +120,7 @@ async function main(): Promise<void> {
     controllers: [
       setupCloneSetController,
       setupStatefulSetController,
+      (mgr) => setupSidecarSetController(mgr, { namespace: options.namespace }),
       ...(options.webhookMode === 'off'
         ? []
         : [setupWebhooks(options.webhookMode, options.webhookPort, options.namespace)]),

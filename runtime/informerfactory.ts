@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { KubeClient } from './client';
 import { Informer, type InformerOptions } from './informer';
 import type { KubeObject, ResourceType } from './meta';
@@ -42,6 +43,8 @@ export class InformerFactory {
 
   /** Starts every informer, now and in the future, until `signal` aborts. */
   start(signal: AbortSignal): void {
+    // Every informer's watch listens on `signal`; a dozen informers is normal, not a leak.
+    setMaxListeners(0, signal);
     this.signal = signal;
     for (const informer of this.informers.values()) void informer.start(signal);
   }

@@ -90,4 +90,6 @@ export const Secrets = builtin('', 'v1', 'secrets', 'Secret');
 export const Services = builtin('', 'v1', 'services', 'Service');
 export const PersistentVolumeClaims = builtin('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim');
 export const ControllerRevisions = builtin('apps', 'v1', 'controllerrevisions', 'ControllerRevision');
+export const Deployments = builtin('apps', 'v1', 'deployments', 'Deployment');
+export const ReplicaSets = builtin('apps', 'v1', 'replicasets', 'ReplicaSet');
 export const Leases = builtin('coordination.k8s.io', 'v1', 'leases', 'Lease');

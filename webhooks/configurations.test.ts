@@ -5,6 +5,7 @@ import { applyJsonPatch } from '../runtime/json';
 import { AdmissionRegistry, allowed } from './admission';
 import {
   buildMutatingWebhookConfiguration,
+  buildPodWebhookConfiguration,
   buildValidatingWebhookConfiguration,
   caBundlePatchOps,
   localEndpoint,
@@ -21,7 +22,7 @@ const local = { endpoint: localEndpoint(9443), caBundlePem: CA_PEM };
 const byName = (config: WebhookConfiguration, name: string) => config.webhooks.find((w) => w.name === name)!;
 
 describe('webhook configurations', () => {
-  it('registers a mutating webhook per CR kind plus the pod injector', () => {
+  it('registers a mutating webhook per CR kind, and the pod injector on its own', () => {
     const config = buildMutatingWebhookConfiguration(local);
     expect(config).toMatchObject({
       kind: 'MutatingWebhookConfiguration',
@@ -32,8 +33,10 @@ describe('webhook configurations', () => {
       'mstatefulset.kb.io',
       'mbroadcastjob.kb.io',
       'msidecarset.kb.io',
-      'mpod.kb.io',
     ]);
+    const pods = buildPodWebhookConfiguration(local);
+    expect(pods.metadata.name).toBe('outrigger-pod-mutating-webhook-configuration');
+    expect(pods.webhooks.map((w) => w.name)).toEqual(['mpod.kb.io']);
     expect(byName(config, 'mstatefulset.kb.io').rules).toEqual([
       {
         apiGroups: ['apps.kruise.io'],
@@ -44,7 +47,7 @@ describe('webhook configurations', () => {
       },
     ]);
     expect(byName(config, 'msidecarset.kb.io').rules[0]?.scope).toBe('Cluster');
-    expect(byName(config, 'mpod.kb.io').rules).toEqual([
+    expect(byName(pods, 'mpod.kb.io').rules).toEqual([
       {
         apiGroups: [''],
         apiVersions: ['v1'],
@@ -64,7 +67,11 @@ describe('webhook configurations', () => {
   });
 
   it('uses safe settings on every webhook', () => {
-    const all = [buildMutatingWebhookConfiguration(local), buildValidatingWebhookConfiguration(local)];
+    const all = [
+      buildMutatingWebhookConfiguration(local),
+      buildValidatingWebhookConfiguration(local),
+      buildPodWebhookConfiguration(local),
+    ];
     for (const webhook of all.flatMap((c) => c.webhooks)) {
       expect(webhook).toMatchObject({
         failurePolicy: 'Fail',
@@ -78,16 +85,15 @@ describe('webhook configurations', () => {
     }
   });
 
-  it('keeps the pod webhook out of kube-system and the operator namespace', () => {
-    const pod = byName(
-      buildMutatingWebhookConfiguration({ ...local, operatorNamespace: 'ops' }),
-      'mpod.kb.io',
-    );
-    expect(pod.namespaceSelector?.matchExpressions).toContainEqual({
-      key: 'kubernetes.io/metadata.name',
-      operator: 'NotIn',
-      values: ['kube-system', 'ops'],
-    });
+  it('keeps the pod webhook out of kube-system, the operator namespace and opted-out namespaces', () => {
+    const pod = byName(buildPodWebhookConfiguration({ ...local, operatorNamespace: 'ops' }), 'mpod.kb.io');
+    expect(pod.namespaceSelector?.matchExpressions).toEqual([
+      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'ops'] },
+      { key: 'control-plane', operator: 'NotIn', values: ['openkruise'] },
+      { key: 'outrigger.io/sidecar-injection', operator: 'NotIn', values: ['disabled'] },
+    ]);
+    expect(pod.failurePolicy).toBe('Fail');
+    expect(pod.reinvocationPolicy).toBe('Never');
     expect(pod.clientConfig.url).toBe(`https://127.0.0.1:9443${POD_MUTATE_PATH}`);
   });
 
@@ -148,11 +154,12 @@ describe('config/webhook/manifests.yaml', () => {
     expect(readFileSync(file, 'utf8')).toBe(rendered);
   });
 
-  it('holds both configurations pointing at the Service', () => {
+  it('holds the three configurations pointing at the Service', () => {
     const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as WebhookConfiguration);
-    expect(docs.map((d) => d.kind)).toEqual([
-      'MutatingWebhookConfiguration',
-      'ValidatingWebhookConfiguration',
+    expect(docs.map((d) => d.metadata.name)).toEqual([
+      'outrigger-mutating-webhook-configuration',
+      'outrigger-validating-webhook-configuration',
+      'outrigger-pod-mutating-webhook-configuration',
     ]);
     for (const webhook of docs.flatMap((d) => d.webhooks)) {
       expect(webhook.clientConfig.service).toMatchObject({

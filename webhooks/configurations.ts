@@ -2,10 +2,15 @@
 // each setting are in webhooks/README.md.
 import { stringify } from 'yaml';
 import { KIND_NAMES, KINDS, type KindName } from '../apis/kinds';
+import { InjectionOptOutLabel } from '../controllers/sidecarset/match';
 import type { JsonPatchOp } from '../runtime/json';
 
 export const MUTATING_CONFIGURATION_NAME = 'outrigger-mutating-webhook-configuration';
 export const VALIDATING_CONFIGURATION_NAME = 'outrigger-validating-webhook-configuration';
+/** The pod injector has its own configuration: it stays registered while the operator is down. */
+export const POD_MUTATING_CONFIGURATION_NAME = 'outrigger-pod-mutating-webhook-configuration';
+/** A namespace labelled with this, value "disabled", gets no sidecars injected. */
+export const INJECTION_OPT_OUT_LABEL = InjectionOptOutLabel;
 export const WEBHOOK_SERVICE_NAME = 'outrigger-webhook-service';
 export const OPERATOR_NAMESPACE = 'outrigger-system';
 /** controller-runtime's default webhook port; the Service maps 443 to it. */
@@ -110,12 +115,7 @@ export interface WebhookConfigurationOptions {
   operatorNamespace?: string;
   timeoutSeconds?: number;
   podFailurePolicy?: 'Fail' | 'Ignore';
-  /**
-   * Register the pod webhook (default true). Leave it out while no pod handler is served: with
-   * failurePolicy Fail, a registered webhook without a handler would block every pod create.
-   */
-  podWebhook?: boolean;
-  names?: { mutating?: string; validating?: string };
+  names?: { mutating?: string; validating?: string; pod?: string };
 }
 
 function clientConfig(options: WebhookConfigurationOptions, path: string): WebhookClientConfig {
@@ -152,6 +152,7 @@ function crWebhook(options: WebhookConfigurationOptions, k: WebhookKind, mutatin
   };
 }
 
+/** The same scope as controllers/sidecarset/match.ts isInjectableNamespace. */
 function podWebhook(options: WebhookConfigurationOptions): Webhook {
   const excluded = ['kube-system', options.operatorNamespace ?? OPERATOR_NAMESPACE];
   return {
@@ -176,6 +177,7 @@ function podWebhook(options: WebhookConfigurationOptions): Webhook {
         { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...new Set(excluded)] },
         // OpenKruise's opt-out label, so namespaces labelled for Kruise stay excluded under Outrigger.
         { key: 'control-plane', operator: 'NotIn', values: ['openkruise'] },
+        { key: INJECTION_OPT_OUT_LABEL, operator: 'NotIn', values: ['disabled'] },
       ],
     },
     reinvocationPolicy: 'Never',
@@ -191,10 +193,17 @@ export function buildMutatingWebhookConfiguration(
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
     metadata: { name: options.names?.mutating ?? MUTATING_CONFIGURATION_NAME, labels },
-    webhooks: [
-      ...WEBHOOK_KINDS.map((k) => crWebhook(options, k, true)),
-      ...(options.podWebhook === false ? [] : [podWebhook(options)]),
-    ],
+    webhooks: WEBHOOK_KINDS.map((k) => crWebhook(options, k, true)),
+  };
+}
+
+/** The sidecar injector (mpod.kb.io); see webhooks/README.md for why it fails closed. */
+export function buildPodWebhookConfiguration(options: WebhookConfigurationOptions): WebhookConfiguration {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name: options.names?.pod ?? POD_MUTATING_CONFIGURATION_NAME, labels },
+    webhooks: [podWebhook(options)],
   };
 }
 
@@ -235,11 +244,13 @@ export function renderClusterManifests(namespace = OPERATOR_NAMESPACE): string {
   const options: WebhookConfigurationOptions = {
     endpoint: serviceEndpoint(namespace),
     operatorNamespace: namespace,
-    // No pod handler is served until SidecarSet injection lands.
-    podWebhook: false,
   };
   const header =
     '# Generated from webhooks/configurations.ts by webhooks/configurations.test.ts; do not edit.\n';
-  const docs = [buildMutatingWebhookConfiguration(options), buildValidatingWebhookConfiguration(options)];
+  const docs = [
+    buildMutatingWebhookConfiguration(options),
+    buildValidatingWebhookConfiguration(options),
+    buildPodWebhookConfiguration(options),
+  ];
   return header + docs.map((doc) => `---\n${stringify(doc, { lineWidth: 0 })}`).join('');
 }

@@ -9,10 +9,12 @@ import type { AdmissionRegistry } from './admission';
 import { CertManager, caBundlePem, tlsKeyPair, WEBHOOK_CERT_SECRET, webhookHosts } from './certs';
 import {
   buildMutatingWebhookConfiguration,
+  buildPodWebhookConfiguration,
   buildValidatingWebhookConfiguration,
   localEndpoint,
   MUTATING_CONFIGURATION_NAME,
   POD_MUTATE_PATH,
+  POD_MUTATING_CONFIGURATION_NAME,
   VALIDATING_CONFIGURATION_NAME,
   WEBHOOK_SERVICE_NAME,
 } from './configurations';
@@ -29,8 +31,10 @@ export interface WebhookRunnableOptions {
   registry: AdmissionRegistry;
   /**
    * 'local': the apiserver runs on this host; we register the webhook configurations with
-   * https://127.0.0.1:<port> URLs and remove them when we stop. 'cluster': the configurations come from
-   * config/webhook (Service clientConfig) and we keep only their caBundle current.
+   * https://127.0.0.1:<port> URLs and remove the CR ones when we stop. The pod injector's stays, so
+   * that pods created while we are down fail and are retried rather than start without their sidecars
+   * (removePodWebhookConfiguration removes it). 'cluster': the configurations come from config/webhook
+   * (Service clientConfig) and we keep only their caBundle current.
    */
   mode: 'local' | 'cluster';
   /** Where the certificate Secret lives: the operator's namespace. */
@@ -57,6 +61,7 @@ export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
   const sinks = [
     new WebhookConfigurationSink(client, MutatingWebhookConfigurations, MUTATING_CONFIGURATION_NAME),
     new WebhookConfigurationSink(client, ValidatingWebhookConfigurations, VALIDATING_CONFIGURATION_NAME),
+    new WebhookConfigurationSink(client, MutatingWebhookConfigurations, POD_MUTATING_CONFIGURATION_NAME),
   ];
   const certs = new CertManager({
     store: new SecretCertStore(client, namespace, WEBHOOK_CERT_SECRET),
@@ -113,26 +118,34 @@ async function registerLocalConfigurations(options: WebhookRunnableOptions, port
     endpoint: localEndpoint(port),
     caBundlePem: caBundle,
     operatorNamespace: options.namespace,
-    podWebhook: options.registry.get(POD_MUTATE_PATH) !== undefined,
   };
   const apply = { fieldManager: 'outrigger', force: true };
-  await options.client
-    .resource(MutatingWebhookConfigurations)
-    .apply(buildMutatingWebhookConfiguration(config), apply);
+  const mutating = options.client.resource(MutatingWebhookConfigurations);
+  await mutating.apply(buildMutatingWebhookConfiguration(config), apply);
   await options.client
     .resource(ValidatingWebhookConfigurations)
     .apply(buildValidatingWebhookConfiguration(config), apply);
+  // Registered only while a handler serves it: with failurePolicy Fail it blocks pod creation otherwise.
+  if (options.registry.get(POD_MUTATE_PATH))
+    await mutating.apply(buildPodWebhookConfiguration(config), apply);
+  else await removePodWebhookConfiguration(options.client);
 }
 
-/** Local configurations point at this process; left behind, they would fail every later request they match. */
+async function remove(client: KubeClient, type: typeof MutatingWebhookConfigurations, name: string) {
+  try {
+    await client.resource(type).delete({ name });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/** Local CR configurations point at this process; left behind, they would fail every later request they match. */
 async function removeLocalConfigurations(client: KubeClient): Promise<void> {
-  const remove = async (type: typeof MutatingWebhookConfigurations, name: string) => {
-    try {
-      await client.resource(type).delete({ name });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  };
-  await remove(MutatingWebhookConfigurations, MUTATING_CONFIGURATION_NAME);
-  await remove(ValidatingWebhookConfigurations, VALIDATING_CONFIGURATION_NAME);
+  await remove(client, MutatingWebhookConfigurations, MUTATING_CONFIGURATION_NAME);
+  await remove(client, ValidatingWebhookConfigurations, VALIDATING_CONFIGURATION_NAME);
+}
+
+/** Unregisters the pod injector, so pods are created without it (e.g. when a test cluster is reused). */
+export async function removePodWebhookConfiguration(client: KubeClient): Promise<void> {
+  await remove(client, MutatingWebhookConfigurations, POD_MUTATING_CONFIGURATION_NAME);
 }

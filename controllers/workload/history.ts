@@ -70,7 +70,7 @@ function fnv32(text: string): number {
 }
 
 /** k8s rand.SafeEncodeString: maps each character to a consonant/digit so a hash never spells words. */
-function safeEncode(text: string): string {
+export function safeEncode(text: string): string {
   return [...text].map((c) => SAFE_ALPHANUMS[c.charCodeAt(0) % SAFE_ALPHANUMS.length]).join('');
 }
 

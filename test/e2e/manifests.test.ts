@@ -19,6 +19,13 @@ const TYPES: Record<string, ResourceType> = {
   Service: { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
   ConfigMap: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
+  PodDisruptionBudget: {
+    group: 'policy',
+    version: 'v1',
+    plural: 'poddisruptionbudgets',
+    kind: 'PodDisruptionBudget',
+    namespaced: true,
+  },
   ClusterRole: cluster('rbac.authorization.k8s.io', 'clusterroles', 'ClusterRole'),
   ClusterRoleBinding: cluster('rbac.authorization.k8s.io', 'clusterrolebindings', 'ClusterRoleBinding'),
   Role: { ...cluster('rbac.authorization.k8s.io', 'roles', 'Role'), namespaced: true },

@@ -1,7 +1,8 @@
 // Per-container SidecarSet rules: transferEnv downward API, and resourcesPolicy expressions.
 import type { SidecarContainer } from '../../apis/sidecarset';
+import { evaluate } from '../../controllers/sidecarset/calculator';
 import { type FieldError, invalid, notSupported, required } from './field-error';
-import { labelValueErrors, qualifiedNameErrors } from './names';
+import { qualifiedNameErrors } from './names';
 
 const PLAIN_FIELD_PATHS = ['metadata.name', 'metadata.labels', 'metadata.annotations'];
 
@@ -92,53 +93,15 @@ function compiles(regex: string): boolean {
   }
 }
 
-const TOKEN = /\s*(?:(\d+(?:\.\d+)?(?:[a-zA-Z]+)?)|([a-zA-Z_]+)|([-+*/(),]))/y;
-
-/** Parses Kruise's resource expressions (+ - * / max() min(), numbers/quantities, one variable). */
+/**
+ * Why a resourcesPolicy expression is invalid, if it is: OpenKruise evaluates it with its variable set to
+ * the plain number 1 (so "-(cpu)" fails too: a negative result).
+ */
 export function expressionError(expr: string, variable: string): string | undefined {
-  const tokens: string[] = [];
-  TOKEN.lastIndex = 0;
-  while (TOKEN.lastIndex < expr.length && expr.slice(TOKEN.lastIndex).trim() !== '') {
-    const start = TOKEN.lastIndex;
-    const m = TOKEN.exec(expr);
-    if (!m) return `unexpected character at ${start}`;
-    tokens.push(m[0].trim());
-  }
-  let pos = 0;
-  const peek = () => tokens[pos];
-  const parseExpr = (): string | undefined => parseBinary(['+', '-'], parseTerm);
-  const parseTerm = (): string | undefined => parseBinary(['*', '/'], parseFactor);
-  function parseBinary(ops: string[], next: () => string | undefined): string | undefined {
-    const err = next();
-    if (err) return err;
-    while (ops.includes(peek() ?? '')) {
-      pos++;
-      const e = next();
-      if (e) return e;
-    }
+  try {
+    evaluate(expr, { [variable]: { quantity: false, number: 1 } });
     return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
   }
-  function parseFactor(): string | undefined {
-    const t = tokens[pos++];
-    if (t === undefined) return 'unexpected end of expression';
-    if (t === '-') return parseFactor();
-    if (t === '(') return parseExpr() ?? (tokens[pos++] === ')' ? undefined : "missing ')'");
-    if (t === 'max' || t === 'min') return parseCall(t);
-    if (/^\d/.test(t)) return labelValueErrors(t).length > 0 ? `bad number ${t}` : undefined;
-    if (t === variable) return undefined;
-    return `unknown identifier ${JSON.stringify(t)}`;
-  }
-  function parseCall(fn: string): string | undefined {
-    if (tokens[pos++] !== '(') return `${fn} needs '('`;
-    for (;;) {
-      const e = parseExpr();
-      if (e) return e;
-      const t = tokens[pos++];
-      if (t === ')') return undefined;
-      if (t !== ',') return `expected ',' or ')' in ${fn}()`;
-    }
-  }
-  const err = parseExpr();
-  if (err) return err;
-  return pos < tokens.length ? `unexpected ${JSON.stringify(tokens[pos])}` : undefined;
 }

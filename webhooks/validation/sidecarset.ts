@@ -22,8 +22,9 @@ import {
 } from './pod-template';
 import { validateLabelSelector } from './selectors';
 import { validateSidecarContainerFields } from './sidecar-containers';
+import { type SidecarSetReferences, validateSidecarSetReferences } from './sidecarset-references';
 
-export interface SidecarSetContext {
+export interface SidecarSetContext extends SidecarSetReferences {
   /** The SidecarSets already in the cluster (the object itself may be among them). */
   sidecarSets?: readonly SidecarSet[];
 }
@@ -40,6 +41,7 @@ export function validateSidecarSet(
     );
   errs.push(...validateCanary(ss, old, ctx));
   errs.push(...validateSpec(ss.spec!));
+  errs.push(...validateSidecarSetReferences(ss, ctx));
   if (old?.spec) errs.push(...validateContainerUpdate(ss.spec?.containers ?? [], old.spec.containers ?? []));
   if (errs.length > 0) return errs;
   return validateConflicts(ss, ctx.sidecarSets ?? []);

@@ -173,13 +173,13 @@ describe('rules that need a closer look', () => {
 describe('resource expressions', () => {
   it.each([
     ['cpu', undefined],
-    ['max(cpu * 50%, 50m)'.replace('%', ''), undefined],
+    ['max(cpu * 50%, 50m)', undefined],
     ['min(cpu*2, 100m) + 10m', undefined],
-    ['-(cpu / 2)', undefined],
-    ['memory', 'unknown identifier "memory"'],
-    ['cpu * (2', "missing ')'"],
-    ['cpu +', 'unexpected end of expression'],
-    ['cpu # 2', 'unexpected character at 3'],
+    ['-(cpu / 2)', 'calculation result is negative'],
+    ['memory', 'undefined variable: memory'],
+    ['cpu * (2', 'parse error: expected ")"'],
+    ['cpu +', 'parse error: unexpected end of expression'],
+    ['cpu # 2', 'parse error: unexpected "#" at 5'],
   ])('%s', (expr, want) => {
     expect(expressionError(expr, 'cpu')).toBe(want);
   });
