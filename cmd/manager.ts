@@ -2,8 +2,8 @@
 // JSON, and runs the controllers on the elected leader. Controllers, webhooks and the extender plug in here.
 import { parseArgs } from 'node:util';
 import { setupCloneSetController } from '../controllers/cloneset';
-import { setupStatefulSetController } from '../controllers/statefulset';
 import { setupSidecarSetController } from '../controllers/sidecarset';
+import { setupStatefulSetController } from '../controllers/statefulset';
 import { defaultIdentity } from '../runtime/leaderelection';
 import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
