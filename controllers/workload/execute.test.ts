@@ -197,6 +197,33 @@ describe('execute: failures and the status', () => {
       planned,
     ]);
   });
+
+  it("records a kind's own per-pod Events when the kind words them", async () => {
+    const worded: WorkloadKind = {
+      ...Widgets,
+      resultEvent: (action, o, error) =>
+        action.type === 'createPod'
+          ? {
+              type: 'Normal',
+              reason: 'Made',
+              message: `${o.metadata?.name} made ${action.pod.metadata.name}`,
+            }
+          : error === undefined
+            ? undefined
+            : { type: 'Warning', reason: 'Broke', message: String(error) },
+    };
+    const { deps, events } = setup(
+      (c) => (c.verb === 'delete' ? new Error('gone wrong') : undefined),
+      undefined,
+      worded,
+    );
+    const del: Action = { type: 'deletePod', name: 'a', uid: 'u', pvcs: [], reason: 'x' };
+    await run(deps, planOf([createPod('p0'), del]));
+    expect(events).toEqual([
+      { type: 'Normal', reason: 'Made', message: 'web made p0' },
+      { type: 'Warning', reason: 'Broke', message: 'Error: gone wrong' },
+    ]);
+  });
 });
 
 describe('execute: pods and the owner', () => {

@@ -29,6 +29,8 @@ export interface WorkloadKind {
   resource: ResourceType;
   /** The condition a failed phase sets (CloneSet: FailedScale, FailedUpdate); none: Events only. */
   failureCondition?: (phase: Phase) => string | undefined;
+  /** The kind's own per-pod Event for an applied action; default the kit's `resultEvent` (CloneSet's words). */
+  resultEvent?: (action: Action, owner: Owner, error?: unknown) => PlanEvent | undefined;
 }
 
 export interface ExecutorDeps {
@@ -270,7 +272,9 @@ class ActionApplier {
       if (this.signal.aborted) throw error;
       failure = { error, stale: isConflict(error) || isAlreadyExists(error) };
     }
-    const event = resultEvent(action, failure?.error);
+    const error = failure?.error;
+    const kindEvent = this.deps.kind.resultEvent;
+    const event = kindEvent ? kindEvent(action, this.owner, error) : resultEvent(action, error);
     if (event) void this.deps.events.event(this.owner, event.type, event.reason, event.message);
     return failure;
   }
@@ -460,6 +464,6 @@ async function ignoreNotFound(request: Promise<unknown>): Promise<void> {
   }
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -22,6 +22,7 @@ export {
   type ExecutorDeps,
   execute,
   groupActions,
+  messageOf,
   type Owner,
   resultEvent,
   type WorkloadKind,
