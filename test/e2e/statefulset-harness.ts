@@ -114,6 +114,8 @@ export interface StatefulSetLimits {
 export class StatefulSetWatcher {
   readonly violations: string[] = [];
   readonly deletedUids = new Set<string>();
+  /** `<name>@<revision>` of each pod deleted, in order. */
+  readonly deletedPods: string[] = [];
   /** Pod events checked; a watcher that saw nothing proves nothing. */
   checked = 0;
   /** Most of the set's ordinals without a ready pod at any one event. */
@@ -140,6 +142,7 @@ export class StatefulSetWatcher {
       onUpdate: (_old, pod) => this.check(pod, 'update'),
       onDelete: (pod) => {
         if (pod.metadata?.uid) this.deletedUids.add(pod.metadata.uid);
+        this.deletedPods.push(`${pod.metadata?.name}@${revisionOf(pod)}`);
         this.check(pod, 'delete');
       },
     });

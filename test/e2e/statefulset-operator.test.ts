@@ -1,5 +1,6 @@
 // Advanced StatefulSet on the real control plane: reserveOrdinals and ordinals.start, PVC retention when
 // scaled in and when deleted, the scale subresource, and a rollout surviving an operator crash.
+import { installCrds } from '../../apis/install';
 import { POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
 import { waitFor } from '../../cluster/wait';
 import { setupStatefulSetController } from '../../controllers/statefulset';
@@ -30,6 +31,7 @@ describe('Advanced StatefulSet operator', () => {
   let running: RunningController | undefined;
 
   beforeAll(async () => {
+    await installCrds(e2eClient());
     running = await startController(ns.name, setupStatefulSetController);
   });
 
