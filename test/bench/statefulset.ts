@@ -218,7 +218,7 @@ function report(
     const met =
       speedup !== undefined && speedup >= GOAL_SPEEDUP && notSlower !== false && !r.violations.length;
     process.stdout.write(
-      `  goal (${r.workload}): ≥ ${GOAL_SPEEDUP}× native one by one (ideal ${replicas / maxUnavailable}×): ` +
+      `  goal (${r.workload}): ≥ ${GOAL_SPEEDUP}× native one by one (ideal ${(replicas / Math.ceil(replicas / maxUnavailable)).toFixed(0)}×): ` +
         `${speedup === undefined ? 'not measured' : `${speedup.toFixed(1)}×`}; no slower than native ` +
         `maxUnavailable ${maxUnavailable}: ${notSlower === undefined ? 'not measured' : notSlower ? 'yes' : 'no'}; ` +
         `budget ${r.violations.length ? 'exceeded' : 'kept'} → ${met ? 'met' : 'NOT met'}\n`,
