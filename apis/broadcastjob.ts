@@ -1,7 +1,7 @@
 // BroadcastJob, apps.kruise.io/v1alpha1 (OpenKruise apis/apps/v1alpha1/broadcastjob_types.go).
 import { z } from 'zod';
 import { PodTemplateSpec } from './core-types';
-import { dateTime, int32, int64, intOrString, ObjectMeta } from './zod-k8s';
+import { dateTime, int32, int64, intOrString, kubeObject } from './zod-k8s';
 
 export const CompletionPolicyTypes = ['Always', 'Never'] as const;
 export const FailurePolicyTypes = ['FailFast', 'Continue', 'Pause'] as const;
@@ -59,11 +59,5 @@ export const BroadcastJobStatus = z.object({
 });
 export type BroadcastJobStatus = z.infer<typeof BroadcastJobStatus>;
 
-export const BroadcastJob = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: ObjectMeta.optional(),
-  spec: BroadcastJobSpec.optional(),
-  status: BroadcastJobStatus.optional(),
-});
+export const BroadcastJob = kubeObject(BroadcastJobSpec, BroadcastJobStatus);
 export type BroadcastJob = z.infer<typeof BroadcastJob>;

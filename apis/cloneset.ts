@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { PersistentVolumeClaim, PodTemplateSpec } from './core-types';
 import { InPlaceUpdateStrategy, Lifecycle, UpdatePriorityStrategy, UpdateScatterStrategy } from './pub';
-import { dateTime, int32, int64, intOrString, LabelSelector, ObjectMeta } from './zod-k8s';
+import { dateTime, int32, int64, intOrString, kubeObject, LabelSelector } from './zod-k8s';
 
 export const CloneSetUpdateStrategyTypes = [
   'ReCreate',
@@ -90,11 +90,5 @@ export const CloneSetStatus = z.object({
 });
 export type CloneSetStatus = z.infer<typeof CloneSetStatus>;
 
-export const CloneSet = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: ObjectMeta.optional(),
-  spec: CloneSetSpec.optional(),
-  status: CloneSetStatus.optional(),
-});
+export const CloneSet = kubeObject(CloneSetSpec, CloneSetStatus);
 export type CloneSet = z.infer<typeof CloneSet>;

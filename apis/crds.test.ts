@@ -7,8 +7,19 @@ import { CRD_DIR, generateCrds } from './gen-crds';
 const generated = generateCrds();
 const crds = Object.fromEntries(Object.entries(generated).map(([name, text]) => [name, parse(text)]));
 
-function schemaOf(file: string): JSONSchema {
-  return crds[file].spec.versions[0].schema.openAPIV3Schema;
+const INTERNAL: Record<string, string> = {
+  'apps.kruise.io_clonesets.yaml': 'v1alpha1',
+  'apps.kruise.io_statefulsets.yaml': 'v1beta1',
+  'apps.kruise.io_broadcastjobs.yaml': 'v1alpha1',
+  'apps.kruise.io_sidecarsets.yaml': 'v1alpha1',
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML.
+const versionOf = (file: string, name = INTERNAL[file]): any =>
+  crds[file].spec.versions.find((v: { name: string }) => v.name === name);
+
+function schemaOf(file: string, version?: string): JSONSchema {
+  return versionOf(file, version).schema.openAPIV3Schema;
 }
 
 function at(schema: JSONSchema, dotted: string): JSONSchema {
@@ -33,10 +44,77 @@ describe('crds/ is up to date', () => {
 });
 
 describe('generated CRDs', () => {
-  it.each(Object.keys(generated))('%s is a structural schema', (file) => {
-    const schema = schemaOf(file);
-    expect(schema.type).toBe('object');
-    expect(structuralViolations(schema)).toEqual([]);
+  it.each(Object.keys(generated))('%s has structural schemas in every version', (file) => {
+    for (const { name } of crds[file].spec.versions) {
+      const schema = schemaOf(file, name);
+      expect(schema.type).toBe('object');
+      expect(structuralViolations(schema)).toEqual([]);
+    }
+  });
+
+  it('serves the versions OpenKruise v1.9.0 serves, with its storage versions, and CloneSet v1beta1', () => {
+    const versions = Object.fromEntries(
+      Object.values(crds).map((c) => [
+        c.metadata.name,
+        c.spec.versions.map((v: { name: string; served: boolean; storage: boolean }) =>
+          [v.name, v.served, v.storage].join(' '),
+        ),
+      ]),
+    );
+    expect(versions).toEqual({
+      'clonesets.apps.kruise.io': ['v1alpha1 true true', 'v1beta1 true false'],
+      'statefulsets.apps.kruise.io': ['v1alpha1 true false', 'v1beta1 true true'],
+      'broadcastjobs.apps.kruise.io': ['v1alpha1 true false', 'v1beta1 true true'],
+      'sidecarsets.apps.kruise.io': ['v1alpha1 true false', 'v1beta1 true true'],
+    });
+  });
+
+  it('converts through our webhook Service where versions differ, and by apiVersion alone for BroadcastJob', () => {
+    const webhook = {
+      strategy: 'Webhook',
+      webhook: {
+        clientConfig: {
+          service: {
+            name: 'outrigger-webhook-service',
+            namespace: 'outrigger-system',
+            path: '/convert',
+            port: 443,
+          },
+        },
+        conversionReviewVersions: ['v1'],
+      },
+    };
+    const conversion = (file: string) => crds[file].spec.conversion;
+    expect(conversion('apps.kruise.io_clonesets.yaml')).toEqual(webhook);
+    expect(conversion('apps.kruise.io_statefulsets.yaml')).toEqual(webhook);
+    expect(conversion('apps.kruise.io_sidecarsets.yaml')).toEqual(webhook);
+    expect(conversion('apps.kruise.io_broadcastjobs.yaml')).toEqual({ strategy: 'None' });
+    expect(schemaOf('apps.kruise.io_broadcastjobs.yaml', 'v1beta1')).toEqual(
+      schemaOf('apps.kruise.io_broadcastjobs.yaml', 'v1alpha1'),
+    );
+  });
+
+  it('shapes each version as OpenKruise does', () => {
+    const cloneBeta = schemaOf('apps.kruise.io_clonesets.yaml', 'v1beta1');
+    expect(Object.keys(at(cloneBeta, 'spec.updateStrategy').properties as object)).toEqual([
+      'type',
+      'rollingUpdate',
+    ]);
+    expect(at(cloneBeta, 'spec.updateStrategy.rollingUpdate.podUpdatePolicy').enum).toEqual([
+      'ReCreate',
+      'InPlaceIfPossible',
+      'InPlaceOnly',
+    ]);
+    expect(at(cloneBeta, 'spec.scaleStrategy.enablePVCReuse')).toEqual({ type: 'boolean', default: false });
+    expect(at(cloneBeta, 'spec.scaleStrategy.excludePreparingDelete')).toEqual({ type: 'boolean' });
+    const stsAlpha = schemaOf('apps.kruise.io_statefulsets.yaml', 'v1alpha1');
+    for (const f of ['reserveOrdinals', 'lifecycle', 'scaleStrategy', 'ordinals']) {
+      expect(at(stsAlpha, 'spec').properties).not.toHaveProperty(f);
+    }
+    expect(at(stsAlpha, 'status').properties).not.toHaveProperty('volumeClaims');
+    const sidecarBeta = schemaOf('apps.kruise.io_sidecarsets.yaml', 'v1beta1');
+    expect(at(sidecarBeta, 'spec').properties).not.toHaveProperty('namespace');
+    expect(at(sidecarBeta, 'spec.customVersion').type).toBe('string');
   });
 
   it('uses OpenKruise names, scopes and short names', () => {
@@ -56,11 +134,7 @@ describe('generated CRDs', () => {
   });
 
   it('serves the compatibility versions with status and scale subresources', () => {
-    const version = (file: string) => crds[file].spec.versions[0];
-    expect(version('apps.kruise.io_clonesets.yaml').name).toBe('v1alpha1');
-    expect(version('apps.kruise.io_statefulsets.yaml').name).toBe('v1beta1');
-    expect(version('apps.kruise.io_broadcastjobs.yaml').name).toBe('v1alpha1');
-    expect(version('apps.kruise.io_sidecarsets.yaml').name).toBe('v1alpha1');
+    const version = (file: string) => versionOf(file);
     const scale = {
       specReplicasPath: '.spec.replicas',
       statusReplicasPath: '.status.replicas',
@@ -74,7 +148,7 @@ describe('generated CRDs', () => {
 
   it('has the OpenKruise printer columns', () => {
     const cols = (file: string) =>
-      crds[file].spec.versions[0].additionalPrinterColumns.map((c: { name: string }) => c.name);
+      versionOf(file).additionalPrinterColumns.map((c: { name: string }) => c.name);
     expect(cols('apps.kruise.io_clonesets.yaml')).toEqual([
       'DESIRED',
       'UPDATED',

@@ -78,13 +78,47 @@ export function defaultContainer(container: unknown, pullPolicy?: string): void 
 
 const MODE_420_SOURCES = ['secret', 'configMap', 'downwardAPI', 'projected'];
 
+/** Every VolumeSource member of core/v1 Volume, in the order the apiserver's validation visits them. */
+export const VOLUME_SOURCES = [
+  'emptyDir',
+  'hostPath',
+  'gitRepo',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'flexVolume',
+  'persistentVolumeClaim',
+  'rbd',
+  'cinder',
+  'cephfs',
+  'quobyte',
+  'downwardAPI',
+  'fc',
+  'flocker',
+  'azureFile',
+  'vsphereVolume',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'azureDisk',
+  'storageos',
+  'projected',
+  'scaleIO',
+  'configMap',
+  'csi',
+  'ephemeral',
+  'image',
+];
+
 /** SetDefaultPodVolumes: emptyDir when no source, defaultMode 0644 for projected-style sources. */
 export function defaultVolumes(volumes: unknown): void {
   for (const volume of asArray(volumes)) {
     const v = asObject(volume);
     if (!v) continue;
-    const sources = Object.keys(v).filter((k) => k !== 'name');
-    if (sources.length === 0) v.emptyDir = {};
+    // As the apiserver: unknown members are not sources (a Pod would drop them when decoding).
+    if (!VOLUME_SOURCES.some((k) => v[k] !== undefined && v[k] !== null)) v.emptyDir = {};
     for (const key of MODE_420_SOURCES) {
       const src = asObject(v[key]);
       if (src) setDefault(src, 'defaultMode', 420);

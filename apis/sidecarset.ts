@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { containerShape, LocalObjectReference, ObjectFieldSelector, Volume } from './core-types';
 import { UpdatePriorityStrategy, UpdateScatterStrategy } from './pub';
-import { int32, int64, intOrString, LabelSelector, ObjectMeta, stringMap } from './zod-k8s';
+import { int32, int64, intOrString, kubeObject, LabelSelector, stringMap } from './zod-k8s';
 
 export const PodInjectPolicies = ['BeforeAppContainer', 'AfterAppContainer'] as const;
 export const SidecarUpgradeTypes = ['ColdUpgrade', 'HotUpgrade'] as const;
@@ -129,11 +129,5 @@ export const SidecarSetStatus = z.object({
 });
 export type SidecarSetStatus = z.infer<typeof SidecarSetStatus>;
 
-export const SidecarSet = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: ObjectMeta.optional(),
-  spec: SidecarSetSpec.optional(),
-  status: SidecarSetStatus.optional(),
-});
+export const SidecarSet = kubeObject(SidecarSetSpec, SidecarSetStatus);
 export type SidecarSet = z.infer<typeof SidecarSet>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { PersistentVolumeClaim, PodTemplateSpec } from './core-types';
 import { InPlaceUpdateStrategy, Lifecycle, PodUpdatePolicies, UpdatePriorityStrategy } from './pub';
-import { dateTime, int32, int64, intOrString, LabelSelector, ObjectMeta } from './zod-k8s';
+import { dateTime, int32, int64, intOrString, kubeObject, LabelSelector } from './zod-k8s';
 
 export const PodManagementPolicies = ['OrderedReady', 'Parallel'] as const;
 export const StatefulSetUpdateStrategyTypes = ['RollingUpdate', 'OnDelete'] as const;
@@ -113,11 +113,5 @@ export const StatefulSetStatus = z.object({
 });
 export type StatefulSetStatus = z.infer<typeof StatefulSetStatus>;
 
-export const StatefulSet = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: ObjectMeta.optional(),
-  spec: StatefulSetSpec.optional(),
-  status: StatefulSetStatus.optional(),
-});
+export const StatefulSet = kubeObject(StatefulSetSpec, StatefulSetStatus);
 export type StatefulSet = z.infer<typeof StatefulSet>;

@@ -71,3 +71,14 @@ export const ObjectMeta = z
   })
   .meta({ [CRD_HINT]: 'metadata' });
 export type ObjectMeta = z.infer<typeof ObjectMeta>;
+
+/** A top-level object of ours: type meta, ObjectMeta, spec and status. */
+export function kubeObject<Spec extends z.ZodType, Status extends z.ZodType>(spec: Spec, status: Status) {
+  return z.object({
+    apiVersion: z.string().optional(),
+    kind: z.string().optional(),
+    metadata: ObjectMeta.optional(),
+    spec: spec.optional(),
+    status: status.optional(),
+  });
+}

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { CONVERSION_PATH } from '../apis/gen-crds';
 import { installCrds } from '../apis/install';
 import { REPO_ROOT } from '../cluster/binaries';
 import { type LocalCluster, startLocalCluster } from '../cluster/cluster';
@@ -42,7 +43,12 @@ function buildBinaries(): void {
   if (result.status !== 0) throw new Error('building the control-plane binaries failed (see above)');
 }
 
-function startManager(kubeconfigPath: string, healthPort: number, extenderPort: number): ChildProcess {
+function startManager(
+  kubeconfigPath: string,
+  healthPort: number,
+  extenderPort: number,
+  webhookPort: number,
+): ChildProcess {
   return spawn(
     process.execPath,
     [
@@ -54,7 +60,7 @@ function startManager(kubeconfigPath: string, healthPort: number, extenderPort: 
       '--health-addr',
       `127.0.0.1:${healthPort}`,
       '--webhook=local',
-      '--webhook-port=0',
+      `--webhook-port=${webhookPort}`,
       `--extender-addr=127.0.0.1:${extenderPort}`,
     ],
     // Its own process group: Ctrl-C reaches it once, as start.ts's SIGTERM, after which it drains.
@@ -90,8 +96,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  await installCrds(cluster.client);
-  manager = startManager(cluster.kubeconfigPath, options.healthPort, extenderPort);
+  // The CRDs point their conversion webhook at the port the manager is about to serve on: until it does,
+  // reads of a non-storage version fail clearly rather than returning unconverted objects.
+  const webhookPort = await freePort();
+  await installCrds(cluster.client, {
+    conversion: { url: `https://127.0.0.1:${webhookPort}${CONVERSION_PATH}` },
+  });
+  manager = startManager(cluster.kubeconfigPath, options.healthPort, extenderPort, webhookPort);
   manager.on('exit', (code, signal) => {
     if (stopping) return;
     log(`the manager exited (${signal ?? `code ${code}`}); stopping the cluster`);

@@ -40,14 +40,25 @@ export type JsonPatchOp =
   | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
   | { op: 'remove'; path: string };
 
-/** RFC 6902 operations turning `from` into `to`: objects key by key, arrays index by index. */
-export function diffJson(from: unknown, to: unknown, path = ''): JsonPatchOp[] {
+/**
+ * RFC 6902 operations turning `from` into `to`: objects key by key, arrays index by index. With `maxOps`,
+ * undefined once more than that many would be needed (the diff stops there).
+ */
+export function diffJson(from: unknown, to: unknown, path?: string): JsonPatchOp[];
+export function diffJson(from: unknown, to: unknown, path: string, maxOps: number): JsonPatchOp[] | undefined;
+export function diffJson(
+  from: unknown,
+  to: unknown,
+  path = '',
+  maxOps = Infinity,
+): JsonPatchOp[] | undefined {
   const ops: JsonPatchOp[] = [];
-  diffInto(ops, from, to, path);
-  return ops;
+  return diffInto(ops, from, to, path, maxOps) ? ops : undefined;
 }
 
-function diffInto(ops: JsonPatchOp[], from: unknown, to: unknown, path: string): void {
+/** False when the op count went over `maxOps` (the ops are then incomplete). */
+function diffInto(ops: JsonPatchOp[], from: unknown, to: unknown, path: string, maxOps: number): boolean {
+  if (ops.length > maxOps) return false;
   if (isPlainObject(from) && isPlainObject(to)) {
     const has = (obj: Record<string, unknown>, key: string) =>
       Object.hasOwn(obj, key) && obj[key] !== undefined;
@@ -57,20 +68,21 @@ function diffInto(ops: JsonPatchOp[], from: unknown, to: unknown, path: string):
     for (const [key, value] of Object.entries(to)) {
       if (value === undefined) continue;
       const child = `${path}/${escapePointer(key)}`;
-      if (has(from, key)) diffInto(ops, from[key], value, child);
-      else ops.push({ op: 'add', path: child, value });
+      if (!has(from, key)) ops.push({ op: 'add', path: child, value });
+      else if (!diffInto(ops, from[key], value, child, maxOps)) return false;
     }
-    return;
+    return ops.length <= maxOps;
   }
   if (Array.isArray(from) && Array.isArray(to)) {
     const common = Math.min(from.length, to.length);
-    for (let i = 0; i < common; i++) diffInto(ops, from[i], to[i], `${path}/${i}`);
+    for (let i = 0; i < common; i++) if (!diffInto(ops, from[i], to[i], `${path}/${i}`, maxOps)) return false;
     for (let i = common; i < to.length; i++) ops.push({ op: 'add', path: `${path}/${i}`, value: to[i] });
     // Remove from the end so earlier indices stay valid.
     for (let i = from.length - 1; i >= common; i--) ops.push({ op: 'remove', path: `${path}/${i}` });
-    return;
+    return ops.length <= maxOps;
   }
   if (from !== to) ops.push({ op: 'replace', path, value: to });
+  return ops.length <= maxOps;
 }
 
 /** Applies RFC 6902 add/remove/replace/test ops to a copy of `doc`. */
@@ -121,7 +133,7 @@ function applyAt(parent: unknown, key: string, op: JsonPatchOp): void {
   } else Object.defineProperty(parent, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-const escapePointer = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
+export const escapePointer = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
 const unescapePointer = (token: string) => token.replace(/~1/g, '/').replace(/~0/g, '~');
 
 /** A deep copy in JSON form: what the apiserver would see after serialising. */

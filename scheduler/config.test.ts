@@ -13,10 +13,16 @@ describe('extender config', () => {
       host: '0.0.0.0',
       port: 8888,
       prefix: '/angle',
-      maxBodyBytes: 32 * 1024 * 1024,
+      maxBodyBytes: 4 * 1024 * 1024,
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 30_000,
+      maxConnections: 256,
     });
     expect(c.policy.scorer).toBe('angle');
-    expect(c.dimensions.map((d) => d.name)).toEqual(['cpu', 'memory', 'nvidia.com/gpu']);
+    expect(c.dimensions.map((d) => d.name)).toEqual(['cpu', 'memory', 'nvidia.com/gpu', 'gpu-whole']);
+    expect(c.gpu.shareResource).toBe('aliyun.com/gpu-mem');
+    expect(c.bind).toBe(true);
   });
 
   it.each([
@@ -45,23 +51,48 @@ describe('extender config', () => {
         'ServiceAccount',
         'ClusterRole',
         'ClusterRoleBinding',
+        'PodDisruptionBudget',
+        'NetworkPolicy',
       ]),
     );
+    const deployment = docs.find((d) => d.kind === 'Deployment');
+    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(deployment.spec.template.spec.containers[0].securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+    });
+    const rules = docs.find((d) => d.kind === 'ClusterRole').rules;
+    expect(rules).toEqual(expect.arrayContaining([expect.objectContaining({ resources: ['pods/binding'] })]));
+  });
+
+  it('defaults to the shipped extender.yaml', () => {
+    expect(parseConfig('')).toEqual(loadConfig(join(CONFIG_DIR, 'extender.yaml')));
   });
 
   it('ships a KubeSchedulerConfiguration whose extender is valid for kube-scheduler', () => {
     const k = parse(readFileSync(join(CONFIG_DIR, 'kube-scheduler-config.yaml'), 'utf8'));
     expect(k.kind).toBe('KubeSchedulerConfiguration');
     expect(k.percentageOfNodesToScore).toBe(100);
-    const [ext] = k.extenders;
-    expect(ext).toMatchObject({
+    const [scoring, devices] = k.extenders;
+    expect(scoring).toMatchObject({
       nodeCacheCapable: true,
       ignorable: true,
       prioritizeVerb: 'prioritize',
       filterVerb: 'filter',
     });
-    expect(ext.weight).toBeGreaterThan(0); // validation requires weight > 0 with a prioritizeVerb
-    expect(ext.urlPrefix).toMatch(/\/angle$/);
+    expect(scoring.weight).toBeGreaterThan(0); // validation requires weight > 0 with a prioritizeVerb
+    expect(scoring.urlPrefix).toMatch(/\/angle$/);
+    expect(scoring.managedResources).toBeUndefined(); // every pod is scored
+    // Only one extender may bind; it serves the pods that ask for GPUs, and they wait while it is down.
+    expect(k.extenders.filter((e: { bindVerb?: string }) => e.bindVerb)).toEqual([devices]);
+    expect(devices).toMatchObject({ bindVerb: 'bind', filterVerb: 'filter', ignorable: false });
+    expect(devices.prioritizeVerb).toBeUndefined();
+    const config = parseConfig('');
+    expect(devices.managedResources.map((r: { name: string }) => r.name)).toEqual([
+      config.gpu.shareResource,
+      config.gpu.resource,
+    ]);
     // The measured best setup: Fit keeps filtering, but its spreading score is off.
     expect(k.profiles[0].plugins.score.disabled.map((p: { name: string }) => p.name)).toEqual([
       'NodeResourcesFit',
@@ -98,6 +129,7 @@ describe('schedulerSettings', () => {
         weight: 5,
         httpTimeout: '2s',
       }),
+      expect.objectContaining({ urlPrefix: 'http://127.0.0.1:1234/angle', bindVerb: 'bind' }),
     ]);
     expect(schedulerConfig).toMatchObject({ percentageOfNodesToScore: 100 });
     expect(schedulerConfig).not.toHaveProperty('kind');

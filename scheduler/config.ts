@@ -8,6 +8,19 @@ const dimension = z.object({
   weight: z.number().min(0).default(1),
 });
 
+const fraction = z.number().min(0).max(1);
+
+/**
+ * The formula chosen on the tuning pod lists (scheduler/README.md): whole GPUs weigh 1 + 5 through the
+ * `gpu-whole` dimension, and the packing weight depends on the pod's class.
+ */
+export const DEFAULT_DIMENSIONS = [
+  { name: 'cpu', weight: 1 },
+  { name: 'memory', weight: 0.75 },
+  { name: 'nvidia.com/gpu', weight: 1 },
+  { name: 'gpu-whole', weight: 5 },
+];
+
 export const configSchema = z
   .object({
     server: z
@@ -15,32 +28,64 @@ export const configSchema = z
         host: z.string().default('0.0.0.0'),
         port: z.number().int().min(0).max(65535).default(8888),
         prefix: z.string().default('/angle'),
+        // kube-scheduler sends node names only (nodeCacheCapable), a few KiB; a full NodeList of 5,000
+        // nodes is still under this.
         maxBodyBytes: z
           .number()
           .int()
           .positive()
-          .default(32 * 1024 * 1024),
+          .default(4 * 1024 * 1024),
+        /** Time to receive a request's headers, and the whole request (node:http headersTimeout, requestTimeout). */
+        headersTimeoutMs: z.number().int().positive().default(5_000),
+        requestTimeoutMs: z.number().int().positive().default(10_000),
+        /** Idle time before a kept-alive connection is closed. */
+        keepAliveTimeoutMs: z.number().int().positive().default(30_000),
+        maxConnections: z.number().int().positive().default(256),
       })
       .prefault({}),
-    dimensions: z
-      .array(dimension)
-      .min(1)
-      // The weights measured best on the openb trace (scheduler/README.md). Whole GPUs weigh 1 + 5: the
-      // simulator's GPU and whole-GPU dimensions coincide when GPUs are not shared.
-      .default([
-        { name: 'cpu', weight: 1 },
-        { name: 'memory', weight: 0.75 },
-        { name: 'nvidia.com/gpu', weight: 6 },
-      ]),
+    dimensions: z.array(dimension).min(1).default(DEFAULT_DIMENSIONS),
+    /** GPUs per device: whole devices, a share of one device (gpushare's scheme), and the GPU model label. */
+    gpu: z
+      .object({
+        resource: z.string().min(1).default('nvidia.com/gpu'),
+        shareResource: z.string().min(1).default('aliyun.com/gpu-mem'),
+        countResource: z.string().min(1).default('aliyun.com/gpu-count'),
+        deviceAnnotation: z.string().min(1).default('ALIYUN_COM_GPU_MEM_IDX'),
+        modelLabel: z.string().min(1).default('nvidia.com/gpu.product'),
+      })
+      .strict()
+      .prefault({}),
     policy: z
       .object({
         scorer: z.enum(SCORER_NAMES).default('angle'),
         shape: z.enum(['cos', 'linear']).default('linear'),
         norm: z.enum(['node', 'max']).default('node'),
-        packing: z.number().min(0).max(1).default(0.5),
+        packing: fraction.default(0.25),
+        /** Packing weight per pod class (cpu, share, whole, multi), overriding `packing`. */
+        classPacking: z
+          .object({ cpu: fraction, share: fraction, whole: fraction, multi: fraction })
+          .partial()
+          .strict()
+          .default({ share: 0.1, multi: 0.5 }),
+        /**
+         * Whole-GPU pods' packing from the mix of arrived GPU pods: max − perSharing·(sharing share) −
+         * perConstrained·(model-constrained share), within [min, max].
+         */
+        wholePacking: z
+          .object({
+            max: fraction.default(0.5),
+            min: fraction.default(0.25),
+            perSharing: z.number().min(0).default(0.55),
+            perConstrained: z.number().min(0).default(2.5),
+          })
+          .strict()
+          .prefault({}),
         project: z.boolean().default(false),
       })
+      .strict()
       .prefault({}),
+    /** Whether the extender serves `bind`: it then picks GPU devices and records them on the pod. */
+    bind: z.boolean().default(true),
     /** How long a placement learnt from bind stays counted before the pod watch confirms it. */
     assumeTtlSeconds: z.number().positive().default(30),
   })

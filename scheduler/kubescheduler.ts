@@ -32,8 +32,8 @@ export interface SchedulerSettings {
 }
 
 /**
- * The settings of the shipped kube-scheduler config with the extender at `urlPrefix`, so local clusters
- * (npm start, e2e tests, benchmarks) run exactly what we document.
+ * The settings of the shipped kube-scheduler config with its extender entries pointed at `urlPrefix`, so
+ * local clusters (npm start, e2e tests, benchmarks) run exactly what we document.
  */
 export function schedulerSettings(urlPrefix: string, file = KUBE_SCHEDULER_CONFIG): SchedulerSettings {
   const { apiVersion, kind, extenders, ...schedulerConfig } = parse(readFileSync(file, 'utf8')) as {
@@ -41,8 +41,8 @@ export function schedulerSettings(urlPrefix: string, file = KUBE_SCHEDULER_CONFI
     kind?: string;
     extenders?: ExtenderEntry[];
   } & Record<string, unknown>;
-  if (kind !== 'KubeSchedulerConfiguration' || !Array.isArray(extenders) || extenders.length !== 1) {
-    throw new Error(`${file}: expected a KubeSchedulerConfiguration (${apiVersion}) with one extender`);
+  if (kind !== 'KubeSchedulerConfiguration' || !Array.isArray(extenders) || extenders.length === 0) {
+    throw new Error(`${file}: expected a KubeSchedulerConfiguration (${apiVersion}) with extenders`);
   }
-  return { extenders: [{ ...extenders[0]!, urlPrefix }], schedulerConfig };
+  return { extenders: extenders.map((e) => ({ ...e, urlPrefix })), schedulerConfig };
 }

@@ -24,6 +24,37 @@ describe('podRequests', () => {
     expect(r[2]).toBe(1);
   });
 
+  it('sums native sidecars with the containers and counts them beside later init containers', () => {
+    const pod: Pod = {
+      spec: {
+        initContainers: [
+          { resources: { requests: { cpu: '3' } } }, // runs alone: 3
+          { restartPolicy: 'Always', resources: { requests: { cpu: '500m', memory: '1Gi' } } },
+          { resources: { requests: { cpu: '2' } } }, // runs beside the sidecar: 2.5
+          { restartPolicy: 'Always', resources: { requests: { cpu: '250m' } } },
+        ],
+        containers: [{ resources: { requests: { cpu: '1', memory: '1Gi' } } }],
+      },
+    };
+    // max(1 + 0.5 + 0.25, 3, 2.5) = 3 cpu; memory: containers plus the sidecar, 2Gi.
+    expect(Array.from(podRequests(pod, dims))).toEqual([3000, 2 * 2 ** 30, 0]);
+    pod.spec!.initContainers!.splice(0, 1);
+    expect(podRequests(pod, dims)[0]).toBe(2500);
+    pod.spec!.initContainers!.splice(1, 1);
+    expect(podRequests(pod, dims)[0]).toBe(1750);
+  });
+
+  it('takes cpu and memory from pod-level resources when set, and adds overhead', () => {
+    const pod: Pod = {
+      spec: {
+        resources: { requests: { cpu: '4' }, limits: { memory: '8Gi' } },
+        containers: [{ resources: { requests: { cpu: '1', memory: '1Gi', 'nvidia.com/gpu': '2' } } }],
+        overhead: { cpu: '100m' },
+      },
+    };
+    expect(Array.from(podRequests(pod, dims))).toEqual([4100, 8 * 2 ** 30, 2]);
+  });
+
   it('uses limits when requests are absent', () => {
     const pod: Pod = { spec: { containers: [{ resources: { limits: { cpu: '2', memory: '1Gi' } } }] } };
     expect(Array.from(podRequests(pod, dims))).toEqual([2000, 2 ** 30, 0]);

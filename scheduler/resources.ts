@@ -47,23 +47,44 @@ function containers(list: unknown, field: string): Container[] {
   return list as Container[];
 }
 
+// Pod-level `spec.resources` may set these (the PodLevelResources feature); they replace the containers' sum.
+const POD_LEVEL = new Set([CPU, MEMORY]);
+
+function isRestartable(c: Container): boolean {
+  return c.restartPolicy === 'Always';
+}
+
 /**
- * The pod's effective request per dimension in scheduler units, as kube-scheduler computes it: containers summed, then the max
- * with each init container, plus spec.overhead. `nonZero` applies the scoring defaults for cpu and memory.
+ * The pod's effective request per dimension in scheduler units, as kube-scheduler computes it
+ * (resourcehelper.PodRequests): containers summed; init containers run one at a time, each next to the
+ * native sidecars (init containers with restartPolicy Always) started before it, so the pod needs the
+ * larger of that and containers plus all sidecars; pod-level spec.resources replaces cpu and memory;
+ * spec.overhead is added. `nonZero` applies the scoring defaults for cpu and memory.
  */
 export function podRequests(pod: Pod, dims: readonly string[], nonZero = false): Float64Array {
   const spec = pod.spec ?? {};
   const main = containers(spec.containers, 'containers');
   const init = containers(spec.initContainers, 'initContainers');
+  const podLevel = spec.resources;
   const out = new Float64Array(dims.length);
   for (let d = 0; d < dims.length; d++) {
     const name = dims[d]!;
     let sum = 0;
     for (const [i, c] of main.entries()) sum += containerRequest(c, name, nonZero, `containers[${i}]`);
+    let sidecars = 0;
+    let initPeak = 0;
     for (const [i, c] of init.entries()) {
-      sum = Math.max(sum, containerRequest(c, name, nonZero, `initContainers[${i}]`));
+      const r = containerRequest(c, name, nonZero, `initContainers[${i}]`);
+      if (isRestartable(c)) sidecars += r;
+      else initPeak = Math.max(initPeak, sidecars + r);
     }
-    out[d] = sum + (quantity(spec.overhead, name, 'overhead') ?? 0);
+    let total = Math.max(sum + sidecars, initPeak);
+    if (POD_LEVEL.has(name)) {
+      const level =
+        quantity(podLevel?.requests, name, 'resources') ?? quantity(podLevel?.limits, name, 'resources');
+      if (level !== undefined) total = level;
+    }
+    out[d] = total + (quantity(spec.overhead, name, 'overhead') ?? 0);
   }
   return out;
 }

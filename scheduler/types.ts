@@ -5,21 +5,45 @@ export type ResourceList = Record<string, unknown>;
 
 export interface Container {
   name?: string;
+  /** `Always` on an init container makes it a native sidecar that runs for the pod's lifetime. */
+  restartPolicy?: string;
   resources?: { requests?: ResourceList; limits?: ResourceList };
 }
 
+export interface NodeSelectorRequirement {
+  key?: string;
+  operator?: string;
+  values?: string[];
+}
+
 export interface Pod {
-  metadata?: { name?: string; namespace?: string; uid?: string };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: string;
+  };
   spec?: {
     nodeName?: string;
     containers?: Container[];
     initContainers?: Container[];
     overhead?: ResourceList;
+    /** Pod-level requests and limits (PodLevelResources). */
+    resources?: { requests?: ResourceList; limits?: ResourceList };
+    nodeSelector?: Record<string, string>;
+    affinity?: {
+      nodeAffinity?: {
+        requiredDuringSchedulingIgnoredDuringExecution?: {
+          nodeSelectorTerms?: { matchExpressions?: NodeSelectorRequirement[] }[];
+        };
+      };
+    };
   };
   status?: { phase?: string };
 }
 
 export interface Node {
-  metadata?: { name?: string };
+  metadata?: { name?: string; labels?: Record<string, string> };
   status?: { allocatable?: ResourceList };
 }

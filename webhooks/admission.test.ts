@@ -5,6 +5,7 @@ import {
   type AdmissionHandler,
   AdmissionRegistry,
   type AdmissionResult,
+  type AdmissionRoute,
   allowed,
   denied,
   mutateCopy,
@@ -97,13 +98,13 @@ describe('parseAdmissionReview', () => {
   });
 });
 
-const route = (handle: AdmissionHandler, type: WebhookRoute['type'] = 'mutating'): WebhookRoute => ({
+const route = (handle: AdmissionHandler, type: AdmissionRoute['type'] = 'mutating'): WebhookRoute => ({
   path: '/mutate-apps-kruise-io-cloneset',
   type,
   handle,
 });
 
-async function respond(handle: AdmissionHandler, value: unknown = review(), type?: WebhookRoute['type']) {
+async function respond(handle: AdmissionHandler, value: unknown = review(), type?: AdmissionRoute['type']) {
   const reply = await reviewAdmission(route(handle, type), body(value), { timeoutMs: 1_000 });
   expect(reply.status).toBe(200);
   return JSON.parse(reply.body);

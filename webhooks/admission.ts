@@ -1,7 +1,14 @@
 // AdmissionReview handling without HTTP: parse and check the review, route it to a handler, turn the
 // handler's verdict into a well-formed response. The HTTPS server (server.ts) only moves bytes.
 import { z } from 'zod';
-import { diffJson, isPlainObject, type JsonPatchOp, toJsonValue } from '../runtime/json';
+import {
+  deepEqual,
+  diffJson,
+  escapePointer,
+  isPlainObject,
+  type JsonPatchOp,
+  toJsonValue,
+} from '../runtime/json';
 
 export const ADMISSION_V1 = 'admission.k8s.io/v1';
 // We register admissionReviewVersions ["v1"], so the apiserver never sends v1beta1. Its request and
@@ -57,11 +64,20 @@ export type AdmissionHandler = (
   signal: AbortSignal,
 ) => AdmissionResult | Promise<AdmissionResult>;
 
-export interface WebhookRoute {
+export interface AdmissionRoute {
   path: string;
   type: 'mutating' | 'validating';
   handle: AdmissionHandler;
 }
+
+/** A route answering another review over the same server (the CRD ConversionReview): body in, reply out. */
+export interface ReviewRoute {
+  path: string;
+  type: 'conversion';
+  review(body: Uint8Array, options: ReviewOptions): Promise<HttpReply>;
+}
+
+export type WebhookRoute = AdmissionRoute | ReviewRoute;
 
 export interface AdmissionStatus {
   code: number;
@@ -106,17 +122,64 @@ export const denied = (message: string, code = 403, reason?: string): AdmissionR
   reason,
 });
 
-/** The JSON patch turning `original` into `changed`; no ops means plain allowed. */
+/** Largest patch we send: etcd stores no object over 1.5 MiB, so a bigger patch could never be stored. */
+export const MAX_PATCH_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The JSON patch turning `original` into `changed`; no ops means plain allowed. A fine-grained patch
+ * over MAX_PATCH_BYTES (many small changes) becomes one replace per changed top-level member, and one
+ * still over the limit is a denial.
+ */
 export function patchFrom(original: unknown, changed: unknown, warnings?: string[]): AdmissionResult {
-  const ops = diffJson(original, toJsonValue(changed));
-  return ops.length === 0 ? allowed(warnings) : { type: 'patch', ops, warnings };
+  return patchBetween(original, toJsonValue(changed), warnings);
+}
+
+/** patchFrom for a `target` that is already plain JSON data. */
+function patchBetween(original: unknown, target: unknown, warnings?: string[]): AdmissionResult {
+  const fine = diffJson(original, target, '', MAX_FINE_OPS);
+  if (fine?.length === 0) return allowed(warnings);
+  const fineBytes = fine && Buffer.byteLength(JSON.stringify(fine));
+  const patch =
+    fine && fineBytes !== undefined && fineBytes <= MAX_PATCH_BYTES
+      ? { ops: fine, bytes: fineBytes }
+      : coarseDiff(original, target);
+  if (patch.bytes > MAX_PATCH_BYTES) {
+    return denied(
+      `the mutation makes a ${patch.bytes}-byte patch, over the ${MAX_PATCH_BYTES}-byte limit`,
+      413,
+    );
+  }
+  return { type: 'patch', ops: patch.ops, warnings };
+}
+
+/** Past this many fine-grained ops the patch is built coarsely instead (bounded work and size). */
+const MAX_FINE_OPS = 10_000;
+
+/** Whole-member replacements of the top-level members that differ, with the patch's size (about). */
+function coarseDiff(from: unknown, to: unknown): { ops: JsonPatchOp[]; bytes: number } {
+  if (!isPlainObject(from) || !isPlainObject(to)) {
+    return { ops: [{ op: 'replace', path: '', value: to }], bytes: Buffer.byteLength(JSON.stringify(to)) };
+  }
+  const ops: JsonPatchOp[] = [];
+  let bytes = 2;
+  for (const key of Object.keys(from)) {
+    if (!Object.hasOwn(to, key)) ops.push({ op: 'remove', path: `/${escapePointer(key)}` });
+  }
+  for (const [key, value] of Object.entries(to)) {
+    if (Object.hasOwn(from, key) && deepEqual(from[key], value)) continue;
+    const path = `/${escapePointer(key)}`;
+    const json = JSON.stringify(value);
+    ops.push({ op: Object.hasOwn(from, key) ? 'replace' : 'add', path, value });
+    bytes += Buffer.byteLength(json) + path.length + 32;
+  }
+  return { ops, bytes: bytes + ops.length * 32 };
 }
 
 /** Runs `mutate` on a deep copy of `original` and returns the diff as a patch. */
 export function mutateCopy<T>(original: T, mutate: (copy: T) => void): AdmissionResult {
   const copy = toJsonValue(original) as T;
   mutate(copy);
-  return patchFrom(original, copy);
+  return patchBetween(original, copy);
 }
 
 /** An explicit list of webhook routes keyed by URL path. */
@@ -136,6 +199,10 @@ export class AdmissionRegistry {
 
   validating(path: string, handle: AdmissionHandler): this {
     return this.register({ path, type: 'validating', handle });
+  }
+
+  conversion(path: string, review: ReviewRoute['review']): this {
+    return this.register({ path, type: 'conversion', review });
   }
 
   get(path: string): WebhookRoute | undefined {
@@ -189,7 +256,12 @@ export interface ReviewOptions {
 }
 
 /** Parses a review body, runs the route's handler and builds the reply. Never throws. */
-export async function reviewAdmission(route: WebhookRoute, body: Uint8Array, options: ReviewOptions) {
+export async function reviewAdmission(
+  route: WebhookRoute,
+  body: Uint8Array,
+  options: ReviewOptions,
+): Promise<HttpReply> {
+  if (route.type === 'conversion') return route.review(body, options);
   const parsed = parseAdmissionReview(body);
   if (!parsed.ok) {
     if (parsed.uid === undefined || parsed.apiVersion === undefined) return textReply(400, parsed.message);
@@ -199,7 +271,7 @@ export async function reviewAdmission(route: WebhookRoute, body: Uint8Array, opt
   return reviewReply(parsed.apiVersion, toResponse(parsed.request.uid, result));
 }
 
-async function runHandler(route: WebhookRoute, request: AdmissionRequest, options: ReviewOptions) {
+async function runHandler(route: AdmissionRoute, request: AdmissionRequest, options: ReviewOptions) {
   const abort = new AbortController();
   const onParentAbort = () => abort.abort(options.signal?.reason);
   if (options.signal?.aborted) onParentAbort();
@@ -231,7 +303,7 @@ async function runHandler(route: WebhookRoute, request: AdmissionRequest, option
 }
 
 // Handlers are plain JS at runtime; a malformed verdict must become a denial, not a broken response.
-function checkResult(route: WebhookRoute, result: unknown): AdmissionResult {
+function checkResult(route: AdmissionRoute, result: unknown): AdmissionResult {
   const fail = (why: string) => denied(`webhook ${route.path} returned ${why}`, 500, 'InternalError');
   if (!isPlainObject(result)) return fail('no verdict');
   if (result.type === 'allowed') return result as AdmissionResult;
@@ -252,7 +324,7 @@ function toResponse(uid: string, result: AdmissionResult): AdmissionResponse {
   if (result.type === 'denied') {
     const code =
       Number.isInteger(result.code) && result.code >= 400 && result.code <= 599 ? result.code : 403;
-    const status: AdmissionStatus = { code, message: result.message || 'denied' };
+    const status: AdmissionStatus = { code, message: boundMessage(result.message || 'denied') };
     if (typeof result.reason === 'string') status.reason = result.reason;
     return { ...base, allowed: false, status };
   }
@@ -276,6 +348,21 @@ function reviewReply(apiVersion: string, response: AdmissionResponse): HttpReply
 
 export function textReply(status: number, message: string): HttpReply {
   return { status, contentType: 'text/plain; charset=utf-8', body: `${message}\n` };
+}
+
+/** Longest denial or conversion-failure message we send: enough for about 100 field errors. */
+export const MAX_MESSAGE_BYTES = 8 * 1024;
+
+/** `message` cut to at most `maxBytes` of UTF-8, saying how much was left out. */
+export function boundMessage(message: string, maxBytes = MAX_MESSAGE_BYTES): string {
+  const size = Buffer.byteLength(message);
+  if (size <= maxBytes) return message;
+  const suffix = ` … (${size} bytes in all, cut to ${maxBytes})`;
+  let cut = Buffer.from(message)
+    .subarray(0, maxBytes - Buffer.byteLength(suffix))
+    .toString('utf8');
+  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1); // a character split by the cut
+  return cut + suffix;
 }
 
 export function errorMessage(err: unknown): string {

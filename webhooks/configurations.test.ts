@@ -40,7 +40,7 @@ describe('webhook configurations', () => {
     expect(byName(config, 'mstatefulset.kb.io').rules).toEqual([
       {
         apiGroups: ['apps.kruise.io'],
-        apiVersions: ['v1beta1'],
+        apiVersions: ['v1alpha1', 'v1beta1'],
         resources: ['statefulsets'],
         operations: ['CREATE', 'UPDATE'],
         scope: 'Namespaced',

@@ -37,7 +37,8 @@ export const WEBHOOK_KINDS: readonly WebhookKind[] = KIND_NAMES.map((kind) => {
     group: info.group,
     name,
     resource: info.plural,
-    versions: [info.version],
+    // Every served version: requests arrive in the version the user wrote, so errors name their fields.
+    versions: info.versions.map((v) => v.name),
     scope: info.scope,
     mutatePath: `/mutate-apps-kruise-io-${name}`,
     validatePath: `/validate-apps-kruise-io-${name}`,
@@ -118,7 +119,8 @@ export interface WebhookConfigurationOptions {
   names?: { mutating?: string; validating?: string; pod?: string };
 }
 
-function clientConfig(options: WebhookConfigurationOptions, path: string): WebhookClientConfig {
+/** Where the apiserver calls `path`: a loopback URL or the Service, with the caBundle when known. */
+export function clientConfig(options: WebhookConfigurationOptions, path: string): WebhookClientConfig {
   const { endpoint, caBundlePem } = options;
   const config: WebhookClientConfig =
     endpoint.type === 'url'

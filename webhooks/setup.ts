@@ -1,5 +1,6 @@
 // Runs the admission server with self-managed certificates as one manager runnable, on every replica.
 import type { Registry } from 'prom-client';
+import { CONVERSION_PATH } from '../apis/gen-crds';
 import type { KubeClient } from '../runtime/client';
 import type { Runnable } from '../runtime/controller';
 import { isNotFound } from '../runtime/errors';
@@ -15,9 +16,12 @@ import {
   MUTATING_CONFIGURATION_NAME,
   POD_MUTATE_PATH,
   POD_MUTATING_CONFIGURATION_NAME,
+  serviceEndpoint,
   VALIDATING_CONFIGURATION_NAME,
   WEBHOOK_SERVICE_NAME,
+  type WebhookEndpoint,
 } from './configurations';
+import { CrdConversionSink } from './crd-conversion';
 import {
   MutatingWebhookConfigurations,
   SecretCertStore,
@@ -58,10 +62,15 @@ export interface Webhooks extends Runnable {
 
 export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
   const { client, namespace } = options;
+  // The CRDs' conversion webhook: the Service in a cluster; our loopback URL once listening, locally.
+  let conversionEndpoint: WebhookEndpoint | undefined =
+    options.mode === 'cluster' ? serviceEndpoint(namespace) : undefined;
+  const crdSink = new CrdConversionSink(client, () => conversionEndpoint);
   const sinks = [
     new WebhookConfigurationSink(client, MutatingWebhookConfigurations, MUTATING_CONFIGURATION_NAME),
     new WebhookConfigurationSink(client, ValidatingWebhookConfigurations, VALIDATING_CONFIGURATION_NAME),
     new WebhookConfigurationSink(client, MutatingWebhookConfigurations, POD_MUTATING_CONFIGURATION_NAME),
+    ...(options.registry.get(CONVERSION_PATH) ? [crdSink] : []),
   ];
   const certs = new CertManager({
     store: new SecretCertStore(client, namespace, WEBHOOK_CERT_SECRET),
@@ -70,10 +79,12 @@ export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
     logger: options.logger,
   });
   let server: WebhookServer | undefined;
+  let registered = false;
   return {
     name: 'webhooks',
     needLeaderElection: false,
-    ready: () => server?.ready ?? false,
+    // Locally, ready once the apiserver has been told where we serve, not merely once we listen.
+    ready: () => (server?.ready ?? false) && (options.mode !== 'local' || registered),
     port: () => server?.address()?.port,
     checkCertificates: async () => void (await certs.ensure()),
     async start(signal) {
@@ -91,7 +102,14 @@ export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
       certs.subscribe((pair) => activeServer.setCertificate(pair));
       const { port } = await server.listen();
       options.logger?.info({ host: options.host, port, mode: options.mode }, 'serving admission webhooks');
-      if (options.mode === 'local') await registerLocalConfigurations(options, port, caBundlePem(bundle));
+      if (options.mode === 'local') {
+        // Conversion first: admission may read objects through it. Left in place when we stop, so reads
+        // that need conversion then fail clearly instead of returning unconverted objects.
+        conversionEndpoint = localEndpoint(port);
+        if (sinks.includes(crdSink)) await crdSink.patchCaBundle(caBundlePem(bundle));
+        await registerLocalConfigurations(options, port, caBundlePem(bundle));
+        registered = true;
+      }
       try {
         await Promise.all([certs.run(signal), aborted(signal)]);
       } finally {

@@ -1,7 +1,9 @@
 // The SidecarSet controller: records the latest ControllerRevision (so injectionStrategy.revision can
-// name one), writes the status (matchedPods, observedGeneration, ...) and reports selected pods that
-// run without the SidecarSet's sidecars, as status.missingSidecarPods, a Warning Event and a metric.
-// The in-place upgrade of injected sidecars builds on this reconcile.
+// name one), upgrades the sidecars of matched pods in place (upgrade.ts), writes the status (matchedPods,
+// updatedPods, readyPods, observedGeneration, ...) and reports selected pods that run without the
+// SidecarSet's sidecars, as status.missingSidecarPods, a Warning Event and a metric. SidecarSet selects
+// pods rather than owning them, so it wires its own watches; it plans with the workload kit and applies
+// the plan with the kit's executor.
 import { Gauge } from 'prom-client';
 import type { ControllerRevision, Pod } from '../../apis/core-objects';
 import { applyDefaults } from '../../apis/defaults';
@@ -10,16 +12,18 @@ import type { SidecarSet } from '../../apis/sidecarset';
 import { SidecarSetHashAnnotation, SidecarSetNameLabel } from '../../apis/well-known';
 import { controller } from '../../runtime/builder';
 import type { Lister } from '../../runtime/cache';
-import { retryOnConflict } from '../../runtime/client';
-import { isAlreadyExists, isNotFound } from '../../runtime/errors';
-import { deepEqual } from '../../runtime/json';
+import { Expectations } from '../../runtime/expectations';
 import type { Manager } from '../../runtime/manager';
 import { ControllerRevisions, type KubeObject, Namespaces, Pods } from '../../runtime/meta';
-import type { ReconcileContext } from '../../runtime/reconcile';
+import type { ReconcileContext, ReconcileResult } from '../../runtime/reconcile';
+import { ResourceVersionExpectations } from '../../runtime/resource-version';
+import type { WorkloadPlan } from '../workload/actions';
+import { type ExecutorDeps, execute, type WorkloadKind } from '../workload/execute';
 import { isActivePod, isInjectableNamespace, sidecarSetSelects } from './match';
 import { injectedSidecarSetNames, parseUpgradeSpecs } from './pod-annotations';
-import { type RevisionAction, registerLatestRevision, withHashes } from './revisions';
-import { computeStatus } from './status';
+import { registerLatestRevision, withHashes } from './revisions';
+import { carriesSidecars, computeStatus } from './status';
+import { planUpgrade } from './upgrade';
 
 export const SidecarSetControllerName = 'sidecarset';
 export const MissingSidecarsReason = 'PodsWithoutSidecars';
@@ -59,7 +63,14 @@ export function setupSidecarSetController(mgr: Manager, options: SidecarSetContr
     });
   // The pods last reported per SidecarSet, so an Event is written when the set grows, not every reconcile.
   const reported = new Map<string, Set<string>>();
-  const deps = { mgr, listers, namespace: options.namespace, missingGauge, reported };
+  const executor: ExecutorDeps = {
+    client: mgr.client,
+    events: mgr.events,
+    expectations: new Expectations({ metrics: mgr.metrics, controller: SidecarSetControllerName }),
+    rvExpectations: new ResourceVersionExpectations(),
+    kind: SidecarSetKind,
+  };
+  const deps = { mgr, executor, listers, namespace: options.namespace, missingGauge, reported };
 
   controller(mgr)
     .named(SidecarSetControllerName)
@@ -84,11 +95,17 @@ export function setupSidecarSetController(mgr: Manager, options: SidecarSetContr
         reported.delete(key);
         return;
       }
-      await reconcile(cached, deps, ctx);
+      return reconcile(cached, deps, ctx);
     });
 }
 
 const nameOf = (s: KubeObject) => s.metadata?.name ?? '';
+
+/** SidecarSet to the executor: its status subresource; failures are reported as Events only. */
+const SidecarSetKind: WorkloadKind = { resource: resourceOf('SidecarSet') };
+
+/** While our own pod writes are not in the cache yet, look again after this long. */
+const STALE_CACHE_REQUEUE_MS = 1000;
 
 /** The SidecarSets a pod event concerns: those selecting it, and those it says injected it. */
 function sidecarSetsOfPod(pod: Obj<Pod>, listers: Listers): string[] {
@@ -103,13 +120,18 @@ function sidecarSetsOfPod(pod: Obj<Pod>, listers: Listers): string[] {
 
 interface Deps {
   mgr: Manager;
+  executor: ExecutorDeps;
   listers: Listers;
   namespace: string;
   missingGauge: Gauge<'sidecarset'>;
   reported: Map<string, Set<string>>;
 }
 
-async function reconcile(cached: Obj<SidecarSet>, deps: Deps, ctx: ReconcileContext): Promise<void> {
+async function reconcile(
+  cached: Obj<SidecarSet>,
+  deps: Deps,
+  ctx: ReconcileContext,
+): Promise<ReconcileResult | undefined> {
   const { listers } = deps;
   const sidecarSet = withHashes(applyDefaults('SidecarSet', structuredClone(cached)) as SidecarSet);
   const name = nameOf(cached);
@@ -128,19 +150,42 @@ async function reconcile(cached: Obj<SidecarSet>, deps: Deps, ctx: ReconcileCont
     }),
   );
   const revision = registerLatestRevision(sidecarSet, listers.revisions.list(), deps.namespace, podRevisions);
-  for (const action of revision.actions) await applyRevisionAction(action, deps, ctx);
+  const latestRevision = revision.latest.metadata.name ?? '';
   const { status, missing } = computeStatus({
     sidecarSet,
     pods,
     sidecarSets: listers.sidecarSets.list(),
-    latestRevision: revision.latest.metadata.name,
+    latestRevision,
     collisionCount: revision.collisionCount,
     injectable: (namespace) =>
       isInjectableNamespace(namespace, listers.namespaces.get(namespace)?.metadata?.labels, deps.namespace),
   });
   deps.missingGauge.set({ sidecarset: name }, missing.length);
   reportMissing(cached, missing, deps);
-  await writeStatus(cached, status, deps, ctx);
+
+  const matched = pods.filter((pod) => isActivePod(pod) && carriesSidecars(pod, sidecarSet));
+  for (const pod of matched) deps.executor.rvExpectations.observe(pod);
+  // Never plan an upgrade from a cache that does not show our own last writes yet.
+  const stale = matched.some((pod) => !deps.executor.rvExpectations.isSatisfied(pod));
+  const upgrade = stale
+    ? undefined
+    : planUpgrade({ sidecarSet, pods: matched, latestRevision, now: new Date() });
+  const plan: WorkloadPlan = {
+    actions: [...revision.actions, ...(upgrade?.actions ?? [])],
+    events: upgrade?.events ?? [],
+    status: { ...cached.status, ...status },
+    phase: 'update',
+  };
+  if (upgrade && upgrade.actions.length > 0) {
+    ctx.log.debug(
+      { upgraded: upgrade.upgraded, reset: upgrade.reset, notUpgradable: upgrade.notUpgradable },
+      'sidecarset upgrade',
+    );
+  }
+  const outcome = await execute(cached, plan, deps.executor, ctx.signal);
+  if (outcome.error) throw outcome.error;
+  if (outcome.requeue) return { requeue: true };
+  return stale ? { requeueAfter: STALE_CACHE_REQUEUE_MS } : undefined;
 }
 
 function reportMissing(sidecarSet: Obj<SidecarSet>, missing: string[], deps: Deps): void {
@@ -159,54 +204,4 @@ function reportMissing(sidecarSet: Obj<SidecarSet>, missing: string[], deps: Dep
       `(created while the pod webhook was not serving, or selected only since the SidecarSet changed); ` +
       `recreate them to inject: ${shown}`,
   );
-}
-
-async function applyRevisionAction(action: RevisionAction, deps: Deps, ctx: ReconcileContext): Promise<void> {
-  const revisions = deps.mgr.client.resource<ControllerRevision>(ControllerRevisions);
-  const ref = (name: string) => ({ namespace: deps.namespace, name });
-  const signal = ctx.signal;
-  try {
-    switch (action.type) {
-      case 'createRevision':
-        await revisions.create(action.revision, { signal });
-        return;
-      case 'updateRevisionNumber':
-        await revisions.patch(ref(action.name), { revision: action.revision }, { type: 'merge', signal });
-        return;
-      case 'labelRevision':
-        await revisions.patch(
-          ref(action.name),
-          { metadata: { labels: action.labels } },
-          { type: 'merge', signal },
-        );
-        return;
-      case 'deleteRevision':
-        await revisions.delete(ref(action.name), { signal });
-        return;
-    }
-  } catch (err) {
-    // Another replica or a cache that lags: the next reconcile sees the truth.
-    if (isAlreadyExists(err) || (action.type === 'deleteRevision' && isNotFound(err))) return;
-    throw err;
-  }
-}
-
-async function writeStatus(
-  cached: Obj<SidecarSet>,
-  status: ReturnType<typeof computeStatus>['status'],
-  deps: Deps,
-  ctx: ReconcileContext,
-): Promise<void> {
-  const next = { ...cached.status, ...status };
-  if (deepEqual(cached.status ?? {}, next)) return;
-  const sidecarSets = deps.mgr.client.resource<Obj<SidecarSet>>(resourceOf('SidecarSet'));
-  await retryOnConflict(async () => {
-    const latest = await sidecarSets.get({ name: nameOf(cached) }, { signal: ctx.signal });
-    await sidecarSets.updateStatus(
-      { ...latest, status: { ...latest.status, ...status } },
-      { signal: ctx.signal },
-    );
-  }).catch((err) => {
-    if (!isNotFound(err)) throw err;
-  });
 }

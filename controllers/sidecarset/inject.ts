@@ -26,7 +26,9 @@ import {
   injectedSidecarSetNames,
   metaTime,
   parseUpgradeSpecs,
+  sortedStringMap,
   type UpgradeSpecs,
+  workingHotUpgradeContainers,
 } from './pod-annotations';
 import { patchPodAnnotations } from './pod-metadata';
 import { resourcesFromPolicy } from './resources-policy';
@@ -404,21 +406,6 @@ function hotUpgradeTwins(container: Container, emptyImage: string): [Container, 
   };
   return [twin('-1'), twin('-2', emptyImage)];
 }
-
-function workingHotUpgradeContainers(annotations: Record<string, string>): Record<string, string> {
-  try {
-    const parsed: unknown = JSON.parse(annotations[SidecarSetWorkingHotUpgradeContainerAnnotation] ?? '{}');
-    return typeof parsed === 'object' && parsed !== null ? { ...(parsed as Record<string, string>) } : {};
-  } catch {
-    return {};
-  }
-}
-
-const sortedStringMap = (map: Record<string, string>) =>
-  `{${Object.keys(map)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(map[k])}`)
-    .join(',')}}`;
 
 /**
  * Container names must stay unique across the pod's containers and init containers. A sidecar may

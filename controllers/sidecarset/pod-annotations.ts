@@ -6,6 +6,7 @@ import {
   SidecarSetHashAnnotation,
   SidecarSetHashWithoutImageAnnotation,
   SidecarSetInjectedListAnnotation,
+  SidecarSetWorkingHotUpgradeContainerAnnotation,
 } from '../../apis/well-known';
 import { goJsonString } from './go-json';
 
@@ -86,3 +87,20 @@ export function injectedSidecarSetNames(pod: Pick<Pod, 'metadata'>): string[] {
   const list = pod.metadata.annotations?.[SidecarSetInjectedListAnnotation];
   return list ? list.split(',').filter((n) => n !== '') : [];
 }
+
+/** kruise.io/sidecarset-working-hotupgrade-container: sidecar name → the twin working now. */
+export function workingHotUpgradeContainers(annotations: Record<string, string>): Record<string, string> {
+  try {
+    const parsed: unknown = JSON.parse(annotations[SidecarSetWorkingHotUpgradeContainerAnnotation] ?? '{}');
+    return typeof parsed === 'object' && parsed !== null ? { ...(parsed as Record<string, string>) } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** json.Marshal(map[string]string): keys sorted. */
+export const sortedStringMap = (map: Record<string, string>) =>
+  `{${Object.keys(map)
+    .sort()
+    .map((k) => `${goJsonString(k)}:${goJsonString(map[k] ?? '')}`)
+    .join(',')}}`;

@@ -57,7 +57,9 @@ describe('SidecarSet revisions', () => {
     expect(state.latest.revision).toBe(2);
     state = apply(state.revisions, v('p:1'));
     expect(state.latest.metadata.name).toBe(first);
-    expect(state.actions).toEqual([{ type: 'updateRevisionNumber', name: first, revision: 3 }]);
+    expect(state.actions).toEqual([
+      { type: 'updateRevisionNumber', name: first, revision: 3, namespace: NS },
+    ]);
     state = apply(state.revisions, v('p:3'));
     expect(state.revisions.map((r) => r.revision).sort()).toEqual([3, 4]);
   });
@@ -91,6 +93,7 @@ describe('SidecarSet revisions', () => {
           [SidecarSetCustomVersionLabel]: 'stable',
           'controller-revision-hash': state.latest.metadata.labels?.['controller-revision-hash'],
         },
+        namespace: NS,
       },
     ]);
   });

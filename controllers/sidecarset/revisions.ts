@@ -6,14 +6,13 @@ import type { ControllerRevision, Pod } from '../../apis/core-objects';
 import { selectorMatches } from '../../apis/labels';
 import type { SidecarSet, SidecarSetSpec } from '../../apis/sidecarset';
 import {
-  ControllerRevisionHashLabel,
   SidecarSetCustomVersionLabel,
   SidecarSetHashAnnotation,
   SidecarSetHashWithoutImageAnnotation,
   SidecarSetNameLabel,
 } from '../../apis/well-known';
-import { canonicalJson } from '../../runtime/json';
-import { hashRevision } from '../workload/history';
+import type { RevisionAction } from '../workload/actions';
+import { activeRevisions, type RevisionSource, truncateHistory } from '../workload/history';
 import { hashesOf, sidecarSetHash, sidecarSetHashWithoutImage } from './hash';
 
 /** The spec fields a revision records; restoring replaces the whole spec with them ($patch: replace). */
@@ -150,56 +149,32 @@ export function suitableSidecarSet(
 export const SidecarSetApiVersion = 'apps.kruise.io/v1alpha1';
 
 /**
- * NewRevision: a ControllerRevision of `sidecarSet` in the operator's namespace, named
- * `<sidecarset>-<hash>`, labelled with the hash, the SidecarSet name (and its custom version), carrying the
- * SidecarSet's annotations (so both hashes), owned by the SidecarSet.
+ * What a SidecarSet revision is made of, for the kit's history helpers: it lives in the operator's
+ * namespace, is named `<sidecarset>-<hash>`, carries the SidecarSet's labels plus its name (and custom
+ * version) and its annotations (so both hashes), and is owned by the SidecarSet.
  */
-export function newRevision(
-  sidecarSet: SidecarSet,
-  namespace: string,
-  revision: number,
-  collisionCount: number,
-): ControllerRevision {
-  const data = revisionData(sidecarSet);
+export function revisionSource(sidecarSet: SidecarSet, namespace: string): RevisionSource {
   const name = sidecarSet.metadata?.name ?? '';
   const customVersion = sidecarSet.metadata?.labels?.[SidecarSetCustomVersionLabel];
-  const hash = hashRevision(data, collisionCount);
   return {
-    apiVersion: 'apps/v1',
-    kind: 'ControllerRevision',
-    metadata: {
-      name: `${name.slice(0, 223)}-${hash}`,
-      namespace,
-      labels: {
-        ...sidecarSet.metadata?.labels,
-        [ControllerRevisionHashLabel]: hash,
-        [SidecarSetNameLabel]: name,
-        ...(customVersion ? { [SidecarSetCustomVersionLabel]: customVersion } : {}),
-      },
-      annotations: { ...withHashes(sidecarSet).metadata?.annotations },
-      ownerReferences: [
-        {
-          apiVersion: sidecarSet.apiVersion ?? SidecarSetApiVersion,
-          kind: 'SidecarSet',
-          name,
-          uid: sidecarSet.metadata?.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+    owner: { name, namespace, annotations: { ...withHashes(sidecarSet).metadata?.annotations } },
+    ref: {
+      apiVersion: sidecarSet.apiVersion ?? SidecarSetApiVersion,
+      kind: 'SidecarSet',
+      name,
+      uid: sidecarSet.metadata?.uid ?? '',
+      controller: true,
+      blockOwnerDeletion: true,
     },
-    data,
-    revision,
+    data: revisionData(sidecarSet),
+    labels: {
+      ...sidecarSet.metadata?.labels,
+      [SidecarSetNameLabel]: name,
+      ...(customVersion ? { [SidecarSetCustomVersionLabel]: customVersion } : {}),
+    },
+    collisionCount: sidecarSet.status?.collisionCount,
   };
 }
-
-export type RevisionAction =
-  | { type: 'createRevision'; revision: ControllerRevision }
-  /** The newest equal revision is older than the newest one (a rollback): renumber it. */
-  | { type: 'updateRevisionNumber'; name: string; revision: number }
-  /** The custom version label moved to the latest revision. */
-  | { type: 'labelRevision'; name: string; labels: Record<string, string> }
-  | { type: 'deleteRevision'; name: string };
 
 export interface LatestRevision {
   latest: ControllerRevision;
@@ -209,9 +184,10 @@ export interface LatestRevision {
 }
 
 /**
- * registerLatestRevision: reuse the newest revision equal to the SidecarSet, renumber an older equal
- * one (rollback), or create one (probing collisionCount on a name clash); then keep at most
- * revisionHistoryLimit (default 10, at least 1) revisions, never deleting one a pod still uses.
+ * registerLatestRevision, on the kit's history: reuse the newest revision equal to the SidecarSet,
+ * renumber an older equal one (rollback), or create one (probing collisionCount on a name clash); move
+ * the custom version label onto it; then keep at most revisionHistoryLimit (default 10, at least 1)
+ * revisions in all, never deleting the latest, one a pod still uses, or the one injectionStrategy pins.
  */
 export function registerLatestRevision(
   sidecarSet: SidecarSet,
@@ -219,47 +195,26 @@ export function registerLatestRevision(
   namespace: string,
   podRevisions: ReadonlySet<string>,
 ): LatestRevision {
-  const sorted = revisionsOf(sidecarSet, existing);
-  const newest = sorted.at(-1);
-  const next = (newest?.revision ?? 0) + 1;
-  let collisionCount = sidecarSet.status?.collisionCount ?? 0;
-  let candidate = newRevision(sidecarSet, namespace, next, collisionCount);
-  const equal = sorted.filter((r) => canonicalJson(r.data) === canonicalJson(candidate.data));
-  const lastEqual = equal.at(-1);
-  const actions: RevisionAction[] = [];
-  let latest: ControllerRevision;
-  let kept = sorted;
-  if (lastEqual && lastEqual === newest) {
-    latest = lastEqual;
-  } else if (lastEqual) {
-    latest = { ...lastEqual, revision: next };
-    actions.push({ type: 'updateRevisionNumber', name: lastEqual.metadata.name ?? '', revision: next });
-    kept = [...sorted.filter((r) => r !== lastEqual), latest];
-  } else {
-    while (sorted.some((r) => r.metadata.name === candidate.metadata.name)) {
-      collisionCount++;
-      candidate = newRevision(sidecarSet, namespace, next, collisionCount);
-    }
-    latest = candidate;
-    actions.push({ type: 'createRevision', revision: candidate });
-    kept = [...sorted, candidate];
-  }
+  const own = revisionsOf(sidecarSet, existing);
+  const active = activeRevisions(revisionSource(sidecarSet, namespace), own);
+  let latest = active.updateRevision;
+  const actions: RevisionAction[] = active.actions.map((a) =>
+    a.type === 'createRevision' ? a : { ...a, namespace },
+  );
   const customVersion = sidecarSet.metadata?.labels?.[SidecarSetCustomVersionLabel];
   if (customVersion && latest.metadata.labels?.[SidecarSetCustomVersionLabel] !== customVersion) {
     const labels = { ...latest.metadata.labels, [SidecarSetCustomVersionLabel]: customVersion };
     latest = { ...latest, metadata: { ...latest.metadata, labels } };
-    if (actions[0]?.type === 'createRevision') actions[0] = { type: 'createRevision', revision: latest };
-    else actions.push({ type: 'labelRevision', name: latest.metadata.name ?? '', labels });
+    actions.push({ type: 'labelRevision', name: latest.metadata.name ?? '', labels, namespace });
   }
-  const limit = Math.max(1, sidecarSet.spec?.revisionHistoryLimit ?? 10);
-  // The revision injectionStrategy.revision names is never truncated.
+  const kept = [...own.filter((r) => r.metadata.name !== latest.metadata.name), latest];
   const pinned = lookupSpecifiedRevision(sidecarSet, kept).revision?.metadata.name;
-  let excess = kept.length - limit;
-  for (const r of kept.slice(0, -1)) {
-    if (excess <= 0) break;
-    if (podRevisions.has(r.metadata.name ?? '') || r.metadata.name === pinned) continue;
-    actions.push({ type: 'deleteRevision', name: r.metadata.name ?? '' });
-    excess--;
-  }
-  return { latest, collisionCount, actions };
+  const live = new Set([latest.metadata.name ?? '', ...podRevisions, ...(pinned ? [pinned] : [])]);
+  // OpenKruise counts every revision against the limit (the kit counts only those not live): give the
+  // kit what is left of the limit once the live revisions are counted.
+  const limit = Math.max(1, sidecarSet.spec?.revisionHistoryLimit ?? 10);
+  const liveCount = kept.filter((r) => live.has(r.metadata.name ?? '')).length;
+  const deletions = truncateHistory(kept, [], [...live], Math.max(0, limit - liveCount));
+  actions.push(...deletions.map((a) => ({ ...a, namespace })));
+  return { latest, collisionCount: active.collisionCount, actions };
 }

@@ -1,8 +1,12 @@
 import type { Pod } from '../../apis/core-objects';
 import type { SidecarSet } from '../../apis/sidecarset';
-import { SidecarSetBaseAnnotation, SidecarSetCanaryAnnotation } from '../../apis/well-known';
+import {
+  SidecarSetBaseAnnotation,
+  SidecarSetCanaryAnnotation,
+  SidecarSetWorkingHotUpgradeContainerAnnotation,
+} from '../../apis/well-known';
 import { injectSidecars } from './inject';
-import { computeStatus } from './status';
+import { carriesSidecars, computeStatus } from './status';
 import { pod, sidecarSet } from './testing/fixtures';
 
 const created = (ss: SidecarSet, at: string): SidecarSet => ({
@@ -17,7 +21,16 @@ function podAt(name: string, at: string, status: Pod['status'] = { phase: 'Pendi
 function injectedPod(name: string, at: string, status?: Pod['status'], set = mesh): Pod {
   const result = injectSidecars(podAt(name, at, status), [set]);
   if (result.type !== 'injected') throw new Error(result.type);
-  return result.pod;
+  const injected = result.pod;
+  if (injected.status?.phase !== 'Running') return injected;
+  // The kubelet reports every container it runs.
+  const containerStatuses = injected.spec.containers.map((c) => ({
+    name: c.name,
+    image: c.image,
+    imageID: `${c.image}-id`,
+    ready: true,
+  }));
+  return { ...injected, status: { ...injected.status, containerStatuses } };
 }
 const ready: Pod['status'] = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
 
@@ -98,5 +111,25 @@ describe('SidecarSet status', () => {
     expect(
       computeStatus({ sidecarSet: mesh, pods: [late], sidecarSets: [mesh], injectable }).missing,
     ).toEqual([]);
+  });
+
+  it('matches a HotUpgrade pod only with both twins and the annotation naming the working one', () => {
+    const hot = created(
+      sidecarSet('mesh', {
+        containers: [
+          {
+            name: 'proxy',
+            image: 'proxy:1',
+            upgradeStrategy: { upgradeType: 'HotUpgrade', hotUpgradeEmptyImage: 'empty:1' },
+          },
+        ],
+      }),
+      '2026-01-01T00:00:00Z',
+    );
+    const p = injectedPod('h', '2026-01-02T00:00:00Z', ready, hot);
+    expect(carriesSidecars(p, hot)).toBe(true);
+    const annotations = { ...p.metadata.annotations };
+    delete annotations[SidecarSetWorkingHotUpgradeContainerAnnotation];
+    expect(carriesSidecars({ ...p, metadata: { ...p.metadata, annotations } }, hot)).toBe(false);
   });
 });

@@ -1,14 +1,15 @@
 // SidecarSet status from the pods it selects (OpenKruise calculateStatus), plus the pods that should
 // carry its sidecars and do not: selected, active, created after the SidecarSet, yet not injected.
 
-import { type Pod, podCondition } from '../../apis/core-objects';
+import type { Pod } from '../../apis/core-objects';
 import type { SidecarSet, SidecarSetStatus } from '../../apis/sidecarset';
 import { SidecarSetBaseAnnotation, SidecarSetCanaryAnnotation } from '../../apis/well-known';
 import { hashesOf, isNativeSidecar } from './hash';
 import { isActivePod } from './match';
-import { injectedSidecarSetNames, podSidecarSetHash } from './pod-annotations';
+import { injectedSidecarSetNames, podSidecarSetHash, workingHotUpgradeContainers } from './pod-annotations';
+import { isSidecarConsistent, isSidecarPodReady } from './pod-state';
 
-/** The status fields this controller owns; the upgrade controller refines readiness. */
+/** The status fields this controller owns. */
 export type ComputedStatus = Required<
   Pick<SidecarSetStatus, 'matchedPods' | 'updatedPods' | 'readyPods' | 'updatedReadyPods'>
 > &
@@ -43,9 +44,17 @@ function sidecarNames(sidecarSet: SidecarSet): { containers: string[]; initConta
   };
 }
 
-/** IsPodInjectedSidecarSet and IsPodConsistentWithSidecarSet: listed, and its sidecars are there. */
+/**
+ * IsPodInjectedSidecarSet and IsPodConsistentWithSidecarSet: listed, and its sidecars are there (a
+ * HotUpgrade sidecar as both twins, with the annotation naming the working one).
+ */
 export function carriesSidecars(pod: Pod, sidecarSet: SidecarSet): boolean {
   if (!injectedSidecarSetNames(pod).includes(sidecarSet.metadata?.name ?? '')) return false;
+  const working = workingHotUpgradeContainers(pod.metadata.annotations ?? {});
+  const hot = (sidecarSet.spec?.containers ?? []).filter(
+    (c) => c.upgradeStrategy?.upgradeType === 'HotUpgrade',
+  );
+  if (hot.some((c) => working[c.name] === undefined)) return false;
   const { containers, initContainers } = sidecarNames(sidecarSet);
   const has = (list: { name: string }[] | undefined, name: string) =>
     (list ?? []).some((c) => c.name === name);
@@ -55,11 +64,6 @@ export function carriesSidecars(pod: Pod, sidecarSet: SidecarSet): boolean {
   );
 }
 
-const isRunningAndReady = (pod: Pod) =>
-  pod.status?.phase === 'Running' &&
-  podCondition(pod, 'Ready')?.status === 'True' &&
-  !pod.metadata.deletionTimestamp;
-
 export function computeStatus(input: StatusInput): StatusResult {
   const { sidecarSet, pods } = input;
   const name = sidecarSet.metadata?.name ?? '';
@@ -67,7 +71,9 @@ export function computeStatus(input: StatusInput): StatusResult {
   const active = pods.filter(isActivePod);
   const matched = active.filter((p) => carriesSidecars(p, sidecarSet));
   const updated = matched.filter((p) => podSidecarSetHash(p, name) === hash);
-  const ready = matched.filter(isRunningAndReady);
+  // Ready: Running and Ready, hot-upgrade twins settled, and the kubelet runs the sidecars' spec.
+  const isReady = (p: Pod) => isSidecarPodReady(p, sidecarSet) && isSidecarConsistent(p, sidecarSet);
+  const ready = matched.filter(isReady);
   const injectable = input.injectable ?? (() => true);
   const missing = active.filter(
     (p) =>
@@ -81,7 +87,7 @@ export function computeStatus(input: StatusInput): StatusResult {
       matchedPods: matched.length,
       updatedPods: updated.length,
       readyPods: ready.length,
-      updatedReadyPods: updated.filter(isRunningAndReady).length,
+      updatedReadyPods: updated.filter(isReady).length,
       latestRevision: input.latestRevision,
       collisionCount: input.collisionCount,
       missingSidecarPods: missing.length,

@@ -17,11 +17,17 @@ export interface PodMetadataPatch {
   };
 }
 
+/**
+ * Revisions live in the owner's namespace unless `namespace` says otherwise (a cluster-scoped SidecarSet
+ * keeps them in the operator's namespace).
+ */
 export type RevisionAction =
   | { type: 'createRevision'; revision: ControllerRevision }
   /** Rollback to an older equal revision: bump its `revision` number (update, not create). */
-  | { type: 'updateRevisionNumber'; name: string; revision: number }
-  | { type: 'deleteRevision'; name: string };
+  | { type: 'updateRevisionNumber'; name: string; revision: number; namespace?: string }
+  /** Set labels on an existing revision (SidecarSet's custom version moving to the latest revision). */
+  | { type: 'labelRevision'; name: string; labels: Record<string, string>; namespace?: string }
+  | { type: 'deleteRevision'; name: string; namespace?: string };
 
 /**
  * Where a pod write goes: the pod's name, and its namespace when it is not the owner's (a cluster-scoped

@@ -124,6 +124,23 @@ describe('execute: creates', () => {
   });
 });
 
+describe('execute: revisions outside the owner’s namespace', () => {
+  it('renumbers, relabels and deletes revisions in the namespace the action names', async () => {
+    const { deps, calls } = setup();
+    const actions: Action[] = [
+      { type: 'updateRevisionNumber', name: 'r1', revision: 3, namespace: 'operator' },
+      { type: 'labelRevision', name: 'r1', labels: { v: 'stable' }, namespace: 'operator' },
+      { type: 'deleteRevision', name: 'r0', namespace: 'operator' },
+    ];
+    await run(deps, planOf(actions));
+    expect(calls.slice(0, 3).map((c) => [c.verb, c.kind, c.namespace, c.name, c.body])).toEqual([
+      ['patch', 'ControllerRevision', 'operator', 'r1', { revision: 3 }],
+      ['patch', 'ControllerRevision', 'operator', 'r1', { metadata: { labels: { v: 'stable' } } }],
+      ['delete', 'ControllerRevision', 'operator', 'r0', undefined],
+    ]);
+  });
+});
+
 describe('execute: failures and the status', () => {
   it('treats a 409 as a stale cache: requeue, no failure condition, later actions not applied', async () => {
     const { deps, calls } = setup((call) =>

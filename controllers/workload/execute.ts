@@ -291,14 +291,25 @@ class ActionApplier {
         await client
           .resource(ControllerRevisions)
           .patch(
-            { namespace: ns, name: action.name },
+            { namespace: action.namespace ?? ns, name: action.name },
             { revision: action.revision },
+            { ...opts, type: 'merge' },
+          );
+        return;
+      case 'labelRevision':
+        await client
+          .resource(ControllerRevisions)
+          .patch(
+            { namespace: action.namespace ?? ns, name: action.name },
+            { metadata: { labels: action.labels } },
             { ...opts, type: 'merge' },
           );
         return;
       case 'deleteRevision':
         await ignoreNotFound(
-          client.resource(ControllerRevisions).delete({ namespace: ns, name: action.name }, opts),
+          client
+            .resource(ControllerRevisions)
+            .delete({ namespace: action.namespace ?? ns, name: action.name }, opts),
         );
         return;
       case 'createPVC':

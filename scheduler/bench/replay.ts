@@ -1,20 +1,35 @@
-// npm run bench:scheduler -- [--workloads default,cpu250] [--seeds N] [--policies a,b] [--full] [--json]
+// npm run bench:scheduler -- --help
 // Replays the Alibaba openb GPU trace with FGD's inflation protocol and prints packing metrics per policy.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parsePolicy } from '../scoring/policies';
+import { POLICY_NAMES, parsePolicy } from '../scoring/policies';
 import { Rng } from '../sim/rng';
 import { inflate, type RunResult, simulate } from '../sim/simulate';
 import { SimState } from '../sim/state';
 import { DEFAULT_TRACE_DIR, loadCluster, loadPods, MILLI, type NodeList, workloadPath } from '../sim/trace';
 import { type Summary, summarize } from './summary';
 
-/** The chosen formula (see README): linear angle + 20 % packing, with whole GPUs as their own dimension. */
-export const ANGLE_POLICY = 'angle-only/shape=linear/packing=0.2/w.memory=0.75/w.gpu-whole=5';
-/** The same formula tuned for whole GPUs only (vanilla Kubernetes, --whole-gpus): more packing. */
-export const ANGLE_POLICY_WHOLE = 'angle-only/shape=linear/packing=0.5/w.memory=0.75/w.gpu-whole=5';
-const QUICK = { workloads: ['default', 'cpu250', 'multigpu50'], seeds: 3 };
+/**
+ * The pod lists every constant of the shipped formula was chosen on; the others only report. Each family
+ * (cpu share, GPU sharing, GPU models, multi-GPU) has lists on both sides.
+ */
+export const TUNING_LISTS = ['cpu0', 'cpu100', 'cpu250', 'gpushare20', 'gpuspec10', 'multigpu30'];
+export const REPORT_LISTS = [
+  'default',
+  'cpu037',
+  'cpu050',
+  'cpu200',
+  'cpu300',
+  'gpushare40',
+  'gpushare80',
+  'gpuspec05',
+  'gpuspec25',
+  'multigpu20',
+  'multigpu50',
+];
+
+const QUICK = { workloads: ['default', 'gpuspec25', 'multigpu50'], seeds: 3 };
 // The full protocol replays every pod list in the trace directory.
 function allWorkloads(dir: string): string[] {
   return readdirSync(dir)
@@ -23,42 +38,46 @@ function allWorkloads(dir: string): string[] {
     .sort();
 }
 
-/** The chosen angle formula under another profile, e.g. angle-float or default+angle:5. */
-function withBase(base: string): string {
-  return ANGLE_POLICY.replace('angle-only', base);
-}
-
-const QUICK_POLICIES = [
-  'random',
-  'dotprod',
-  'bestfit',
-  'default',
-  'angle-only',
-  ANGLE_POLICY,
-  ANGLE_POLICY_WHOLE,
-  withBase('default+angle:5'),
-];
+const QUICK_POLICIES = ['random', 'bestfit', 'fgd', 'default', 'shipped'];
 const FULL_POLICIES = [
   'random',
   'dotprod',
   'bestfit',
-  'tetris',
+  'fgd',
   'default',
-  'most-allocated',
   'rtcr',
   'angle-only',
-  'angle-only/packing=0.5',
-  ANGLE_POLICY,
-  ANGLE_POLICY_WHOLE,
-  withBase('angle-float'),
-  withBase('default+angle:1'),
-  withBase('default+angle:2'),
-  withBase('default+angle:5'),
-  withBase('default+angle:10'),
+  'shipped',
+  'default+shipped:5',
 ];
+
+const USAGE = `npm run bench:scheduler -- [options]
+Replays the openb GPU trace (FGD's inflation protocol: each pod list resampled to 130 % of the cluster's
+GPUs, shuffled per seed) through a kube-scheduler model and prints GPU allocation and packing per policy.
+
+  --workloads a,b     pod lists: a name x means openb_pod_list_x.csv, a .csv name is used as is
+                      (default: ${QUICK.workloads.join(',')}; --full: every list in the trace directory)
+  --tuning | --report the tuning lists (${TUNING_LISTS.join(',')}) or the report lists
+  --seeds N           seeds 42..41+N (default ${QUICK.seeds}; --full: 10)
+  --policies a,b      (default: ${QUICK_POLICIES.join(',')}; --full: ${FULL_POLICIES.join(',')})
+  --nodes gpu|all     the 1213 GPU nodes FGD used (default), or all 1523
+  --whole-gpus        vanilla Kubernetes: sharing pods take a whole GPU
+  --inflation R       arrived GPU demand as a fraction of capacity (default 1.3)
+  --trace-dir DIR     node and pod lists (default: the repository's copy, scheduler/traces/alibaba-gpu-v2023/csv)
+  --reference FILE    published results to print beside ours (columns workload,policy,seeds,@80,@90,@100,@130;
+                      default: DIR/../reference-results/summary_gpu_alloc.csv when it exists)
+  --full              every list, 10 seeds, the full policy set
+  --json              one JSON document on stdout
+  --help
+
+Policies: ${POLICY_NAMES.join(', ')}. \`shipped\` is the angle as config/scheduler/extender.yaml configures it.
+Options follow slashes: name[:weight]/key=value, e.g. angle-only/packing=0.3/w.nvidia.com/gpu=6/ties=name;
+keys: shape=cos|linear, norm=node|max, packing, packing.<cpu|share|whole|multi>, whole.max|min|sharing|constrained,
+project=true|false, w.<dimension> (cpu, memory, nvidia.com/gpu, gpu-whole, gpu-spec), ties=random|name.`;
 
 interface Options {
   traceDir: string;
+  reference: string;
   workloads: string[];
   seeds: number;
   policies: string[];
@@ -73,6 +92,10 @@ interface Options {
 function options(): Options {
   const { values } = parseArgs({
     options: {
+      help: { type: 'boolean', default: false },
+      tuning: { type: 'boolean', default: false },
+      report: { type: 'boolean', default: false },
+      reference: { type: 'string' },
       'trace-dir': { type: 'string' },
       workloads: { type: 'string' },
       seeds: { type: 'string' },
@@ -84,8 +107,13 @@ function options(): Options {
       'whole-gpus': { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const full = values.full ?? false;
   const traceDir = values['trace-dir'] ?? DEFAULT_TRACE_DIR;
+  const split = values.tuning ? TUNING_LISTS : values.report ? REPORT_LISTS : undefined;
   const list = (v: string | undefined, fallback: string[]) => (v ? v.split(',').filter(Boolean) : fallback);
   const seeds = Number(values.seeds ?? (full ? 10 : QUICK.seeds));
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error('--seeds must be a positive integer');
@@ -95,7 +123,8 @@ function options(): Options {
   if (!(inflation > 0)) throw new Error('--inflation must be positive');
   return {
     traceDir,
-    workloads: list(values.workloads, full ? allWorkloads(traceDir) : QUICK.workloads),
+    reference: values.reference ?? join(traceDir, '../reference-results/summary_gpu_alloc.csv'),
+    workloads: list(values.workloads, split ?? (full ? allWorkloads(traceDir) : QUICK.workloads)),
     seeds,
     policies: list(values.policies, full ? FULL_POLICIES : QUICK_POLICIES),
     nodes,
@@ -106,9 +135,8 @@ function options(): Options {
   };
 }
 
-/** Published means at 80/90/100/130 % arrived, keyed "workload|Policy". */
-function loadReference(traceDir: string): Map<string, number[]> {
-  const path = join(traceDir, '../reference-results/summary_gpu_alloc.csv');
+/** Published means at 80/90/100/130 % arrived, keyed "workload|policy" (lower case, no number prefix). */
+function loadReference(path: string): Map<string, number[]> {
   const out = new Map<string, number[]>();
   if (!existsSync(path)) return out;
   for (const line of readFileSync(path, 'utf8').trim().split('\n').slice(1)) {
@@ -131,7 +159,7 @@ function runWorkload(o: Options, state: SimState, workload: string, cluster: Ret
   return o.policies.map((spec) => {
     const profile = parsePolicy(spec);
     const runs: RunResult[] = orders.map((order, s) =>
-      simulate(state, order, profile, 42 + s, { randomGpu: spec === 'random' }),
+      simulate(state, order, profile, 42 + s, { randomGpu: spec === 'random', workload: pods }),
     );
     return summarize(spec, runs);
   });
@@ -181,7 +209,7 @@ function main(): void {
   const o = options();
   const cluster = loadCluster(o.traceDir, o.nodes);
   const state = new SimState(cluster);
-  const reference = loadReference(o.traceDir);
+  const reference = loadReference(o.reference);
   const protocol = `${o.full ? 'full' : 'quick'} protocol: ${cluster.nodes.length} nodes (${o.nodes}), ${o.wholeGpus ? 'whole GPUs only (A1)' : 'per-GPU milli sharing (A2, as FGD)'}, inflation ${o.inflation * 100}% of ${state.capacity.gpuMilli / 1000} GPUs, seeds ${o.seeds} (42..${41 + o.seeds}), ${o.workloads.length} workloads x ${o.policies.length} policies`;
   const started = Date.now();
   const results: Record<string, Summary[]> = {};
@@ -194,10 +222,48 @@ function main(): void {
   }
   const seconds = (Date.now() - started) / 1000;
   if (o.json) console.log(JSON.stringify({ protocol, seconds, results }, null, 2));
-  else
-    console.log(
-      `\nfinished in ${seconds.toFixed(0)} s; ref@100 = published ATC'23 mean (reference-results/summary_gpu_alloc.csv)`,
-    );
+  else {
+    printComparison(results);
+    console.log(`\nfinished in ${seconds.toFixed(0)} s; ref@100 = published mean from ${o.reference}`);
+  }
+}
+
+/**
+ * The shipped angle against every baseline of the same run, list by list, and how many lists of each
+ * side of the tuning/report split it matches or beats. "Beats" compares means at 100 % arrived.
+ */
+function printComparison(results: Record<string, Summary[]>): void {
+  const workloads = Object.keys(results);
+  const at = (w: string, policy: string) => results[w]!.find((r) => r.policy === policy)?.gpuAt100;
+  if (!workloads.some((w) => at(w, 'shipped'))) return;
+  const baselines = ['fgd', 'bestfit', 'default'].filter((b) => workloads.some((w) => at(w, b)));
+  console.log('\n== shipped angle vs baselines, GPU allocation % at 100 % arrived (same run) ==');
+  const header = ['pod list', 'set', 'shipped', ...baselines.map((b) => `− ${b}`)];
+  const rows = workloads.map((w) => {
+    const shipped = at(w, 'shipped');
+    const set = TUNING_LISTS.includes(w) ? 'tuning' : REPORT_LISTS.includes(w) ? 'report' : '';
+    const cells = baselines.map((b) => {
+      const other = at(w, b);
+      return shipped && other ? signed(shipped.mean - other.mean) : '';
+    });
+    return [w, set, shipped ? `${shipped.mean.toFixed(2)}±${shipped.sd.toFixed(2)}` : '', ...cells];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const r of [header, ...rows])
+    console.log(r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  for (const set of ['tuning', 'report']) {
+    const lists = workloads.filter((w) => (set === 'tuning' ? TUNING_LISTS : REPORT_LISTS).includes(w));
+    if (lists.length === 0) continue;
+    const tally = baselines.map((b) => {
+      const won = lists.filter((w) => (at(w, 'shipped')?.mean ?? 0) >= (at(w, b)?.mean ?? Infinity));
+      return `≥ ${b} on ${won.length}/${lists.length}`;
+    });
+    console.log(`${set} lists: shipped ${tally.join(', ')}`);
+  }
+}
+
+function signed(x: number): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 }
 
 main();

@@ -29,7 +29,7 @@ describe('feedClusterState', () => {
   function setup() {
     const nodes = handlerSink<Node>();
     const pods = handlerSink<Pod>();
-    const state = new MemoryClusterState(['cpu', 'memory']);
+    const state = new MemoryClusterState({ dims: ['cpu', 'memory'] });
     const detach = feedClusterState(
       { nodes: nodes.informer, pods: pods.informer } as unknown as ClusterInformers,
       state,
@@ -67,9 +67,9 @@ describe('feedClusterState', () => {
     nodes[0]!.onAdd?.(node('a', '4'));
     nodes[0]!.onAdd?.(node('b', '4'));
     state.assume(pod('p1'), 'a');
-    expect(state.placementOf(pod('p1'))).toEqual({ node: 'a', assumed: true });
+    expect(state.placementOf(pod('p1'))).toEqual({ node: 'a', assumed: true, devices: [] });
     pods[0]!.onAdd?.(pod('p1', 'b'));
-    expect(state.placementOf(pod('p1'))).toEqual({ node: 'b', assumed: false });
+    expect(state.placementOf(pod('p1'))).toEqual({ node: 'b', assumed: false, devices: [] });
     expect(state.used('a')[0]).toBe(0);
     expect(state.used('b')[0]).toBe(1000);
   });

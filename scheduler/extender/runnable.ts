@@ -6,7 +6,9 @@ import type { KubeClient } from '../../runtime/client';
 import type { Runnable } from '../../runtime/controller';
 import { InformerFactory } from '../../runtime/informerfactory';
 import type { Manager } from '../../runtime/manager';
+import { type KubeObject, Pods } from '../../runtime/meta';
 import type { ExtenderConfig } from '../config';
+import type { Pod } from '../types';
 import { type Binder, Extender } from './extender';
 import { type ClusterInformers, clusterInformers, feedClusterState } from './informers';
 import { createExtenderServer } from './server';
@@ -18,7 +20,37 @@ export interface ExtenderRunnableOptions {
   informers: InformerFactory;
   logger: Logger;
   registry?: Registry;
-  binder?: Binder;
+  /** Serves `bind` (with config.bind) through this client. */
+  client?: KubeClient;
+}
+
+type PodObject = KubeObject & Pod;
+
+/** bind through the apiserver: a merge patch of the device annotations, then the pods/binding subresource. */
+export function clientBinder(client: KubeClient): Binder {
+  const pods = client.resource<PodObject>(Pods);
+  return {
+    annotate: async (namespace, name, annotations) => {
+      await pods.patch({ namespace, name }, { metadata: { annotations } }, { type: 'merge' });
+    },
+    bind: async (args) => {
+      await client.request({
+        method: 'POST',
+        path: pods.path({ namespace: args.PodNamespace, name: args.PodName }, 'binding'),
+        body: {
+          apiVersion: 'v1',
+          kind: 'Binding',
+          metadata: {
+            name: args.PodName,
+            namespace: args.PodNamespace,
+            ...(args.PodUID ? { uid: args.PodUID } : {}),
+          },
+          target: { apiVersion: 'v1', kind: 'Node', name: args.Node },
+        },
+      });
+    },
+    getPod: (namespace, name) => pods.get({ namespace, name }),
+  };
 }
 
 /**
@@ -35,11 +67,13 @@ export class ExtenderRunnable implements Runnable {
 
   constructor(private readonly options: ExtenderRunnableOptions) {
     const { config } = options;
-    this.state = new MemoryClusterState(
-      config.dimensions.map((d) => d.name),
-      config.assumeTtlSeconds * 1000,
-    );
-    this.extender = new Extender(config, this.state, options.binder);
+    this.state = new MemoryClusterState({
+      dims: config.dimensions.map((d) => d.name),
+      gpu: config.gpu,
+      assumeTtlMs: config.assumeTtlSeconds * 1000,
+    });
+    const binder = config.bind && options.client ? clientBinder(options.client) : undefined;
+    this.extender = new Extender(config, this.state, binder);
     this.informers = clusterInformers(options.informers);
     feedClusterState(this.informers, this.state);
     this.server = createExtenderServer(this.extender, {
@@ -93,6 +127,7 @@ export function addExtender(mgr: Manager, config: ExtenderConfig): ExtenderRunna
     informers: mgr.informers,
     logger: mgr.logger.child({ component: 'angle-extender' }),
     registry: mgr.metrics.registry,
+    client: mgr.client,
   });
   mgr.add(runnable);
   mgr.addReadyCheck('angle-extender', () => runnable.ready());
@@ -114,7 +149,7 @@ export interface RunningExtender {
 /** Runs the extender with informers of its own, outside a manager (tests, benchmarks). */
 export function runExtender(client: KubeClient, config: ExtenderConfig, logger: Logger): RunningExtender {
   const factory = new InformerFactory(client, { logger });
-  const runnable = new ExtenderRunnable({ config, informers: factory, logger });
+  const runnable = new ExtenderRunnable({ config, informers: factory, logger, client });
   const abort = new AbortController();
   factory.start(abort.signal);
   const serving = runnable.start(abort.signal);

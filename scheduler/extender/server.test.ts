@@ -1,5 +1,5 @@
 import { Agent, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import pino from 'pino';
 import { parseConfig } from '../config';
 import type { Node } from '../types';
@@ -20,9 +20,13 @@ const node = (name: string, cpu: string, memory: string, gpu: string): Node => (
 });
 
 beforeAll(async () => {
-  const state = new MemoryClusterState(dims);
+  const state = new MemoryClusterState({ dims, gpu: config.gpu });
   for (let i = 0; i < 20; i++) state.upsertNode(node(`n${i}`, String(8 + i), `${16 + i}Gi`, String(i % 3)));
-  const ext = new Extender(config, state, async () => {});
+  const ext = new Extender(config, state, {
+    annotate: async () => {},
+    bind: async () => {},
+    getPod: async (namespace, name) => ({ metadata: { namespace, name } }),
+  });
   server = createExtenderServer(ext, {
     ...config.server,
     logger: pino({ level: 'silent' }),
@@ -65,6 +69,29 @@ function post(
 const validPod = {
   metadata: { name: 'p', namespace: 'ns', uid: 'p-uid' },
   spec: { containers: [{ resources: { requests: { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' } } }] },
+};
+
+// Every field the extender reads, for the fuzz to mutate.
+const richPod = {
+  metadata: { name: 'r', namespace: 'ns', uid: 'r-uid', annotations: { ALIYUN_COM_GPU_MEM_IDX: '0' } },
+  spec: {
+    nodeSelector: { 'nvidia.com/gpu.product': 'T4' },
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'nvidia.com/gpu.product', operator: 'In', values: ['T4'] }] },
+          ],
+        },
+      },
+    },
+    resources: { requests: { cpu: '1' }, limits: { memory: '2Gi' } },
+    initContainers: [{ restartPolicy: 'Always', resources: { requests: { cpu: '100m' } } }],
+    containers: [
+      { resources: { requests: { 'aliyun.com/gpu-mem': '3' }, limits: { 'aliyun.com/gpu-mem': '3' } } },
+    ],
+    overhead: { cpu: '10m' },
+  },
 };
 
 describe('extender HTTP server', () => {
@@ -121,6 +148,103 @@ describe('extender HTTP server', () => {
   });
 });
 
+describe('server limits', () => {
+  let limited: Server;
+  let limitedPort: number;
+
+  beforeAll(async () => {
+    const state = new MemoryClusterState({ dims, gpu: config.gpu });
+    const ext = new Extender(config, state, {
+      annotate: async () => {},
+      bind: async () => {},
+      getPod: async () => {
+        throw new Error('pods "gone" not found');
+      },
+    });
+    limited = createExtenderServer(ext, {
+      ...config.server,
+      requestTimeoutMs: 400,
+      headersTimeoutMs: 300,
+      logger: pino({ level: 'silent' }),
+    });
+    await new Promise<void>((resolve) => limited.listen(0, '127.0.0.1', resolve));
+    limitedPort = (limited.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    limited.closeAllConnections();
+    await new Promise((resolve) => limited.close(resolve));
+  });
+
+  /** Opens a raw connection, writes `head` and trickles a byte every 50 ms; resolves with what came back. */
+  function trickle(head: string): Promise<{ reply: string; ms: number }> {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      let reply = '';
+      const socket = connect(limitedPort, '127.0.0.1', () => socket.write(head));
+      const timer = setInterval(() => socket.writable && socket.write(' '), 50);
+      socket.on('data', (d) => {
+        reply += d.toString('utf8');
+      });
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        clearInterval(timer);
+        resolve({ reply, ms: Date.now() - started });
+      });
+      setTimeout(() => reject(new Error('the server kept a trickling connection open')), 10_000);
+    });
+  }
+
+  it('closes a connection whose body trickles in beyond the request timeout', async () => {
+    const { reply, ms } = await trickle(
+      'POST /angle/prioritize HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{',
+    );
+    expect(reply).toMatch(/^HTTP\/1.1 408/);
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('closes a connection whose headers never end', async () => {
+    const { ms } = await trickle('POST /angle/prioritize HTTP/1.1\r\nX-Slow: ');
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('refuses a body declared larger than the limit before reading it', async () => {
+    const { reply } = await new Promise<{ reply: string }>((resolve) => {
+      let text = '';
+      const socket = connect(limitedPort, '127.0.0.1', () =>
+        socket.write('POST /angle/prioritize HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n'),
+      );
+      socket.on('data', (d) => {
+        text += d.toString('utf8');
+      });
+      socket.on('close', () => resolve({ reply: text }));
+    });
+    expect(reply).toMatch(/^HTTP\/1.1 413/);
+    expect(reply).toMatch(/Connection: close/i);
+  });
+
+  it('reports bind failures in ExtenderBindingResult.Error', async () => {
+    const bind = (body: unknown) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port: limitedPort, path: '/angle/bind', method: 'POST' },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => {
+              text += c.toString('utf8');
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    const gone = await bind({ PodName: 'gone', PodNamespace: 'ns', PodUID: 'u', Node: 'n1' });
+    expect(gone.status).toBe(200);
+    expect(JSON.parse(gone.text).Error).toMatch(/not found/);
+  });
+});
+
 // Deterministic PRNG so a failing fuzz case can be reproduced.
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -174,7 +298,7 @@ function fuzzBody(rand: () => number): { path: string; body: string } {
     path === '/angle/bind'
       ? { PodName: 'p', PodNamespace: 'ns', PodUID: 'u', Node: 'n3' }
       : {
-          Pod: validPod,
+          Pod: rand() < 0.5 ? validPod : richPod,
           Nodes: rand() < 0.5 ? nodes : null,
           NodeNames: rand() < 0.5 ? ['n1', 'n2', 'x'] : null,
         };

@@ -8,6 +8,10 @@ import { BadRequest, parseBindingArgs, parseExtenderArgs } from './wire';
 export interface ServerOptions {
   prefix: string;
   maxBodyBytes: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+  maxConnections?: number;
   logger: Logger;
   registry?: Registry;
   /** Until this is true (the cache has synced) verbs answer 503, which an ignorable extender's scheduler skips. */
@@ -23,21 +27,48 @@ class HttpError extends Error {
   }
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Request bodies buffered at once, across connections: a few maximal bodies, then 503. */
+class BodyBudget {
+  private used = 0;
+  constructor(private readonly limit: number) {}
+  take(bytes: number): boolean {
+    if (this.used + bytes > this.limit) return false;
+    this.used += bytes;
+    return true;
+  }
+  give(bytes: number): void {
+    this.used -= bytes;
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number, budget: BodyBudget): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) return Promise.reject(new HttpError(413, `request body exceeds ${limit} bytes`));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const fail = (err: HttpError) => {
+      budget.give(size);
+      size = 0;
+      chunks.length = 0;
+      req.removeAllListeners('data');
+      reject(err);
+    };
     req.on('data', (chunk: Buffer) => {
+      if (size + chunk.length > limit) return fail(new HttpError(413, `request body exceeds ${limit} bytes`));
+      if (!budget.take(chunk.length)) return fail(new HttpError(503, 'too many request bodies in flight'));
       size += chunk.length;
-      if (size > limit) {
-        reject(new HttpError(413, `request body exceeds ${limit} bytes`));
-        req.resume(); // drain without buffering so the reply can be sent
-        return;
-      }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      budget.give(size);
+      resolve(body);
+    });
+    req.on('error', (err) => {
+      budget.give(size);
+      reject(err);
+    });
   });
 }
 
@@ -49,11 +80,12 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, close = false): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
     'Content-Length': Buffer.byteLength(text),
+    ...(close ? { Connection: 'close' } : {}),
   });
   res.end(text);
 }
@@ -70,11 +102,22 @@ export function createExtenderServer(extender: Extender, options: ServerOptions)
     registers: [registry],
   });
 
+  const budget = new BodyBudget(4 * options.maxBodyBytes);
   const verbs: Record<string, (body: unknown) => Promise<unknown> | unknown> = {
     filter: (body) => extender.filter(parseExtenderArgs(body)),
     prioritize: (body) => extender.prioritize(parseExtenderArgs(body)),
   };
-  if (extender.canBind) verbs.bind = async (body) => ({ Error: await extender.bind(parseBindingArgs(body)) });
+  if (extender.canBind) {
+    // ExtenderBindingResult carries the failure; kube-scheduler then retries the pod.
+    verbs.bind = async (body) => {
+      const args = parseBindingArgs(body);
+      try {
+        return { Error: await extender.bind(args) };
+      } catch (err) {
+        return { Error: err instanceof Error ? err.message : String(err) };
+      }
+    };
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -91,7 +134,7 @@ export function createExtenderServer(extender: Extender, options: ServerOptions)
     const stop = duration.startTimer({ verb });
     let code = 200;
     try {
-      send(res, 200, await run(parseJson(await readBody(req, options.maxBodyBytes))));
+      send(res, 200, await run(parseJson(await readBody(req, options.maxBodyBytes, budget))));
     } catch (err) {
       code = statusOf(err);
       throw err;
@@ -100,16 +143,25 @@ export function createExtenderServer(extender: Extender, options: ServerOptions)
     }
   }
 
-  return createServer((req, res) => {
+  // Timeouts are enforced on this interval (Node checks every 30 s by default).
+  const server = createServer({ connectionsCheckingInterval: 250 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       const status = statusOf(err);
       const message = err instanceof Error ? err.message : String(err);
-      if (status >= 500) options.logger.error({ err, url: req.url }, 'extender request failed');
+      if (status >= 500 && status !== 503)
+        options.logger.error({ err, url: req.url }, 'extender request failed');
       else options.logger.debug({ status, message, url: req.url }, 'rejected request');
-      if (!res.headersSent) send(res, status, `${message}\n`);
+      // An unread body (413, 503) is not drained: the connection closes after the reply.
+      if (!res.headersSent) send(res, status, `${message}\n`, status === 413 || status === 503);
       else res.destroy();
     });
   });
+  // A slow or stalled client cannot hold a connection (or memory) for long.
+  server.headersTimeout = options.headersTimeoutMs ?? 5_000;
+  server.requestTimeout = options.requestTimeoutMs ?? 10_000;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 30_000;
+  server.maxConnections = options.maxConnections ?? 256;
+  return server;
 }
 
 function statusOf(err: unknown): number {

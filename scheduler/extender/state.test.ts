@@ -20,7 +20,7 @@ const GI = 2 ** 30;
 
 describe('MemoryClusterState', () => {
   it('subtracts bound pods from allocatable and restores on removal', () => {
-    const s = new MemoryClusterState(dims);
+    const s = new MemoryClusterState({ dims });
     s.upsertNode(node('a', '4', '8Gi'));
     s.upsertPod(pod('p1', 'a', '1'));
     s.upsertPod(pod('p2', 'a', '500m'));
@@ -30,7 +30,7 @@ describe('MemoryClusterState', () => {
   });
 
   it('ignores unbound and terminal pods, and re-counts a pod whose request changes', () => {
-    const s = new MemoryClusterState(dims);
+    const s = new MemoryClusterState({ dims });
     s.upsertNode(node('a', '4', '8Gi'));
     s.upsertPod(pod('p1', undefined, '1'));
     expect(freeOf(s, 'a')).toEqual([4000, 8 * GI]);
@@ -42,7 +42,7 @@ describe('MemoryClusterState', () => {
   });
 
   it('counts pods that arrive before their node, and keeps arrays dense on node removal', () => {
-    const s = new MemoryClusterState(dims);
+    const s = new MemoryClusterState({ dims });
     s.upsertPod(pod('p1', 'b', '1'));
     s.upsertNode(node('a', '4', '8Gi'));
     s.upsertNode(node('b', '8', '16Gi'));
@@ -56,7 +56,7 @@ describe('MemoryClusterState', () => {
   });
 
   it('applies allocatable updates to free capacity', () => {
-    const s = new MemoryClusterState(dims);
+    const s = new MemoryClusterState({ dims });
     s.upsertNode(node('a', '4', '8Gi'));
     s.upsertPod(pod('p1', 'a', '1'));
     s.upsertNode(node('a', '6', '8Gi'));
@@ -65,7 +65,7 @@ describe('MemoryClusterState', () => {
 
   it('expires assumptions, lets the pod watch confirm them, and forgets on request', () => {
     let now = 0;
-    const s = new MemoryClusterState(dims, 1000, () => now);
+    const s = new MemoryClusterState({ dims, assumeTtlMs: 1000, now: () => now });
     s.upsertNode(node('a', '4', '8Gi'));
     s.assume(pod('p1', undefined, '1'), 'a');
     expect(freeOf(s, 'a')).toEqual([3000, 7 * GI]);

@@ -1,5 +1,7 @@
 import { nodeAllocatable, podRequests } from '../resources';
+import { GPU_SPEC, MILLI, type PodMix, WHOLE_GPU } from '../scoring/classes';
 import type { Node, Pod } from '../types';
+import { annotatedDevices, type GpuSettings, MAX_DEVICES, nodeGpus, type PodGpus, podGpus } from './gpus';
 
 /** A read-only view of the cluster for scoring: node i's dimension d is at alloc[i*dims + d]. */
 export interface Snapshot {
@@ -11,72 +13,160 @@ export interface Snapshot {
   free: Float64Array;
   /** Cluster-wide largest allocatable per dimension (normalisation reference). */
   ref: Float64Array;
+  /** Node i's GPUs: devCount[i] devices of devCapacity[i] each, device g's free share at devFree[i*MAX_DEVICES+g]. */
+  devCount: Uint8Array;
+  devCapacity: Float64Array;
+  devFree: Float64Array;
+  /** Whether node i advertises GPU shares (the share resource). */
+  devShared: Uint8Array;
 }
 
 /**
- * The extender's node/pod cache. It is fed by informers (nodes, and pods with spec.nodeName) and by the
- * extender's own placements (assume), which the pod watch later confirms.
+ * The extender's node/pod cache. It is fed by informers (nodes, and every pod: bound pods take resources,
+ * pending ones count towards the demand for GPU models) and by the extender's own placements (assume),
+ * which the pod watch later confirms.
  */
 export interface ClusterState {
   upsertNode(node: Node): void;
   removeNode(name: string): void;
   upsertPod(pod: Pod): void;
   removePod(pod: Pod): void;
-  assume(pod: Pod, nodeName: string): void;
+  /** The pod's GPUs, counting it towards the mix and the GPU-model demand before its watch event arrives. */
+  observe(pod: Pod): PodGpus;
+  /** The GPU pods that have arrived (bound or pending). */
+  mix(): PodMix;
+  /** Counts the pod's placement on `nodeName` before the watch shows it, on `devices` if given. */
+  assume(pod: Pod, nodeName: string, devices?: readonly number[]): void;
   forget(pod: Pod): void;
+  /** The devices a GPU pod would get on the node (best-fit GPU for a share, the first idle ones for whole GPUs). */
+  chooseDevices(pod: Pod, nodeName: string): number[] | undefined;
   snapshot(): Snapshot;
+}
+
+export interface StateOptions {
+  /** The scored dimensions; `gpu.resource`, `gpu-whole` and `gpu-spec` are computed from the GPU devices. */
+  dims: readonly string[];
+  gpu?: GpuSettings;
+  assumeTtlMs?: number;
+  now?: () => number;
 }
 
 interface Placement {
   node: string;
+  /** Requests in the plain dimensions (0 in the GPU ones). */
   req: Float64Array;
+  gpus: PodGpus;
+  /** Devices recorded on the pod or chosen at bind; resolved against the node when it is known. */
+  hint: readonly number[] | undefined;
+  devices: number[];
   /** Epoch ms after which an unconfirmed assumption is dropped; Infinity for bound pods. */
   expires: number;
 }
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
+const NO_GPUS: PodGpus = { whole: 0, share: 0, models: undefined };
+const EPSILON = 1e-9;
 
 export function podKey(pod: Pod): string {
   const m = pod.metadata ?? {};
   return m.uid || `${m.namespace ?? 'default'}/${m.name ?? ''}`;
 }
 
-/** In-memory ClusterState with incrementally maintained flat arrays, so snapshot() is O(1). */
+export function isTerminal(pod: Pod): boolean {
+  return TERMINAL.has(pod.status?.phase ?? '');
+}
+
+/** In-memory ClusterState with incrementally maintained flat arrays, so snapshot() is O(1) between changes. */
 export class MemoryClusterState implements ClusterState {
-  private readonly dims: number;
+  private readonly D: number;
+  private readonly gpu: GpuSettings | undefined;
+  /** Dimension indices of the GPU-derived columns (-1 when not scored). */
+  private readonly gpuDim: number;
+  private readonly wholeDim: number;
+  private readonly specDim: number;
+  /** The plain dimensions: read from pod requests and node allocatable. */
+  private readonly plain: number[];
+  private readonly plainNames: string[];
+  private readonly assumeTtlMs: number;
+  private readonly now: () => number;
+
   private readonly index = new Map<string, number>();
   private names: string[] = [];
+  private models: string[] = [];
   private alloc: Float64Array;
   private free: Float64Array;
-  private readonly placements = new Map<string, Placement>();
+  private devCount: Uint8Array;
+  private devCapacity: Float64Array;
+  private devFree: Float64Array;
+  private devShared: Uint8Array;
   private readonly ref: Float64Array;
+  private readonly placements = new Map<string, Placement>();
+  /** GPU pods that have arrived (bound or pending), by key: the mix, and the demand for GPU models. */
+  private readonly gpuPods = new Map<string, PodGpus>();
+  private readonly podMix: PodMix = { gpuPods: 0, sharing: 0, constrained: 0 };
+  private pressure = new Map<string, number>();
+  private pressureStale = false;
+  private nextExpiry = Number.POSITIVE_INFINITY;
 
-  constructor(
-    private readonly dimNames: readonly string[],
-    private readonly assumeTtlMs = 30_000,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.dims = dimNames.length;
-    this.alloc = new Float64Array(64 * this.dims);
-    this.free = new Float64Array(64 * this.dims);
-    this.ref = new Float64Array(this.dims);
+  constructor(options: StateOptions) {
+    this.D = options.dims.length;
+    this.gpu = options.gpu;
+    const at = (name: string | undefined) => (this.gpu && name ? options.dims.indexOf(name) : -1);
+    this.gpuDim = at(this.gpu?.resource);
+    this.wholeDim = at(WHOLE_GPU);
+    this.specDim = at(GPU_SPEC);
+    this.plain = options.dims
+      .map((_, d) => d)
+      .filter((d) => d !== this.gpuDim && d !== this.wholeDim && d !== this.specDim);
+    this.plainNames = this.plain.map((d) => options.dims[d]!);
+    this.assumeTtlMs = options.assumeTtlMs ?? 30_000;
+    this.now = options.now ?? Date.now;
+    this.alloc = new Float64Array(64 * this.D);
+    this.free = new Float64Array(64 * this.D);
+    this.devCount = new Uint8Array(64);
+    this.devCapacity = new Float64Array(64);
+    this.devFree = new Float64Array(64 * MAX_DEVICES);
+    this.devShared = new Uint8Array(64);
+    this.ref = new Float64Array(this.D);
   }
 
   upsertNode(node: Node): void {
     const name = node.metadata?.name;
     if (!name) return;
-    const alloc = nodeAllocatable(node, this.dimNames);
+    const plainAlloc = nodeAllocatable(node, this.plainNames);
+    const gpus = this.gpu ? nodeGpus(node, this.gpu) : undefined;
     let i = this.index.get(name);
-    if (i === undefined) {
-      i = this.addNode(name);
-      this.applyExisting(name, i);
+    const isNew = i === undefined;
+    if (i === undefined) i = this.addNode(name);
+    const off = i * this.D;
+    let changed = isNew;
+    for (const [k, d] of this.plain.entries()) {
+      const delta = plainAlloc[k]! - this.alloc[off + d]!;
+      if (delta === 0) continue;
+      this.alloc[off + d] = plainAlloc[k]!;
+      this.free[off + d]! += delta;
+      changed = true;
     }
-    const off = i * this.dims;
-    for (let d = 0; d < this.dims; d++) {
-      this.free[off + d]! += alloc[d]! - this.alloc[off + d]!;
-      this.alloc[off + d] = alloc[d]!;
+    const gpuChanged =
+      gpus !== undefined &&
+      (isNew ||
+        gpus.count !== this.devCount[i] ||
+        gpus.capacity !== this.devCapacity[i] ||
+        gpus.shares !== (this.devShared[i] === 1) ||
+        gpus.model !== this.models[i]);
+    if (gpus && gpuChanged) {
+      this.pressureStale = true;
+      this.devCount[i] = gpus.count;
+      this.devCapacity[i] = gpus.capacity;
+      this.devShared[i] = gpus.shares ? 1 : 0;
+      this.models[i] = gpus.model;
+      for (const d of [this.gpuDim, this.wholeDim, this.specDim]) {
+        if (d >= 0) this.alloc[off + d] = gpus.count * MILLI;
+      }
     }
-    this.recomputeRef();
+    // Kubelets rewrite node status often; only a new node or new devices need the pods recounted.
+    if (isNew || gpuChanged) this.recount(i);
+    if (changed || gpuChanged) this.recomputeRef();
   }
 
   removeNode(name: string): void {
@@ -85,75 +175,120 @@ export class MemoryClusterState implements ClusterState {
     // Swap the last node into the hole to keep the arrays dense.
     const last = this.names.length - 1;
     const lastName = this.names[last]!;
-    const D = this.dims;
+    const D = this.D;
     this.alloc.copyWithin(i * D, last * D, last * D + D);
     this.free.copyWithin(i * D, last * D, last * D + D);
+    this.devFree.copyWithin(i * MAX_DEVICES, last * MAX_DEVICES, (last + 1) * MAX_DEVICES);
+    this.devCount[i] = this.devCount[last]!;
+    this.devCapacity[i] = this.devCapacity[last]!;
+    this.devShared[i] = this.devShared[last]!;
+    this.models[i] = this.models[last]!;
     this.alloc.fill(0, last * D, last * D + D);
     this.free.fill(0, last * D, last * D + D);
+    this.devFree.fill(0, last * MAX_DEVICES, (last + 1) * MAX_DEVICES);
+    this.devCount[last] = 0;
     this.names[i] = lastName;
     this.index.set(lastName, i);
     this.names.pop();
+    this.models.pop();
     this.index.delete(name);
+    this.pressureStale = true;
     this.recomputeRef();
   }
 
   upsertPod(pod: Pod): void {
-    const node = pod.spec?.nodeName;
-    if (!node || TERMINAL.has(pod.status?.phase ?? '')) {
+    if (isTerminal(pod) || pod.metadata?.deletionTimestamp) {
       this.removePod(pod);
       return;
     }
-    this.place(podKey(pod), {
-      node,
-      req: podRequests(pod, this.dimNames),
-      expires: Number.POSITIVE_INFINITY,
-    });
+    const key = podKey(pod);
+    const gpus = this.gpu ? podGpus(pod, this.gpu) : NO_GPUS;
+    this.observeDemand(key, gpus);
+    const node = pod.spec?.nodeName;
+    if (!node) return;
+    const hint = this.gpu ? annotatedDevices(pod, this.gpu) : undefined;
+    this.place(key, { node, req: this.plainRequests(pod), gpus, hint, devices: [], expires: Infinity });
   }
 
   removePod(pod: Pod): void {
-    this.unplace(podKey(pod));
+    const key = podKey(pod);
+    this.unplace(key);
+    this.observeDemand(key, NO_GPUS);
   }
 
-  assume(pod: Pod, nodeName: string): void {
+  /** Counts a pod the scheduler asks about towards the GPU-model demand, before its watch event arrives. */
+  observe(pod: Pod): PodGpus {
+    const gpus = this.gpu ? podGpus(pod, this.gpu) : NO_GPUS;
+    this.observeDemand(podKey(pod), gpus);
+    return gpus;
+  }
+
+  assume(pod: Pod, nodeName: string, devices?: readonly number[]): void {
     const key = podKey(pod);
     const existing = this.placements.get(key);
     // A bound pod is authoritative; an assumption never overrides it.
-    if (existing && existing.expires === Number.POSITIVE_INFINITY) return;
-    const req = podRequests(pod, this.dimNames);
-    this.place(key, { node: nodeName, req, expires: this.now() + this.assumeTtlMs });
+    if (existing && existing.expires === Infinity) return;
+    const gpus = this.gpu ? podGpus(pod, this.gpu) : NO_GPUS;
+    this.place(key, {
+      node: nodeName,
+      req: this.plainRequests(pod),
+      gpus,
+      hint: devices,
+      devices: [],
+      expires: this.now() + this.assumeTtlMs,
+    });
   }
 
   forget(pod: Pod): void {
     const existing = this.placements.get(podKey(pod));
-    if (existing && existing.expires !== Number.POSITIVE_INFINITY) this.unplace(podKey(pod));
+    if (existing && existing.expires !== Infinity) this.unplace(podKey(pod));
+  }
+
+  chooseDevices(pod: Pod, nodeName: string): number[] | undefined {
+    const i = this.index.get(nodeName);
+    if (!this.gpu || i === undefined) return undefined;
+    const gpus = podGpus(pod, this.gpu);
+    if (gpus.whole === 0 && gpus.share === 0) return undefined;
+    return this.resolve(i, gpus, undefined);
   }
 
   snapshot(): Snapshot {
     this.expireAssumed();
-    const n = this.names.length * this.dims;
+    if (this.pressureStale) this.refreshPressure();
+    const n = this.names.length;
     return {
-      dims: this.dims,
+      dims: this.D,
       index: this.index,
-      alloc: this.alloc.subarray(0, n),
-      free: this.free.subarray(0, n),
+      alloc: this.alloc.subarray(0, n * this.D),
+      free: this.free.subarray(0, n * this.D),
       ref: this.ref,
+      devCount: this.devCount.subarray(0, n),
+      devCapacity: this.devCapacity.subarray(0, n),
+      devFree: this.devFree.subarray(0, n * MAX_DEVICES),
+      devShared: this.devShared.subarray(0, n),
     };
   }
 
-  /** Sum of requests counted on a node (bound plus assumed); zeros for an unknown node. */
+  /** Sum of requests counted on a node (bound plus assumed) in the plain dimensions; zeros when unknown. */
   used(name: string): Float64Array {
-    const out = new Float64Array(this.dims);
+    const out = new Float64Array(this.D);
     for (const p of this.placements.values()) {
       if (p.node !== name) continue;
-      for (let d = 0; d < this.dims; d++) out[d]! += p.req[d]!;
+      for (const d of this.plain) out[d]! += p.req[d]!;
     }
     return out;
   }
 
-  /** Where the cache counts a pod, and whether only as an assumption; undefined when it does not. */
-  placementOf(pod: Pod): { node: string; assumed: boolean } | undefined {
+  /** Where the cache counts a pod, on which devices, and whether only as an assumption. */
+  placementOf(pod: Pod): { node: string; assumed: boolean; devices: number[] } | undefined {
     const p = this.placements.get(podKey(pod));
-    return p && { node: p.node, assumed: p.expires !== Number.POSITIVE_INFINITY };
+    return p && { node: p.node, assumed: p.expires !== Infinity, devices: [...p.devices] };
+  }
+
+  /** How much of GPU model `model`'s capacity model-constrained pods want, 0..1. */
+  modelPressure(model: string): number {
+    if (this.pressureStale) this.refreshPressure();
+    return this.pressure.get(model) ?? 0;
   }
 
   get nodeCount(): number {
@@ -164,12 +299,77 @@ export class MemoryClusterState implements ClusterState {
     return this.placements.size;
   }
 
-  private nextExpiry = Number.POSITIVE_INFINITY;
+  private plainRequests(pod: Pod): Float64Array {
+    const req = new Float64Array(this.D);
+    const values = podRequests(pod, this.plainNames);
+    for (const [k, d] of this.plain.entries()) req[d] = values[k]!;
+    return req;
+  }
+
+  private observeDemand(key: string, gpus: PodGpus): void {
+    const had = this.gpuPods.get(key);
+    const has = gpus.whole > 0 || gpus.share > 0;
+    if (had && has && samePodGpus(had, gpus)) return;
+    if (had) this.count(had, -1);
+    if (has) {
+      this.gpuPods.set(key, gpus);
+      this.count(gpus, +1);
+    } else {
+      this.gpuPods.delete(key);
+    }
+    if (had?.models || gpus.models) this.pressureStale = true;
+  }
+
+  private count(gpus: PodGpus, sign: number): void {
+    this.podMix.gpuPods += sign;
+    if (gpus.share > 0) this.podMix.sharing += sign;
+    if (gpus.models) this.podMix.constrained += sign;
+  }
+
+  /** The GPU pods that have arrived (bound or pending): the mix the packing weights derive from. */
+  mix(): PodMix {
+    return this.podMix;
+  }
+
+  /**
+   * Demand per GPU model: each constrained pod's milli-GPU, split evenly over the models it accepts that
+   * some node has; pressure = min(1, demand / the model's milli-GPU). The `gpu-spec` column is the node's
+   * free milli-GPU times its model's pressure.
+   */
+  private refreshPressure(): void {
+    this.pressureStale = false;
+    const capacity = new Map<string, number>();
+    const deviceSize = new Map<string, number>();
+    for (let i = 0; i < this.names.length; i++) {
+      const m = this.models[i];
+      if (!m || this.devCount[i] === 0) continue;
+      capacity.set(m, (capacity.get(m) ?? 0) + this.devCount[i]! * MILLI);
+      deviceSize.set(m, Math.max(deviceSize.get(m) ?? 0, this.devCapacity[i]!));
+    }
+    const demand = new Map<string, number>();
+    for (const gpus of this.gpuPods.values()) {
+      if (!gpus.models) continue;
+      const accepted = gpus.models.filter((m) => capacity.has(m));
+      for (const m of accepted) {
+        const milli = gpus.whole * MILLI + (gpus.share * MILLI) / deviceSize.get(m)!;
+        demand.set(m, (demand.get(m) ?? 0) + milli / accepted.length);
+      }
+    }
+    this.pressure = new Map();
+    for (const [m, cap] of capacity) this.pressure.set(m, Math.min(1, (demand.get(m) ?? 0) / cap));
+    if (this.specDim >= 0) for (let i = 0; i < this.names.length; i++) this.refreshSpec(i);
+  }
+
+  private refreshSpec(i: number): void {
+    if (this.specDim < 0 || this.gpuDim < 0) return;
+    const off = i * this.D;
+    this.free[off + this.specDim] = this.free[off + this.gpuDim]! * (this.pressure.get(this.models[i]!) ?? 0);
+  }
 
   private expireAssumed(): void {
     const now = this.now();
     if (now < this.nextExpiry) return;
-    this.nextExpiry = Number.POSITIVE_INFINITY;
+    this.nextExpiry = Infinity;
     for (const [key, p] of this.placements) {
       if (p.expires <= now) this.unplace(key);
       else if (p.expires < this.nextExpiry) this.nextExpiry = p.expires;
@@ -180,50 +380,118 @@ export class MemoryClusterState implements ClusterState {
     this.unplace(key);
     this.placements.set(key, placement);
     if (placement.expires < this.nextExpiry) this.nextExpiry = placement.expires;
-    this.adjust(placement, -1);
+    const i = this.index.get(placement.node);
+    if (i !== undefined) this.apply(i, placement, -1);
   }
 
   private unplace(key: string): void {
     const old = this.placements.get(key);
     if (!old) return;
     this.placements.delete(key);
-    this.adjust(old, +1);
+    const i = this.index.get(old.node);
+    if (i !== undefined) this.apply(i, old, +1);
   }
 
-  private adjust(p: Placement, sign: number): void {
-    const i = this.index.get(p.node);
-    if (i === undefined) return;
-    const off = i * this.dims;
-    for (let d = 0; d < this.dims; d++) this.free[off + d]! += sign * p.req[d]!;
+  /** Takes (sign -1) or returns (+1) a placement's resources on node i, resolving its devices when taking. */
+  private apply(i: number, p: Placement, sign: number): void {
+    const off = i * this.D;
+    for (const d of this.plain) this.free[off + d]! += sign * p.req[d]!;
+    if (p.gpus.whole === 0 && p.gpus.share === 0) return;
+    if (sign < 0) p.devices = this.resolve(i, p.gpus, p.hint);
+    const each = p.gpus.share > 0 ? p.gpus.share : this.devCapacity[i]!;
+    for (const g of p.devices) this.devFree[i * MAX_DEVICES + g]! += sign * each;
+    this.refreshGpuColumns(i);
+  }
+
+  /**
+   * Devices for a pod on node i: the hint when it fits the node's device count, else the best-fit device
+   * for a share (fewest free that fits; the freest if none fits) or the first idle devices for whole GPUs.
+   */
+  private resolve(i: number, gpus: PodGpus, hint: readonly number[] | undefined): number[] {
+    const count = this.devCount[i]!;
+    const want = gpus.share > 0 ? 1 : Math.min(gpus.whole, count);
+    if (hint && hint.length === want && hint.every((g) => g < count)) return [...hint];
+    const base = i * MAX_DEVICES;
+    const free = this.devFree;
+    if (gpus.share > 0) {
+      let best = -1;
+      let freest = -1;
+      for (let g = 0; g < count; g++) {
+        const f = free[base + g]!;
+        if (f + EPSILON >= gpus.share && (best < 0 || f < free[base + best]!)) best = g;
+        if (freest < 0 || f > free[base + freest]!) freest = g;
+      }
+      return best >= 0 ? [best] : freest >= 0 ? [freest] : [];
+    }
+    const cap = this.devCapacity[i]!;
+    const chosen: number[] = [];
+    for (let g = 0; g < count && chosen.length < want; g++)
+      if (free[base + g]! + EPSILON >= cap) chosen.push(g);
+    for (let g = 0; g < count && chosen.length < want; g++) if (!chosen.includes(g)) chosen.push(g);
+    return chosen;
+  }
+
+  private refreshGpuColumns(i: number): void {
+    const off = i * this.D;
+    const base = i * MAX_DEVICES;
+    const cap = this.devCapacity[i]!;
+    let total = 0;
+    let idle = 0;
+    for (let g = 0; g < this.devCount[i]!; g++) {
+      const f = this.devFree[base + g]!;
+      total += (f * MILLI) / cap;
+      if (f + EPSILON >= cap) idle++;
+    }
+    if (this.gpuDim >= 0) this.free[off + this.gpuDim] = total;
+    if (this.wholeDim >= 0) this.free[off + this.wholeDim] = idle * MILLI;
+    if (!this.pressureStale) this.refreshSpec(i);
+  }
+
+  /** Recounts node i from scratch: allocatable, every device idle, then each placement on it. */
+  private recount(i: number): void {
+    const off = i * this.D;
+    const name = this.names[i]!;
+    for (const d of this.plain) this.free[off + d] = this.alloc[off + d]!;
+    const base = i * MAX_DEVICES;
+    for (let g = 0; g < MAX_DEVICES; g++)
+      this.devFree[base + g] = g < this.devCount[i]! ? this.devCapacity[i]! : 0;
+    this.refreshGpuColumns(i);
+    for (const p of this.placements.values()) if (p.node === name) this.apply(i, p, -1);
   }
 
   private addNode(name: string): number {
     const i = this.names.length;
-    if ((i + 1) * this.dims > this.alloc.length) {
+    if (i + 1 > this.devCount.length) {
       this.alloc = grow(this.alloc);
       this.free = grow(this.free);
+      this.devFree = grow(this.devFree);
+      this.devCapacity = grow(this.devCapacity);
+      const count = new Uint8Array(this.devCount.length * 2);
+      count.set(this.devCount);
+      this.devCount = count;
+      const shared = new Uint8Array(this.devShared.length * 2);
+      shared.set(this.devShared);
+      this.devShared = shared;
     }
     this.names.push(name);
+    this.models.push('');
     this.index.set(name, i);
     return i;
-  }
-
-  // Pods may be seen before their node; count them once the node appears.
-  private applyExisting(name: string, i: number): void {
-    const off = i * this.dims;
-    for (const p of this.placements.values()) {
-      if (p.node !== name) continue;
-      for (let d = 0; d < this.dims; d++) this.free[off + d]! -= p.req[d]!;
-    }
   }
 
   private recomputeRef(): void {
     this.ref.fill(0);
     for (let i = 0; i < this.names.length; i++) {
-      for (let d = 0; d < this.dims; d++)
-        this.ref[d] = Math.max(this.ref[d]!, this.alloc[i * this.dims + d]!);
+      for (let d = 0; d < this.D; d++) this.ref[d] = Math.max(this.ref[d]!, this.alloc[i * this.D + d]!);
     }
   }
+}
+
+function samePodGpus(a: PodGpus, b: PodGpus): boolean {
+  const x = a.models;
+  const y = b.models;
+  const sameModels = x === y || (!!x && !!y && x.length === y.length && x.every((v, k) => v === y[k]));
+  return a.whole === b.whole && a.share === b.share && sameModels;
 }
 
 function grow(a: Float64Array): Float64Array {

@@ -53,7 +53,13 @@ function validatePod(v: unknown): Pod {
   optionalObject(v.spec, 'Pod.spec');
   optionalObject(v.status, 'Pod.status');
   const spec = v.spec as Record<string, unknown> | undefined;
-  if (spec) optionalObject(spec.overhead, 'Pod.spec.overhead');
+  if (spec) {
+    optionalObject(spec.overhead, 'Pod.spec.overhead');
+    optionalObject(spec.resources, 'Pod.spec.resources');
+    const res = spec.resources as Record<string, unknown> | undefined;
+    optionalObject(res?.requests, 'Pod.spec.resources.requests');
+    optionalObject(res?.limits, 'Pod.spec.resources.limits');
+  }
   for (const key of ['containers', 'initContainers']) {
     const list = spec?.[key];
     if (list === undefined || list === null) continue;

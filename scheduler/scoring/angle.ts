@@ -1,3 +1,4 @@
+import { EMPTY_MIX, type PodClass, type PodMix, type WholePacking, wholePacking } from './classes';
 import type { ScoreFn } from './types';
 
 export interface AngleOptions {
@@ -9,9 +10,19 @@ export interface AngleOptions {
   packing: number;
   /** Measure the angle only over dimensions the pod requests. */
   project: boolean;
+  /** The packing weight for pods of a class (ScoreParams.podClass), overriding `packing`. */
+  classPacking: Partial<Record<PodClass, number>>;
+  /** Whole-GPU pods' packing weight derived from the mix (ScoreParams.mix), overriding the above. */
+  wholePacking?: WholePacking;
 }
 
-export const DEFAULT_ANGLE: AngleOptions = { shape: 'cos', norm: 'node', packing: 0, project: false };
+export const DEFAULT_ANGLE: AngleOptions = {
+  shape: 'cos',
+  norm: 'node',
+  packing: 0,
+  project: false,
+  classPacking: {},
+};
 
 /** cos θ between the normalised request and free vectors; 1 when the request is empty in these dimensions. */
 function cosine(
@@ -60,13 +71,44 @@ export function packingTerm(req: Float64Array, free: Float64Array, off: number, 
   return weightSum === 0 ? 1 : 1 - left / weightSum;
 }
 
+/** The packing weight α for a pod of class `cls` given the mix of arrived pods. */
+export function packingWeight(o: AngleOptions, cls: PodClass | undefined, mix: PodMix | undefined): number {
+  if (cls === 'whole' && o.wholePacking) return wholePacking(o.wholePacking, mix ?? EMPTY_MIX);
+  return (cls && o.classPacking[cls]) ?? o.packing;
+}
+
 /** The resource-angle score on the 0..100 scale (a float; the extender quantises it to 0..10). */
 export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
   const o: AngleOptions = { ...DEFAULT_ANGLE, ...options };
+  // α is the same for every node of one pod: recomputed only when the class or the mix changes.
+  let last: {
+    cls: PodClass | undefined;
+    gpuPods: number;
+    sharing: number;
+    constrained: number;
+    alpha: number;
+  } = {
+    cls: undefined,
+    gpuPods: -1,
+    sharing: -1,
+    constrained: -1,
+    alpha: 0,
+  };
   return (req, alloc, free, off, p) => {
+    const mix = p.mix ?? EMPTY_MIX;
+    if (
+      last.cls !== p.podClass ||
+      last.gpuPods !== mix.gpuPods ||
+      last.sharing !== mix.sharing ||
+      last.constrained !== mix.constrained
+    ) {
+      const { gpuPods, sharing, constrained } = mix;
+      last = { cls: p.podClass, gpuPods, sharing, constrained, alpha: packingWeight(o, p.podClass, mix) };
+    }
+    const alpha = last.alpha;
     const cos = cosine(req, alloc, free, off, p, o);
     const g = o.shape === 'cos' ? cos : 1 - Math.acos(cos) / (Math.PI / 2);
-    const pack = o.packing === 0 ? 0 : packingTerm(req, free, off, p);
-    return 100 * ((1 - o.packing) * g + o.packing * pack);
+    const pack = alpha === 0 ? 0 : packingTerm(req, free, off, p);
+    return 100 * ((1 - alpha) * g + alpha * pack);
   };
 }

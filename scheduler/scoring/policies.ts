@@ -1,4 +1,7 @@
+import { join } from 'node:path';
+import { type ExtenderConfig, loadConfig } from '../config';
 import { type AngleOptions, angleScore } from './angle';
+import { POD_CLASSES, type PodClass, type WholePacking } from './classes';
 import { balancedAllocation, leastAllocated, mostAllocated, requestedToCapacityRatio } from './intree';
 import { bestFit, dotProduct, random, tetris } from './packing';
 import type { ScoreFn } from './types';
@@ -19,11 +22,23 @@ export interface Component {
   normalize: boolean;
   /** Dimension weights for this component; dimensions not named get 0. */
   dimWeights: Record<string, number>;
+  /**
+   * `fgd`: FGD's fragmentation score, which needs per-GPU state and the workload's pod shapes, so the
+   * simulator supplies it instead of `fn`.
+   */
+  device?: 'fgd';
 }
+
+/**
+ * How the best-scored nodes are told apart: `random` is kube-scheduler's selectHost (reservoir sampling);
+ * `name` takes the node whose name sorts first, as the FGD artefact's scheduler fork does.
+ */
+export type TieBreak = 'random' | 'name';
 
 export interface Profile {
   name: string;
   components: Component[];
+  ties: TieBreak;
 }
 
 const CPU_MEM = { cpu: 1, memory: 1 };
@@ -46,7 +61,40 @@ function angle(
   options: Partial<AngleOptions>,
   dims: Record<string, number>,
 ): Component {
-  return { label: 'angle', fn: angleScore(options), weight, mode, normalize: false, dimWeights: dims };
+  const o = options.wholePacking
+    ? { ...options, wholePacking: { ...DEFAULT_WHOLE, ...options.wholePacking } }
+    : options;
+  return { label: 'angle', fn: angleScore(o), weight, mode, normalize: false, dimWeights: dims };
+}
+
+/** The extender config kube-scheduler runs (config/scheduler/extender.yaml). */
+export const SHIPPED_CONFIG = join(__dirname, '../../config/scheduler/extender.yaml');
+
+/** The angle exactly as the extender with `config` scores it (0..10 per node, times 10 x weight). */
+export function extenderAngle(
+  config: ExtenderConfig,
+  weight = 1,
+  overrides: { options?: Partial<AngleOptions>; dims?: Record<string, number> } = {},
+): Component {
+  const { scorer: _, ...options } = config.policy;
+  const dims = Object.fromEntries(config.dimensions.map((d) => [d.name, d.weight]));
+  const o = overrides.options ?? {};
+  const merged: Partial<AngleOptions> = {
+    ...options,
+    ...o,
+    classPacking: { ...options.classPacking, ...o.classPacking },
+    wholePacking: { ...options.wholePacking, ...o.wholePacking },
+  };
+  return angle(weight, 'extender', merged, { ...dims, ...overrides.dims });
+}
+
+/** The shipped angle; options given after it (`shipped/w.memory=0.5`) replace the shipped ones, for experiments. */
+function shippedAngle(
+  weight: number,
+  options: Partial<AngleOptions>,
+  dims: Record<string, number>,
+): Component {
+  return extenderAngle(loadConfig(SHIPPED_CONFIG), weight, { options, dims });
 }
 
 const DEFAULT_PLUGINS = () => [
@@ -59,24 +107,52 @@ const DEFAULT_PLUGINS = () => [
  * shape, norm, packing and project; `w.<dimension>=x` sets the angle's weight for one dimension.
  */
 export function parsePolicy(spec: string): Profile {
-  const [head = '', ...opts] = spec.split('/');
+  const [head = '', ...opts] = splitOptions(spec);
   const [name = '', weightText] = head.split(':');
   const weight = weightText === undefined ? 1 : Number(weightText);
   if (!Number.isInteger(weight) || weight <= 0)
     throw new Error(`policy ${spec}: weight must be a positive integer`);
-  const dims: Record<string, number> = { ...ALL };
-  const options = parseAngleOptions(opts, spec, dims);
-  const components = policyComponents(name, weight, options, dims);
+  // Dimension weights named in the spec; the angle policies start from ALL, `shipped` from its config.
+  const named: Record<string, number> = {};
+  // The FGD artefact breaks ties by node name; its published curves depend on it (scheduler/README.md).
+  let ties: TieBreak = name === 'fgd' ? 'name' : 'random';
+  const angleOpts = opts.filter((opt) => {
+    const [key, value] = opt.split('=');
+    if (key !== 'ties') return true;
+    if (value !== 'random' && value !== 'name')
+      throw new Error(`policy ${spec}: ties must be random or name`);
+    ties = value;
+    return false;
+  });
+  const options = parseAngleOptions(angleOpts, spec, named);
+  const components = policyComponents(name, weight, options, named);
   if (!components) throw new Error(`unknown policy ${JSON.stringify(name)} in ${JSON.stringify(spec)}`);
-  return { name: spec, components };
+  return { name: spec, components, ties };
+}
+
+/** Splits `name/key=value/...` on slashes, keeping slashes inside keys (`w.nvidia.com/gpu=6`). */
+function splitOptions(spec: string): string[] {
+  const [head = '', ...rest] = spec.split('/');
+  const out = [head];
+  let pending = '';
+  for (const part of rest) {
+    pending = pending ? `${pending}/${part}` : part;
+    if (pending.includes('=')) {
+      out.push(pending);
+      pending = '';
+    }
+  }
+  if (pending) out.push(pending);
+  return out;
 }
 
 function policyComponents(
   name: string,
   weight: number,
   options: Partial<AngleOptions>,
-  dims: Record<string, number>,
+  named: Record<string, number>,
 ): Component[] | undefined {
+  const dims = { ...ALL, ...named };
   switch (name) {
     case 'default':
       return DEFAULT_PLUGINS();
@@ -93,8 +169,14 @@ function policyComponents(
       return [plugin('bestfit', bestFit, FGD, true)];
     case 'dotprod':
       return [plugin('dotprod', dotProduct, FGD)];
+    case 'fgd':
+      return [{ ...plugin('fgd', random, {}), device: 'fgd' }];
     case 'tetris':
       return [plugin('tetris', tetris, ALL)];
+    case 'shipped':
+      return [shippedAngle(weight, options, named)];
+    case 'default+shipped':
+      return [...DEFAULT_PLUGINS(), shippedAngle(weight, options, named)];
     case 'angle-only':
       return [angle(weight, 'extender', options, dims)];
     case 'angle-float':
@@ -106,6 +188,15 @@ function policyComponents(
   }
 }
 
+// `whole.max=0.5/whole.min=0.15/whole.sharing=0.55/whole.constrained=2.5`: the mix-derived whole-GPU packing.
+const WHOLE_KEYS = new Map<string, keyof WholePacking>([
+  ['whole.max', 'max'],
+  ['whole.min', 'min'],
+  ['whole.sharing', 'perSharing'],
+  ['whole.constrained', 'perConstrained'],
+]);
+const DEFAULT_WHOLE: WholePacking = { max: 0.5, min: 0.15, perSharing: 0, perConstrained: 0 };
+
 function parseAngleOptions(
   opts: string[],
   spec: string,
@@ -114,10 +205,22 @@ function parseAngleOptions(
   const out: Partial<AngleOptions> = {};
   for (const opt of opts) {
     const [key = '', value = ''] = opt.split('=');
-    if (key.startsWith('w.') && key.length > 2 && Number(value) >= 0) dims[key.slice(2)] = Number(value);
+    if (key.startsWith('w.') && key.length > 2 && value !== '' && Number(value) >= 0)
+      dims[key.slice(2)] = Number(value);
     else if (key === 'shape' && (value === 'cos' || value === 'linear')) out.shape = value;
     else if (key === 'norm' && (value === 'node' || value === 'max')) out.norm = value;
     else if (key === 'packing' && Number(value) >= 0 && Number(value) <= 1) out.packing = Number(value);
+    else if (WHOLE_KEYS.has(key) && value !== '' && Number(value) >= 0) {
+      // Only the named keys: the policy fills the rest (from DEFAULT_WHOLE, or the shipped config).
+      out.wholePacking = { ...out.wholePacking, [WHOLE_KEYS.get(key)!]: Number(value) } as WholePacking;
+    } else if (
+      key.startsWith('packing.') &&
+      POD_CLASSES.includes(key.slice(8) as PodClass) &&
+      value !== '' &&
+      Number(value) >= 0 &&
+      Number(value) <= 1
+    )
+      out.classPacking = { ...out.classPacking, [key.slice(8)]: Number(value) };
     else if (key === 'project' && (value === 'true' || value === 'false')) out.project = value === 'true';
     else throw new Error(`policy ${spec}: bad option ${JSON.stringify(opt)}`);
   }
@@ -131,8 +234,11 @@ export const POLICY_NAMES = [
   'random',
   'bestfit',
   'dotprod',
+  'fgd',
   'tetris',
   'angle-only',
   'angle-float',
   'default+angle',
+  'shipped',
+  'default+shipped',
 ] as const;

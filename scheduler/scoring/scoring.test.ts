@@ -158,3 +158,21 @@ describe('parsePolicy', () => {
     expect(() => parsePolicy('angle-only/packing=2')).toThrow(/bad option/);
   });
 });
+
+describe('policy names', () => {
+  it('accepts dimension names with slashes in w.<dimension>', () => {
+    const profile = parsePolicy('angle-only/w.nvidia.com/gpu=6/packing=0.2');
+    expect(profile.components[0]?.dimWeights['nvidia.com/gpu']).toBe(6);
+    expect(() => parsePolicy('angle-only/w.example.com/x')).toThrow(/bad option/);
+  });
+});
+
+describe('the shipped policy', () => {
+  it('is the extender config, with options after it replacing single settings', () => {
+    const shipped = parsePolicy('shipped').components[0]!;
+    expect(shipped.mode).toBe('extender');
+    expect(shipped.dimWeights).toMatchObject({ cpu: 1, memory: 0.75, 'nvidia.com/gpu': 1, 'gpu-whole': 5 });
+    const variant = parsePolicy('shipped/w.memory=0.5').components[0]!;
+    expect(variant.dimWeights).toMatchObject({ cpu: 1, memory: 0.5, 'gpu-whole': 5 });
+  });
+});

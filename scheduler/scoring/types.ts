@@ -1,3 +1,5 @@
+import type { PodClass, PodMix } from './classes';
+
 // Every score function reads one node out of flat per-dimension arrays (node i at offset i*dims), so the
 // simulator and the extender share them without allocating per call.
 
@@ -8,6 +10,10 @@ export interface ScoreParams {
   weights: Float64Array;
   /** Per-dimension normalisation reference (cluster-wide max allocatable), used by the FGD-style scores. */
   ref: Float64Array;
+  /** The class of the pod being scored, for scores that weigh classes differently. */
+  podClass?: PodClass;
+  /** The GPU pods that have arrived so far, for scores derived from the workload's mix. */
+  mix?: PodMix;
 }
 
 /**

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parsePolicy } from '../scoring/policies';
 import { Rng } from './rng';
 import { inflate, simulate } from './simulate';
-import { SimState } from './state';
-import { type Cluster, loadCluster, loadPods, type TracePod, workloadPath } from './trace';
+import { SIM_DIMS, SimState } from './state';
+import { type Cluster, DEFAULT_TRACE_DIR, loadCluster, loadPods, type TracePod, workloadPath } from './trace';
 
 const pod = (cpu: number, mem: number, gpus = 0, gpuMilli = 0, models = 0): TracePod => ({
   name: `p${cpu}-${gpus}-${gpuMilli}`,
@@ -15,6 +15,8 @@ const pod = (cpu: number, mem: number, gpus = 0, gpuMilli = 0, models = 0): Trac
   gpuMilli: gpus === 0 ? 0 : gpuMilli,
   models,
 });
+
+const D = SIM_DIMS.length;
 
 const cluster: Cluster = {
   models: ['T4', 'V100'],
@@ -47,10 +49,24 @@ describe('SimState', () => {
     expect(Array.from(s.gpuLeft.subarray(8, 12))).toEqual([100, 0, 0, 1000]);
     expect(s.fits(pod(0, 0, 2, 1000), 1)).toBe(false);
     expect(s.fits(pod(0, 0, 1, 200), 1)).toBe(true);
-    // free vector: cpu, memory, total GPU milli, milli on whole GPUs
-    expect(Array.from(s.free.subarray(4, 8))).toEqual([13000, 63997, 1100, 1000]);
+    // free vector: cpu, memory, total GPU milli, milli on whole GPUs, model-demand-weighted GPU milli
+    expect(Array.from(s.free.subarray(D, 2 * D))).toEqual([13000, 63997, 1100, 1000, 0]);
     s.reset();
-    expect(Array.from(s.free.subarray(4, 8))).toEqual([16000, 64000, 4000, 4000]);
+    expect(Array.from(s.free.subarray(D, 2 * D))).toEqual([16000, 64000, 4000, 4000, 0]);
+  });
+
+  it('weights free GPU milli by the demand of model-constrained pods for the node model', () => {
+    const s = new SimState(cluster);
+    s.arrive(pod(1000, 1, 1, 1000, 1 << 1)); // one whole V100 of the 4 on node b
+    expect(s.free[D + 4]).toBe(4000 * 0.25);
+    s.arrive(pod(1000, 1, 2, 1000, 0b11)); // half towards T4 (2 GPUs), half towards V100
+    expect(s.free[4]).toBe(2000 * 0.5);
+    expect(s.free[D + 4]).toBe(4000 * 0.5);
+    s.place(pod(1000, 1, 1, 1000, 1 << 1), 1);
+    expect(s.free[D + 4]).toBe(3000 * 0.5);
+    s.arrive(pod(1000, 1, 8, 1000, 1 << 1));
+    expect(s.free[D + 4]).toBe(3000); // pressure is capped at 1
+    expect(s.free[2 * D + 4]).toBe(0); // no GPU model
   });
 });
 
@@ -90,7 +106,7 @@ describe('simulate', () => {
     const used = new Set<number>();
     for (let seed = 0; seed < 20; seed++) {
       simulate(state, [pod(1000, 1)], parsePolicy('random'), seed, { randomGpu: true });
-      used.add(state.free[0] === 16000 ? (state.free[4] === 16000 ? 2 : 1) : 0);
+      used.add(state.free[0] === 16000 ? (state.free[D] === 16000 ? 2 : 1) : 0);
     }
     expect(used).toEqual(new Set([0, 1, 2]));
   });
@@ -99,13 +115,13 @@ describe('simulate', () => {
     simulate(state, [pod(1000, 1000, 1, 1000)], parsePolicy('bestfit'), 1, { randomGpu: false });
     expect(state.fullGpus[0]).toBe(1);
     simulate(state, [pod(8000, 1000)], parsePolicy('default'), 1, { randomGpu: false });
-    expect(state.free[8]).toBe(24000); // the biggest node
+    expect(state.free[2 * D]).toBe(24000); // the biggest node
   });
 
   it('the angle keeps CPU-only pods off GPU nodes and sharing pods on GPU fragments', () => {
     const angle = parsePolicy('angle-only/packing=0.3/w.gpu-whole=5');
     simulate(state, [pod(4000, 16000)], angle, 1, { randomGpu: false });
-    expect(state.free[8]).toBe(28000);
+    expect(state.free[2 * D]).toBe(28000);
     simulate(state, [pod(1000, 1000, 1, 500), pod(1000, 1000, 1, 400)], angle, 1, { randomGpu: false });
     const partial = [...state.gpuLeft].filter((g) => g > 0 && g < 1000);
     expect(partial).toEqual([100]);
@@ -132,5 +148,16 @@ describe('trace loading', () => {
       [1, 1000, 1 << 31],
     ]);
     expect(() => loadPods(workloadPath(dir, 'missing'), c)).toThrow();
+  });
+
+  it('the repository carries the openb trace the benchmarks and e2e tests replay', () => {
+    expect(DEFAULT_TRACE_DIR.startsWith(resolve(__dirname, '..'))).toBe(true);
+    const gpu = loadCluster(DEFAULT_TRACE_DIR, 'gpu');
+    expect(gpu.nodes.length).toBe(1213);
+    expect(gpu.nodes.reduce((sum, n) => sum + n.gpus, 0)).toBe(6212);
+    expect(loadCluster(DEFAULT_TRACE_DIR, 'all').nodes.length).toBe(1523);
+    expect(loadPods(workloadPath(DEFAULT_TRACE_DIR, 'default'), gpu).length).toBe(8152);
+    const lists = readdirSync(DEFAULT_TRACE_DIR).filter((f) => f.startsWith('openb_pod_list_'));
+    expect(lists.length).toBe(17);
   });
 });

@@ -1,5 +1,7 @@
+import { podClass } from '../scoring/classes';
 import type { Component, Profile } from '../scoring/policies';
 import { MAX_EXTENDER_PRIORITY, MAX_NODE_SCORE, type ScoreParams } from '../scoring/types';
+import { Fgd, typicalPods } from './fgd';
 import { Rng } from './rng';
 import { SIM_DIMS, type SimState } from './state';
 import { MILLI, podGpuMilli, podWholeGpuMilli, type TracePod } from './trace';
@@ -42,9 +44,10 @@ export function inflate(pods: TracePod[], gpuCapacityMilli: number, ratio: numbe
 interface Bound {
   c: Component;
   params: ScoreParams;
+  fgd?: Fgd;
 }
 
-function bind(profile: Profile, state: SimState): Bound[] {
+function bind(profile: Profile, state: SimState, workload: readonly TracePod[]): Bound[] {
   return profile.components.map((c) => ({
     c,
     params: {
@@ -52,6 +55,7 @@ function bind(profile: Profile, state: SimState): Bound[] {
       weights: Float64Array.from(SIM_DIMS, (d) => c.dimWeights[d] ?? 0),
       ref: state.ref,
     },
+    fgd: c.device === 'fgd' ? new Fgd(state, typicalPods(workload)) : undefined,
   }));
 }
 
@@ -59,15 +63,18 @@ function bind(profile: Profile, state: SimState): Bound[] {
 function addScores(
   b: Bound,
   state: SimState,
+  pod: TracePod,
   req: Float64Array,
   feasible: Int32Array,
   k: number,
   raw: Float64Array,
   total: Float64Array,
 ) {
-  const { c, params } = b;
-  for (let j = 0; j < k; j++)
-    raw[j] = c.fn(req, state.alloc, state.free, feasible[j]! * SIM_DIMS.length, params);
+  const { c, params, fgd } = b;
+  if (fgd) for (let j = 0; j < k; j++) raw[j] = fgd.score(pod, feasible[j]!);
+  else
+    for (let j = 0; j < k; j++)
+      raw[j] = c.fn(req, state.alloc, state.free, feasible[j]! * SIM_DIMS.length, params);
   if (c.mode === 'plugin') {
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
@@ -93,15 +100,18 @@ function addScores(
   }
 }
 
-/** selectHost: the highest total, ties broken uniformly at random (reservoir sampling). */
-function selectHost(total: Float64Array, k: number, rng: Rng): number {
+/**
+ * selectHost: the highest total; ties broken uniformly at random (reservoir sampling), or, with `byName`,
+ * to the first feasible node (nodes are in name order).
+ */
+function selectHost(total: Float64Array, k: number, rng: Rng, byName: boolean): number {
   let best = 0;
   let ties = 1;
   for (let j = 1; j < k; j++) {
     if (total[j]! > total[best]!) {
       best = j;
       ties = 1;
-    } else if (total[j] === total[best] && rng.int(++ties) === 0) {
+    } else if (!byName && total[j] === total[best] && rng.int(++ties) === 0) {
       best = j;
     }
   }
@@ -111,6 +121,8 @@ function selectHost(total: Float64Array, k: number, rng: Rng): number {
 export interface SimOptions {
   /** Sharing pods pick a random fitting GPU instead of the best-fit one (the FGD Random baseline). */
   randomGpu: boolean;
+  /** The pod list before inflation: FGD's typical pods come from it (default: the replayed pods). */
+  workload?: readonly TracePod[];
 }
 
 /** Per-run metrics, updated once per pod. */
@@ -164,6 +176,79 @@ class Recorder {
   }
 }
 
+/**
+ * kube-scheduler's decision for one pod at a time over a SimState: filter, score every feasible node under
+ * `profile`, pick the best. `simulate` replays a whole trace with it; the e2e tests follow the real
+ * kube-scheduler with it step by step.
+ */
+export class Scheduler {
+  private readonly bound: Bound[];
+  private readonly fgd: Fgd | undefined;
+  private readonly feasible: Int32Array;
+  private readonly raw: Float64Array;
+  private readonly total: Float64Array;
+  private readonly req = new Float64Array(SIM_DIMS.length);
+  private k = 0;
+
+  constructor(
+    private readonly state: SimState,
+    private readonly profile: Profile,
+    workload: readonly TracePod[],
+  ) {
+    this.bound = bind(profile, state, workload);
+    this.fgd = this.bound.find((b) => b.fgd)?.fgd;
+    this.feasible = new Int32Array(state.n);
+    this.raw = new Float64Array(state.n);
+    this.total = new Float64Array(state.n);
+  }
+
+  /**
+   * Counts the pod as arrived, finds the feasible nodes and scores them. Returns how many are feasible;
+   * `feasibleNode(j)` and `totalOf(j)` read them (totals only when more than one node is feasible: the
+   * scheduler skips scoring otherwise).
+   */
+  evaluate(p: TracePod): number {
+    const { state, feasible, total, req } = this;
+    state.arrive(p);
+    let k = 0;
+    for (let i = 0; i < state.n; i++) if (state.fits(p, i)) feasible[k++] = i;
+    this.k = k;
+    if (k > 1) {
+      req[0] = p.cpu;
+      req[1] = p.mem;
+      req[2] = podGpuMilli(p);
+      req[3] = podWholeGpuMilli(p);
+      const cls = podClass(p.gpus, p.gpuMilli);
+      for (const b of this.bound) {
+        b.params.podClass = cls;
+        b.params.mix = state.mix;
+      }
+      total.fill(0, 0, k);
+      for (const b of this.bound) addScores(b, state, p, req, feasible, k, this.raw, total);
+    }
+    return k;
+  }
+
+  feasibleNode(j: number): number {
+    return this.feasible[j]!;
+  }
+
+  totalOf(j: number): number {
+    return this.total[j]!;
+  }
+
+  /** The index among the evaluated feasible nodes that kube-scheduler would bind to. */
+  select(rng: Rng): number {
+    return this.k > 1 ? selectHost(this.total, this.k, rng, this.profile.ties === 'name') : 0;
+  }
+
+  /** Places the pod on node `node`; returns the GPU a sharing pod went to (-1 otherwise). */
+  place(p: TracePod, node: number, rng?: Rng): number {
+    const gpu = this.fgd && p.gpus === 1 && p.gpuMilli < MILLI ? this.fgd.sharingGpu(p, node) : -1;
+    return this.state.place(p, node, rng, gpu);
+  }
+}
+
 /** Replays `pods` in order onto a reset cluster, choosing nodes as kube-scheduler would under `profile`. */
 export function simulate(
   state: SimState,
@@ -174,30 +259,13 @@ export function simulate(
 ): RunResult {
   const rng = new Rng(seed * 7919 + 1);
   state.reset();
-  const bound = bind(profile, state);
-  const feasible = new Int32Array(state.n);
-  const raw = new Float64Array(state.n);
-  const total = new Float64Array(state.n);
-  const req = new Float64Array(SIM_DIMS.length);
+  const scheduler = new Scheduler(state, profile, opts.workload ?? pods);
   const recorder = new Recorder(state);
   const start = process.hrtime.bigint();
   for (const p of pods) {
-    let k = 0;
-    for (let i = 0; i < state.n; i++) if (state.fits(p, i)) feasible[k++] = i;
-    if (k > 0) {
-      let pick = 0;
-      // kube-scheduler skips scoring when a single node is feasible.
-      if (k > 1) {
-        req[0] = p.cpu;
-        req[1] = p.mem;
-        req[2] = podGpuMilli(p);
-        req[3] = podWholeGpuMilli(p);
-        total.fill(0, 0, k);
-        for (const b of bound) addScores(b, state, req, feasible, k, raw, total);
-        pick = selectHost(total, k, rng);
-      }
-      state.place(p, feasible[pick]!, opts.randomGpu ? rng : undefined);
-    }
+    const k = scheduler.evaluate(p);
+    if (k > 0)
+      scheduler.place(p, scheduler.feasibleNode(scheduler.select(rng)), opts.randomGpu ? rng : undefined);
     recorder.record(p, k > 0);
   }
   const micros = Number(process.hrtime.bigint() - start) / 1000 / Math.max(pods.length, 1);

@@ -1,12 +1,15 @@
+import { ModelDemand, type PodMix } from '../scoring/classes';
 import type { Rng } from './rng';
-import { type Cluster, MAX_GPUS, MILLI, type TracePod, WHOLE_GPU } from './trace';
+import { type Cluster, GPU_SPEC, MAX_GPUS, MILLI, type TracePod, WHOLE_GPU } from './trace';
 
 /**
- * Dimensions the scorers see: cpu (milli), memory (MiB), GPU (total free milli-GPU) and `gpu-whole`, the
- * milli-GPU on fully free devices. The last separates GPU fragments from whole GPUs, so a score can tell a
- * node with 2 idle GPUs from one with 4 half-used ones. The FGD reference policies give it weight 0.
+ * Dimensions the scorers see: cpu (milli), memory (MiB), GPU (total free milli-GPU), `gpu-whole`, the
+ * milli-GPU on fully free devices, and `gpu-spec`, the free milli-GPU weighted by how much of its GPU model
+ * model-constrained pods want (see ModelDemand). `gpu-whole` separates GPU fragments from whole GPUs, so a
+ * score can tell a node with 2 idle GPUs from one with 4 half-used ones; `gpu-spec` lets a score keep pods
+ * off GPU models others can use exclusively. The FGD reference policies give both weight 0.
  */
-export const SIM_DIMS = ['cpu', 'memory', 'nvidia.com/gpu', WHOLE_GPU] as const;
+export const SIM_DIMS = ['cpu', 'memory', 'nvidia.com/gpu', WHOLE_GPU, GPU_SPEC] as const;
 const D = SIM_DIMS.length;
 
 /**
@@ -24,6 +27,15 @@ export class SimState {
   readonly modelBit: Int32Array;
   readonly ref: Float64Array;
   readonly capacity = { cpu: 0, mem: 0, gpuMilli: 0 };
+  /** Stride of alloc/free. */
+  readonly dims = D;
+  /** Bumped whenever node i changes, so scorers can cache per-node values. */
+  readonly changes: Uint32Array;
+  /** Model-constrained GPU demand of the pods that arrived so far, against each model's capacity. */
+  readonly demand: ModelDemand;
+  /** The GPU pods that arrived so far. */
+  readonly mix: PodMix = { gpuPods: 0, sharing: 0, constrained: 0 };
+  private readonly modelIndex: Int8Array;
 
   constructor(cluster: Cluster) {
     const nodes = cluster.nodes;
@@ -35,8 +47,13 @@ export class SimState {
     this.maxPartial = new Int16Array(this.n);
     this.modelBit = new Int32Array(this.n);
     this.ref = new Float64Array(D);
+    this.changes = new Uint32Array(this.n);
+    this.modelIndex = new Int8Array(this.n);
+    this.demand = new ModelDemand(cluster.models.length);
     for (const [i, node] of nodes.entries()) {
-      this.alloc.set([node.cpu, node.mem, node.gpus * MILLI, node.gpus * MILLI], i * D);
+      this.alloc.set([node.cpu, node.mem, node.gpus * MILLI, node.gpus * MILLI, node.gpus * MILLI], i * D);
+      this.modelIndex[i] = node.model;
+      if (node.model >= 0) this.demand.addCapacity(node.model, node.gpus * MILLI);
       this.gpuCount[i] = node.gpus;
       this.modelBit[i] = node.model < 0 ? 0 : 1 << node.model;
       this.capacity.cpu += node.cpu;
@@ -50,11 +67,29 @@ export class SimState {
 
   reset(): void {
     this.free.set(this.alloc);
+    this.demand.clear();
+    this.mix.gpuPods = this.mix.sharing = this.mix.constrained = 0;
     for (let i = 0; i < this.n; i++) {
+      this.free[i * D + 4] = 0;
+      this.changes[i]!++;
       const c = this.gpuCount[i]!;
       this.fullGpus[i] = c;
       this.maxPartial[i] = c > 0 ? MILLI : 0;
       for (let g = 0; g < MAX_GPUS; g++) this.gpuLeft[i * MAX_GPUS + g] = g < c ? MILLI : 0;
+    }
+  }
+
+  /** Counts an arriving pod's GPU-model constraint in the demand, and refreshes `gpu-spec` where it changed. */
+  arrive(p: TracePod): void {
+    if (p.gpus === 0) return;
+    this.mix.gpuPods++;
+    if (p.gpus === 1 && p.gpuMilli < MILLI) this.mix.sharing++;
+    if (p.models !== 0) this.mix.constrained++;
+    if (p.models === 0) return;
+    if (!this.demand.add(p.models, p.gpus * p.gpuMilli)) return;
+    for (let i = 0; i < this.n; i++) {
+      const m = this.modelIndex[i]!;
+      if (m >= 0 && (p.models & (1 << m)) !== 0) this.refreshSpec(i);
     }
   }
 
@@ -68,28 +103,39 @@ export class SimState {
     return this.fullGpus[i]! >= p.gpus;
   }
 
-  /** Places the pod; sharing pods go to the best-fit GPU (fewest milli left), or a random one if `rng`. */
-  place(p: TracePod, i: number, rng?: Rng): void {
+  /**
+   * Places the pod; a sharing pod goes to GPU `gpu` if given, else to a random fitting one with `rng`, else to
+   * the best-fit one (fewest milli left). Returns the sharing pod's GPU (-1 for other pods).
+   */
+  place(p: TracePod, i: number, rng?: Rng, gpu = -1): number {
     const off = i * D;
+    this.changes[i]!++;
     this.free[off] = this.free[off]! - p.cpu;
     this.free[off + 1] = this.free[off + 1]! - p.mem;
-    if (p.gpus === 0) return;
+    if (p.gpus === 0) return -1;
     this.free[off + 2] = this.free[off + 2]! - p.gpus * p.gpuMilli;
     const base = i * MAX_GPUS;
     const c = this.gpuCount[i]!;
     if (p.gpuMilli < MILLI) {
-      const g = rng ? this.randomGpu(base, c, p.gpuMilli, rng) : this.bestFitGpu(base, c, p.gpuMilli);
+      const g =
+        gpu >= 0
+          ? gpu
+          : rng
+            ? this.randomGpu(base, c, p.gpuMilli, rng)
+            : this.bestFitGpu(base, c, p.gpuMilli);
       this.gpuLeft[base + g] = this.gpuLeft[base + g]! - p.gpuMilli;
-    } else {
-      let need = p.gpus;
-      for (let g = 0; g < c && need > 0; g++) {
-        if (this.gpuLeft[base + g] === MILLI) {
-          this.gpuLeft[base + g] = 0;
-          need--;
-        }
+      this.refreshGpus(i);
+      return g;
+    }
+    let need = p.gpus;
+    for (let g = 0; g < c && need > 0; g++) {
+      if (this.gpuLeft[base + g] === MILLI) {
+        this.gpuLeft[base + g] = 0;
+        need--;
       }
     }
     this.refreshGpus(i);
+    return -1;
   }
 
   private bestFitGpu(base: number, c: number, milli: number): number {
@@ -122,5 +168,11 @@ export class SimState {
     this.fullGpus[i] = full;
     this.maxPartial[i] = max;
     this.free[i * D + 3] = full * MILLI;
+    this.refreshSpec(i);
+  }
+
+  private refreshSpec(i: number): void {
+    const m = this.modelIndex[i]!;
+    this.free[i * D + 4] = m < 0 ? 0 : this.free[i * D + 2]! * this.demand.pressure(m);
   }
 }

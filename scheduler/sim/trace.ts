@@ -3,7 +3,8 @@ import { join } from 'node:path';
 
 // Loader for the Alibaba openb GPU trace (cluster-trace-gpu-v2023) CSVs.
 
-export const DEFAULT_TRACE_DIR = join(__dirname, '../../../shared/traces/alibaba-gpu-v2023/csv');
+/** The repository's copy of the trace (see its README for origin, terms and citation). */
+export const DEFAULT_TRACE_DIR = join(__dirname, '../traces/alibaba-gpu-v2023/csv');
 /** The FGD artefact replays onto the 1213 GPU nodes (data/prepare_input.sh); `all` adds the 310 CPU-only nodes. */
 export const NODE_FILES = {
   gpu: 'openb_node_list_gpu_node.csv',
@@ -12,8 +13,7 @@ export const NODE_FILES = {
 export type NodeList = keyof typeof NODE_FILES;
 export const MILLI = 1000;
 export const MAX_GPUS = 8;
-/** Simulator dimension: milli-GPU on fully free GPUs (see SimState). */
-export const WHOLE_GPU = 'gpu-whole';
+export { GPU_SPEC, WHOLE_GPU } from '../scoring/classes';
 
 export interface TraceNode {
   name: string;
@@ -71,6 +71,8 @@ export function loadCluster(dir: string, list: NodeList = 'gpu'): Cluster {
     return { name: r.sn ?? '', cpu: int(r, 'cpu_milli', path), mem: int(r, 'memory_mib', path), gpus, model };
   });
   if (models.length > 31) throw new Error(`${path}: too many GPU models for a bitmask`);
+  // Name order: the FGD artefact's tie-break picks the first name among equal scores.
+  nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { nodes, models };
 }
 

@@ -1,4 +1,6 @@
+import { CONVERSION_PATH } from '../../apis/gen-crds';
 import { installCrds } from '../../apis/install';
+import { freePort } from '../../cluster/net';
 import { waitFor } from '../../cluster/wait';
 import { silentLogger } from '../../runtime/log';
 import { createRuntimeMetrics } from '../../runtime/metrics';
@@ -8,32 +10,50 @@ import { e2eClient } from './e2e';
 
 export const OPERATOR_NS = 'outrigger-system';
 
+/** Our CR webhooks (admission and conversion) served from this process at `port` until stop(). */
+export function serveWebhooks(port: number): { webhooks: Webhooks; stop(): Promise<void> } {
+  const abort = new AbortController();
+  const webhooks = webhookRunnable({
+    client: e2eClient(),
+    registry: customResourceRegistry(e2eClient()),
+    mode: 'local',
+    namespace: OPERATOR_NS,
+    host: '127.0.0.1',
+    port,
+    metricsRegistry: createRuntimeMetrics().registry,
+    logger: silentLogger(),
+  });
+  const served = webhooks.start(abort.signal);
+  return {
+    webhooks,
+    stop: async () => {
+      abort.abort();
+      await served;
+    },
+  };
+}
+
+/** Installs our CRDs with their conversion webhook at https://127.0.0.1:<port>, a free port it returns. */
+export async function installCrdsForLocalWebhooks(): Promise<number> {
+  const port = await freePort();
+  await installCrds(e2eClient(), { conversion: { url: `https://127.0.0.1:${port}${CONVERSION_PATH}` } });
+  return port;
+}
+
 /**
- * Installs our CRDs and serves our CR admission webhooks in this process for the test file's
- * lifetime, registered with the apiserver as https://127.0.0.1:<port> and removed afterwards.
+ * Installs our CRDs and serves our CR admission and conversion webhooks in this process for the test
+ * file's lifetime, registered with the apiserver as https://127.0.0.1:<port> and removed afterwards.
  */
 export function useCustomResourceWebhooks(): { webhooks: Webhooks } {
   const holder = {} as { webhooks: Webhooks };
-  const stop = new AbortController();
-  let served: Promise<void> = Promise.resolve();
+  let served: ReturnType<typeof serveWebhooks> | undefined;
   beforeAll(async () => {
-    await installCrds(e2eClient());
-    holder.webhooks = webhookRunnable({
-      client: e2eClient(),
-      registry: customResourceRegistry(e2eClient()),
-      mode: 'local',
-      namespace: OPERATOR_NS,
-      host: '127.0.0.1',
-      port: 0,
-      metricsRegistry: createRuntimeMetrics().registry,
-      logger: silentLogger(),
-    });
-    served = holder.webhooks.start(stop.signal);
+    served = serveWebhooks(await installCrdsForLocalWebhooks());
+    holder.webhooks = served.webhooks;
     await waitFor('the webhooks to serve', () => holder.webhooks.ready());
   });
   afterAll(async () => {
-    stop.abort();
-    await served;
+    await served?.stop();
   });
   return holder;
 }

@@ -1,12 +1,10 @@
 // OpenKruise manifests against the real apiserver with our CRDs and webhooks: valid samples are
 // accepted and defaulted, and every invalid CR is rejected with its field path in the message.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { convertObject, toInternal } from '../../apis/convert';
 import { applyDefaults } from '../../apis/defaults';
 import { resourceOf } from '../../apis/install';
 import { isKindName, KINDS, type KindName } from '../../apis/kinds';
-import { REPO_ROOT } from '../../cluster/binaries';
+import { sampleFiles } from '../../config/samples/testing/samples';
 import type { KubeObject } from '../../runtime/meta';
 import { INVALID_CASES, type InvalidCase } from '../../webhooks/validation/testing/invalid-cases';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
@@ -51,17 +49,18 @@ async function rejectionOf(caseDef: InvalidCase, namespace: string): Promise<str
   }
 }
 
+/** Every sample document, each in the version it is written in. */
 function samples(): { kind: KindName; object: Obj }[] {
-  const dir = path.join(REPO_ROOT, 'config', 'samples');
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS() as Obj))
+  return sampleFiles()
+    .flatMap((f) => f.docs as Obj[])
     .map((object) => {
       if (!isKindName(object.kind)) throw new Error(`sample of unknown kind ${object.kind}`);
       return { kind: object.kind, object };
     });
 }
+
+const inVersion = (kind: KindName, apiVersion: unknown) =>
+  e2eClient().resource<Obj>({ ...resourceOf(kind), version: String(apiVersion).split('/')[1]! });
 
 describe('admission of apps.kruise.io objects', () => {
   const ns = useTestNamespace('admission');
@@ -74,9 +73,14 @@ describe('admission of apps.kruise.io objects', () => {
       expect(new Set(all.map((s) => s.kind))).toEqual(
         new Set(['CloneSet', 'StatefulSet', 'BroadcastJob', 'SidecarSet']),
       );
+      expect(new Set(all.map((s) => s.object.apiVersion))).toEqual(
+        new Set(['apps.kruise.io/v1alpha1', 'apps.kruise.io/v1beta1']),
+      );
       for (const { kind, object } of all) {
-        const created = await resource(kind).create(placed(object, kind, ns.name));
-        const expected = applyDefaults(kind, structuredClone(object)) as Obj;
+        const created = await inVersion(kind, object.apiVersion).create(placed(object, kind, ns.name));
+        // Defaulted in the internal version and shown in the version the sample is written in.
+        const defaulted = applyDefaults(kind, toInternal(object));
+        const expected = convertObject(defaulted as Obj, String(object.apiVersion));
         expect(created.spec).toEqual(expected.spec);
         await deleteIfPresent(kind, created);
       }
@@ -113,12 +117,12 @@ describe('admission of apps.kruise.io objects', () => {
       rows: { cells: unknown[] }[];
     }
     for (const { kind, object } of samples()) {
-      const created = await resource(kind).create(placed(object, kind, ns.name));
+      const created = await inVersion(kind, object.apiVersion).create(placed(object, kind, ns.name));
       const info = KINDS[kind];
       const scope = info.scope === 'Namespaced' ? `/namespaces/${ns.name}` : '';
       const table = await e2eClient().request<Table>({
         method: 'GET',
-        path: `/apis/${info.apiVersion}${scope}/${info.plural}`,
+        path: `/apis/${String(object.apiVersion)}${scope}/${info.plural}`,
         accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
         idempotent: true,
       });

@@ -4,7 +4,6 @@
 import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { waitFor } from '../../cluster/wait';
 import { MissingSidecarsMetric, MissingSidecarsReason } from '../../controllers/sidecarset/controller';
-import { isNotFound } from '../../runtime/errors';
 import { Informer } from '../../runtime/informer';
 import { silentLogger } from '../../runtime/log';
 import { Deployments, Events, type KubeObject, ReplicaSets } from '../../runtime/meta';
@@ -14,6 +13,7 @@ import { removePodWebhookConfiguration } from '../../webhooks/setup';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import {
   containerNames,
+  deleteSidecarSet,
   type PodObject,
   pods,
   type RunningOperator,
@@ -67,11 +67,7 @@ describe('SidecarSet injection across an operator restart', () => {
     watching.abort();
     await operator?.stop();
     await removePodWebhookConfiguration(e2eClient());
-    await sidecarSets()
-      .delete({ name })
-      .catch((err) => {
-        if (!isNotFound(err)) throw err;
-      });
+    await deleteSidecarSet(name);
   });
 
   const paymentsPods = async () =>

@@ -37,10 +37,27 @@ const MUTABLE = [
   'progressDeadlineSeconds',
 ];
 
-export function validateCloneSet(cs: CloneSet, old?: CloneSet): FieldError[] {
+/** What the webhook knows about a pod named in scaleStrategy.podsToDelete. */
+export interface PodFacts {
+  terminating: boolean;
+  /** uid of the pod's controller owner, if any. */
+  controllerUid?: string;
+}
+
+export interface CloneSetContext {
+  /** The pods newly named in podsToDelete that exist (a missing name is not found). */
+  podsToDelete?: ReadonlyMap<string, PodFacts>;
+  /** The request was written in v1beta1, whose updateStrategy.type OnDelete v1alpha1's webhook refuses. */
+  writtenAsV1beta1?: boolean;
+}
+
+export function validateCloneSet(cs: CloneSet, old?: CloneSet, ctx: CloneSetContext = {}): FieldError[] {
   const spec = cs.spec!;
   const errs = validateObjectMeta(cs.metadata, dnsSubdomainName);
-  errs.push(...validateSpec(spec));
+  // OnDelete is a v1beta1 type; an object that already has it may still be edited in v1alpha1.
+  const onDelete = ctx.writtenAsV1beta1 === true || old?.spec?.updateStrategy?.type === 'OnDelete';
+  errs.push(...validateSpec(spec, onDelete));
+  errs.push(...validatePodsToDelete(cs, old, ctx));
   if (old?.spec) {
     errs.push(...immutableSpecFields(spec, old.spec, MUTABLE));
     if (spec.updateStrategy?.type === 'InPlaceOnly') {
@@ -99,7 +116,7 @@ export function validateSelectorAndTemplate(
   return errs;
 }
 
-function validateSpec(spec: CloneSetSpec): FieldError[] {
+function validateSpec(spec: CloneSetSpec, onDelete: boolean): FieldError[] {
   const errs = nonNegative(spec.replicas, 'spec.replicas');
   errs.push(...validateSelectorAndTemplate(spec, 'cloneset', true));
   const podsToDelete = spec.scaleStrategy?.podsToDelete ?? [];
@@ -114,7 +131,7 @@ function validateSpec(spec: CloneSetSpec): FieldError[] {
     );
   }
   errs.push(...positiveIntOrPercent(spec.scaleStrategy?.maxUnavailable, 'spec.scaleStrategy.maxUnavailable'));
-  errs.push(...validateUpdateStrategy(spec.updateStrategy ?? {}, spec.replicas ?? 1));
+  errs.push(...validateUpdateStrategy(spec.updateStrategy ?? {}, spec.replicas ?? 1, onDelete));
   errs.push(...nonNegative(spec.minReadySeconds, 'spec.minReadySeconds'));
   errs.push(...nonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
   const deadline = spec.progressDeadlineSeconds;
@@ -122,6 +139,28 @@ function validateSpec(spec: CloneSetSpec): FieldError[] {
     errs.push(...nonNegative(deadline, 'spec.progressDeadlineSeconds'));
     if (deadline !== MaxInt32 && deadline <= (spec.minReadySeconds ?? 0)) {
       errs.push(invalid('spec.progressDeadlineSeconds', deadline, 'must be greater than minReadySeconds'));
+    }
+  }
+  return errs;
+}
+
+/**
+ * Names newly added to podsToDelete must be pods that exist, are not terminating and are controlled by
+ * this CloneSet (OpenKruise validateScaleStrategy). Skipped when the caller could not look pods up.
+ */
+function validatePodsToDelete(cs: CloneSet, old: CloneSet | undefined, ctx: CloneSetContext): FieldError[] {
+  const facts = ctx.podsToDelete;
+  if (!facts) return [];
+  const before = new Set(old?.spec?.scaleStrategy?.podsToDelete ?? []);
+  const path = 'spec.scaleStrategy.podsToDelete';
+  const errs: FieldError[] = [];
+  for (const name of new Set(cs.spec?.scaleStrategy?.podsToDelete ?? [])) {
+    if (before.has(name)) continue;
+    const pod = facts.get(name);
+    if (!pod) errs.push(invalid(path, name, `pod ${name} not found`));
+    else if (pod.terminating) errs.push(invalid(path, name, `pod ${name} is already terminating`));
+    else if (!pod.controllerUid || pod.controllerUid !== cs.metadata?.uid) {
+      errs.push(invalid(path, name, `pod ${name} is not owned by this CloneSet`));
     }
   }
   return errs;
@@ -138,11 +177,15 @@ function scaled(v: number | string | undefined, replicas: number, path: string, 
   }
 }
 
-function validateUpdateStrategy(s: CloneSetUpdateStrategy, replicas: number): FieldError[] {
+function validateUpdateStrategy(
+  s: CloneSetUpdateStrategy,
+  replicas: number,
+  onDelete: boolean,
+): FieldError[] {
+  const types = onDelete ? [...UPDATE_TYPES, 'OnDelete'] : UPDATE_TYPES;
   const p = 'spec.updateStrategy';
   const errs: FieldError[] = [];
-  if (s.type !== undefined && !UPDATE_TYPES.includes(s.type))
-    errs.push(notSupported(`${p}.type`, s.type, UPDATE_TYPES));
+  if (s.type !== undefined && !types.includes(s.type)) errs.push(notSupported(`${p}.type`, s.type, types));
   const partition = scaled(s.partition, replicas, `${p}.partition`, errs);
   errs.push(...nonNegative(partition, `${p}.partition`));
   errs.push(...validatePriorityStrategy(s.priorityStrategy, `${p}.priorityStrategy`));

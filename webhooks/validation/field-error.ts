@@ -1,6 +1,13 @@
 // Field errors in the shape of k8s.io/apimachinery field.Error: every message starts with the field path.
 
-export type FieldErrorType = 'Required' | 'Invalid' | 'Forbidden' | 'NotSupported' | 'Duplicate' | 'TooLong';
+export type FieldErrorType =
+  | 'Required'
+  | 'Invalid'
+  | 'Forbidden'
+  | 'NotSupported'
+  | 'Duplicate'
+  | 'TooLong'
+  | 'NotFound';
 
 export interface FieldError {
   type: FieldErrorType;
@@ -43,20 +50,34 @@ export const notSupported = (field: string, value: unknown, supported: readonly 
   detail: `must be one of ${supported.map((s) => JSON.stringify(s)).join(', ')}, got ${JSON.stringify(value)}`,
 });
 
+/** A reference to something that does not exist (a volumeMount naming no volume of the pod). */
+export const notFound = (field: string, value: unknown): FieldError => ({
+  type: 'NotFound',
+  field,
+  value,
+  detail: `Not found: ${JSON.stringify(value)}`,
+});
+
 export const immutable = (field: string): FieldError => ({
   type: 'Forbidden',
   field,
   detail: 'field is immutable',
 });
 
+/** Validation stops collecting around this many errors: a denial names the first ones, not 60,000. */
+export const MAX_FIELD_ERRORS = 100;
+
 /** "spec.replicas: must be greater than or equal to 0". */
 export function formatFieldError(e: FieldError): string {
   return `${e.field}: ${e.detail}`;
 }
 
-/** All errors as one admission message, like ErrorList.ToAggregate(). */
+/** All errors as one admission message, like ErrorList.ToAggregate(); at most MAX_FIELD_ERRORS of them. */
 export function formatFieldErrors(errors: readonly FieldError[]): string {
-  return errors.length === 1 ? formatFieldError(errors[0]!) : `[${errors.map(formatFieldError).join(', ')}]`;
+  if (errors.length === 1) return formatFieldError(errors[0]!);
+  const shown = errors.slice(0, MAX_FIELD_ERRORS).map(formatFieldError);
+  if (errors.length > MAX_FIELD_ERRORS) shown.push(`and more errors (showing the first ${MAX_FIELD_ERRORS})`);
+  return `[${shown.join(', ')}]`;
 }
 
 /** Path builder: child('spec', 'template') or index(path, 3). */

@@ -1,15 +1,49 @@
-// The parts of core/v1 ValidateObjectMeta / ValidatePodTemplateSpec that OpenKruise's webhooks run on
-// embedded templates and sidecar containers.
-import type { Container, PodTemplateSpec, Volume } from '../../apis/core-types';
+// core/v1 ValidateObjectMeta and ValidatePodTemplateSpec for embedded templates and sidecar containers
+// (containers.ts, volumes.ts and scheduling.ts hold the parts).
+import type { PodTemplateSpec } from '../../apis/core-types';
+import { defaultContainer } from '../../apis/pod-defaults';
 import type { ObjectMeta } from '../../apis/zod-k8s';
-import { child, duplicate, type FieldError, index, invalid, notSupported, required } from './field-error';
-import { dns1123LabelErrors, dns1123SubdomainErrors, portNameErrors, qualifiedNameErrors } from './names';
+import { type ContainerScope, validateContainerFields } from './containers';
+import {
+  child,
+  duplicate,
+  type FieldError,
+  forbidden,
+  index,
+  invalid,
+  MAX_FIELD_ERRORS,
+  notSupported,
+  required,
+} from './field-error';
+import { dns1123LabelErrors, dns1123SubdomainErrors, qualifiedNameErrors } from './names';
+import {
+  asList,
+  asObj,
+  isSet,
+  type J,
+  listAt,
+  nonNegativeInt,
+  objectAt,
+  positiveInt,
+  quantity,
+} from './pod-json';
+import {
+  validateAffinity,
+  validateDnsConfig,
+  validateHostAliases,
+  validateOs,
+  validatePodSecurityContext,
+  validateReadinessGates,
+  validateSchedulingGates,
+  validateTolerations,
+  validateTopologySpread,
+} from './scheduling';
 import { validateLabels } from './selectors';
+import { validateVolumeList } from './volumes';
 
-const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
-const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
+const PREEMPTION_POLICIES = ['Never', 'PreemptLowerPriority'];
 const TOTAL_ANNOTATION_SIZE = 256 * 1024;
 
 export function validateAnnotations(
@@ -45,108 +79,58 @@ export function validateObjectMeta(
 
 export const dnsSubdomainName = dns1123SubdomainErrors;
 
-function validatePorts(c: Container, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  const names = new Set<string>();
-  (c.ports ?? []).forEach((port, i) => {
-    const p = index(child(path, 'ports'), i);
-    if (port.name !== undefined && port.name !== '') {
-      for (const m of portNameErrors(port.name)) errs.push(invalid(child(p, 'name'), port.name, m));
-      if (names.has(port.name)) errs.push(duplicate(child(p, 'name'), port.name));
-      names.add(port.name);
-    }
-    if (port.containerPort < 1 || port.containerPort > 65535) {
-      errs.push(
-        invalid(child(p, 'containerPort'), port.containerPort, 'must be between 1 and 65535, inclusive'),
-      );
-    }
-    if (port.protocol !== undefined && !PROTOCOLS.includes(port.protocol)) {
-      errs.push(notSupported(child(p, 'protocol'), port.protocol, PROTOCOLS));
-    }
-  });
-  return errs;
-}
-
-function validateMounts(c: Container, path: string, volumes: ReadonlySet<string>): FieldError[] {
-  const errs: FieldError[] = [];
-  const mountPaths = new Set<string>();
-  (c.volumeMounts ?? []).forEach((m, i) => {
-    const p = index(child(path, 'volumeMounts'), i);
-    if (!m.name) errs.push(required(child(p, 'name')));
-    else if (!volumes.has(m.name))
-      errs.push(invalid(child(p, 'name'), m.name, 'must reference a volume of the pod'));
-    if (!m.mountPath) errs.push(required(child(p, 'mountPath')));
-    else if (mountPaths.has(m.mountPath))
-      errs.push(invalid(child(p, 'mountPath'), m.mountPath, 'must be unique'));
-    mountPaths.add(m.mountPath);
-  });
-  return errs;
-}
-
-/** One container (ValidateContainers' per-container checks). */
-export function validateContainer(c: Container, path: string, volumes: ReadonlySet<string>): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!c.name) errs.push(required(child(path, 'name')));
-  else for (const m of dns1123LabelErrors(c.name)) errs.push(invalid(child(path, 'name'), c.name, m));
-  if (!c.image) errs.push(required(child(path, 'image')));
-  else if (c.image.trim() !== c.image) {
-    errs.push(invalid(child(path, 'image'), c.image, 'must not have leading or trailing whitespace'));
-  }
-  if (c.imagePullPolicy !== undefined && !PULL_POLICIES.includes(c.imagePullPolicy)) {
-    errs.push(notSupported(child(path, 'imagePullPolicy'), c.imagePullPolicy, PULL_POLICIES));
-  }
-  (c.env ?? []).forEach((e, i) => {
-    if (!e.name || e.name.includes('=')) {
-      errs.push(
-        invalid(
-          child(index(child(path, 'env'), i), 'name'),
-          e.name,
-          "must be non-empty and must not contain '='",
-        ),
-      );
-    }
-  });
-  errs.push(...validatePorts(c, path));
-  errs.push(...validateMounts(c, path, volumes));
-  return errs;
-}
-
-/** Containers and init containers together: names unique across both lists. */
+/**
+ * Containers and init containers together: names unique across both lists. `volumes` maps each pod
+ * volume to its source type (a Set of names is taken as sources unknown). Stops early once
+ * MAX_FIELD_ERRORS are found, so a huge invalid template costs little.
+ */
 export function validateContainerLists(
-  containers: readonly Container[],
-  initContainers: readonly Container[],
+  containers: readonly unknown[],
+  initContainers: readonly unknown[],
   path: { containers: string; initContainers: string },
-  volumes: ReadonlySet<string>,
+  volumes: ReadonlySet<string> | ReadonlyMap<string, string>,
+  gracePeriod?: number,
 ): FieldError[] {
+  const byName =
+    volumes instanceof Map
+      ? volumes
+      : new Map([...(volumes as ReadonlySet<string>)].map((v) => [v, 'unknown']));
   const errs: FieldError[] = [];
   const seen = new Set<string>();
-  const visit = (list: readonly Container[], base: string) =>
-    list.forEach((c, i) => {
+  const visit = (list: readonly unknown[], base: string, role: ContainerScope['role']) => {
+    for (const [i, c] of list.entries()) {
+      if (errs.length >= MAX_FIELD_ERRORS) return;
       const p = index(base, i);
-      errs.push(...validateContainer(c, p, volumes));
-      if (c.name && seen.has(c.name)) errs.push(duplicate(child(p, 'name'), c.name));
-      seen.add(c.name);
-    });
-  visit(initContainers, path.initContainers);
-  visit(containers, path.containers);
+      errs.push(...validateContainerFields(defaulted(c, role), p, { volumes: byName, role, gracePeriod }));
+      const name = asObj(c)?.name;
+      if (typeof name === 'string' && name !== '') {
+        if (seen.has(name)) errs.push(duplicate(child(p, 'name'), name));
+        seen.add(name);
+      }
+    }
+  };
+  // As the apiserver: app containers first, so a name clash is reported on the init container.
+  visit(containers, path.containers, 'app');
+  visit(initContainers, path.initContainers, 'init');
   return errs;
 }
 
-/** Volume names: valid DNS labels, unique; returns the name set too. */
+/** A defaulted copy of one container, as the apiserver would see it (app containers pull Always, as Kruise). */
+function defaulted(c: unknown, role: ContainerScope['role']): unknown {
+  const o = asObj(c);
+  if (!o) return c;
+  const copy = structuredClone(o);
+  defaultContainer(copy, role === 'app' ? 'Always' : undefined);
+  return copy;
+}
+
+/** Volume names and sources; returns the name set too. */
 export function validateVolumes(
-  volumes: readonly Volume[],
+  volumes: readonly unknown[],
   path: string,
-): { errs: FieldError[]; names: Set<string> } {
-  const errs: FieldError[] = [];
-  const names = new Set<string>();
-  volumes.forEach((v, i) => {
-    const p = child(index(path, i), 'name');
-    if (!v.name) errs.push(required(p));
-    else for (const m of dns1123LabelErrors(v.name)) errs.push(invalid(p, v.name, m));
-    if (v.name && names.has(v.name)) errs.push(duplicate(p, v.name));
-    names.add(v.name);
-  });
-  return { errs, names };
+): { errs: FieldError[]; names: Set<string>; sources: Map<string, string> } {
+  const { errs, volumes: sources } = validateVolumeList(volumes, path);
+  return { errs, names: new Set(sources.keys()), sources };
 }
 
 /** Template labels and annotations only. */
@@ -156,42 +140,133 @@ export function validateTemplateMetadata(template: PodTemplateSpec, path: string
   return errs;
 }
 
-/** ValidatePodTemplateSpec; extraVolumes are names that count as pod volumes (volumeClaimTemplates). */
+/**
+ * ValidatePodTemplateSpec, as complete as the apiserver's own for Pods, so a bad template is rejected
+ * here rather than as a FailedCreate on every pod. `extraVolumes` are names that count as pod volumes
+ * (volumeClaimTemplates, which become persistentVolumeClaim volumes).
+ */
 export function validatePodTemplate(
   template: PodTemplateSpec,
   path: string,
   extraVolumes: readonly string[] = [],
 ): FieldError[] {
-  const spec = template.spec;
-  const specPath = child(path, 'spec');
   const errs = validateTemplateMetadata(template, path);
-  const vols = validateVolumes(spec.volumes ?? [], child(specPath, 'volumes'));
-  errs.push(...vols.errs);
-  for (const v of extraVolumes) vols.names.add(v);
-  if (spec.containers.length === 0)
-    errs.push(required(child(specPath, 'containers'), 'must have at least one container'));
-  errs.push(
-    ...validateContainerLists(
-      spec.containers,
-      spec.initContainers ?? [],
-      { containers: child(specPath, 'containers'), initContainers: child(specPath, 'initContainers') },
-      vols.names,
-    ),
-  );
-  if (spec.restartPolicy !== undefined && !RESTART_POLICIES.includes(spec.restartPolicy)) {
-    errs.push(notSupported(child(specPath, 'restartPolicy'), spec.restartPolicy, RESTART_POLICIES));
-  }
-  if (spec.dnsPolicy !== undefined && !DNS_POLICIES.includes(spec.dnsPolicy)) {
-    errs.push(notSupported(child(specPath, 'dnsPolicy'), spec.dnsPolicy, DNS_POLICIES));
-  }
-  if (spec.terminationGracePeriodSeconds !== undefined && spec.terminationGracePeriodSeconds < 0) {
+  errs.push(...validatePodSpec(template.spec as unknown as J, child(path, 'spec'), extraVolumes));
+  return errs;
+}
+
+function validatePodSpec(spec: J, path: string, extraVolumes: readonly string[]): FieldError[] {
+  const { errs, volumes } = validateVolumeList(spec.volumes, child(path, 'volumes'));
+  for (const v of extraVolumes) if (!volumes.has(v)) volumes.set(v, 'persistentVolumeClaim');
+  const containers = listAt(spec.containers, child(path, 'containers'), errs);
+  const initContainers = listAt(spec.initContainers, child(path, 'initContainers'), errs);
+  if (containers.length === 0)
+    errs.push(required(child(path, 'containers'), 'must have at least one container'));
+  const paths = { containers: child(path, 'containers'), initContainers: child(path, 'initContainers') };
+  const grace = Number.isInteger(spec.terminationGracePeriodSeconds)
+    ? (spec.terminationGracePeriodSeconds as number)
+    : 30;
+  errs.push(...validateContainerLists(containers, initContainers, paths, volumes, grace));
+  if (errs.length >= MAX_FIELD_ERRORS) return errs;
+  errs.push(...validateHostPorts(containers, initContainers, paths, spec.hostNetwork === true));
+  if (listAt(spec.ephemeralContainers, child(path, 'ephemeralContainers'), errs).length > 0) {
     errs.push(
-      invalid(
-        child(specPath, 'terminationGracePeriodSeconds'),
-        spec.terminationGracePeriodSeconds,
-        'must be greater than or equal to 0',
-      ),
+      forbidden(child(path, 'ephemeralContainers'), 'ephemeral containers not allowed in pod template'),
     );
   }
+  errs.push(...requiredOneOf(spec.restartPolicy, child(path, 'restartPolicy'), RESTART_POLICIES));
+  errs.push(...requiredOneOf(spec.dnsPolicy, child(path, 'dnsPolicy'), DNS_POLICIES));
+  errs.push(...validateDnsConfig(spec.dnsConfig, spec.dnsPolicy, child(path, 'dnsConfig')));
+  const nodeSelector = objectAt(spec.nodeSelector, child(path, 'nodeSelector'), errs);
+  errs.push(
+    ...validateLabels(nodeSelector as Record<string, string> | undefined, child(path, 'nodeSelector')),
+  );
+  for (const f of [
+    'serviceAccountName',
+    'nodeName',
+    'priorityClassName',
+    'runtimeClassName',
+    'schedulerName',
+  ]) {
+    if (typeof spec[f] === 'string' && spec[f] !== '') {
+      for (const m of dns1123SubdomainErrors(spec[f] as string))
+        errs.push(invalid(child(path, f), spec[f], m));
+    }
+  }
+  for (const f of ['hostname', 'subdomain']) {
+    if (typeof spec[f] === 'string' && spec[f] !== '') {
+      for (const m of dns1123LabelErrors(spec[f] as string)) errs.push(invalid(child(path, f), spec[f], m));
+    }
+  }
+  errs.push(...positiveInt(spec.activeDeadlineSeconds, child(path, 'activeDeadlineSeconds')));
+  errs.push(
+    ...nonNegativeInt(spec.terminationGracePeriodSeconds, child(path, 'terminationGracePeriodSeconds')),
+  );
+  if (isSet(spec.preemptionPolicy)) {
+    errs.push(...requiredOneOf(spec.preemptionPolicy, child(path, 'preemptionPolicy'), PREEMPTION_POLICIES));
+  }
+  errs.push(...validateTolerations(spec.tolerations, child(path, 'tolerations')));
+  errs.push(...validateAffinity(spec.affinity, child(path, 'affinity')));
+  errs.push(
+    ...validateTopologySpread(spec.topologySpreadConstraints, child(path, 'topologySpreadConstraints')),
+  );
+  errs.push(...validateHostAliases(spec.hostAliases, child(path, 'hostAliases')));
+  errs.push(...validateReadinessGates(spec.readinessGates, child(path, 'readinessGates')));
+  errs.push(...validatePodSecurityContext(spec.securityContext, child(path, 'securityContext')));
+  errs.push(...validateSchedulingGates(spec.schedulingGates, child(path, 'schedulingGates')));
+  errs.push(...validateOs(spec.os, child(path, 'os')));
+  const overhead = objectAt(spec.overhead, child(path, 'overhead'), errs);
+  for (const [name, v] of Object.entries(overhead ?? {})) {
+    const q = quantity(v, `${child(path, 'overhead')}[${name}]`, errs);
+    if (q !== undefined && q < 0)
+      errs.push(invalid(`${child(path, 'overhead')}[${name}]`, v, 'must be greater than or equal to 0'));
+  }
+  return errs;
+}
+
+function requiredOneOf(v: unknown, path: string, supported: readonly string[]): FieldError[] {
+  if (!isSet(v) || v === '') return [required(path)];
+  return supported.includes(String(v)) ? [] : [notSupported(path, v, supported)];
+}
+
+/** AccumulateUniqueHostPorts, and hostNetwork's hostPort == containerPort. */
+function validateHostPorts(
+  containers: readonly unknown[],
+  initContainers: readonly unknown[],
+  paths: { containers: string; initContainers: string },
+  hostNetwork: boolean,
+): FieldError[] {
+  const errs: FieldError[] = [];
+  const used = new Set<string>();
+  const visit = (list: readonly unknown[], base: string) =>
+    list.forEach((c, i) => {
+      asList(asObj(c)?.ports).forEach((raw, j) => {
+        const port = asObj(raw);
+        if (!port) return;
+        const p = index(child(index(base, i), 'ports'), j);
+        if (
+          hostNetwork &&
+          isSet(port.hostPort) &&
+          port.hostPort !== 0 &&
+          port.hostPort !== port.containerPort
+        ) {
+          errs.push(
+            invalid(
+              child(p, 'hostPort'),
+              port.hostPort,
+              'must match `containerPort` when `hostNetwork` is true',
+            ),
+          );
+        }
+        const hostPort = hostNetwork ? port.containerPort : port.hostPort;
+        if (!isSet(hostPort) || hostPort === 0) return;
+        const key = `${port.hostIP ?? ''}/${hostPort}/${port.protocol ?? 'TCP'}`;
+        if (used.has(key))
+          errs.push(duplicate(child(p, 'hostPort'), `${hostPort}/${port.protocol ?? 'TCP'}`));
+        used.add(key);
+      });
+    });
+  visit(initContainers, paths.initContainers);
+  visit(containers, paths.containers);
   return errs;
 }

@@ -142,7 +142,7 @@ function validateContainers(spec: SidecarSetSpec): FieldError[] {
     errs.push(...validateSidecarContainerFields(c, index('spec.containers', i), false));
   });
   const paths = { containers: 'spec.containers', initContainers: 'spec.initContainers' };
-  errs.push(...validateContainerLists(containers, initContainers, paths, vols.names));
+  errs.push(...validateContainerLists(containers, initContainers, paths, vols.sources));
   return errs;
 }
 

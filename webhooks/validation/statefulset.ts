@@ -10,8 +10,8 @@ import {
   validatePriorityStrategy,
 } from './common';
 import { type FieldError, invalid, notSupported, required } from './field-error';
-import { isValidPercent } from './names';
-import { dnsSubdomainName, validateObjectMeta } from './pod-template';
+import { dns1123LabelErrors, isValidPercent } from './names';
+import { validateObjectMeta } from './pod-template';
 
 const MUTABLE = [
   'replicas',
@@ -30,7 +30,8 @@ const RETENTION = ['Retain', 'Delete'];
 
 export function validateStatefulSet(sts: StatefulSet, old?: StatefulSet): FieldError[] {
   const spec = sts.spec!;
-  const errs = validateObjectMeta(sts.metadata, dnsSubdomainName);
+  // apps ValidateStatefulSetName: a DNS label, since pod names and hostnames are built from it.
+  const errs = validateObjectMeta(sts.metadata, dns1123LabelErrors);
   errs.push(...validateSpec(spec));
   if (old?.spec) {
     errs.push(...immutableSpecFields(spec, old.spec, MUTABLE));
@@ -63,7 +64,7 @@ function validateSpec(spec: StatefulSetSpec): FieldError[] {
   errs.push(...nonNegative(spec.replicas, 'spec.replicas'));
   errs.push(...nonNegative(spec.ordinals?.start, 'spec.ordinals.start'));
   errs.push(...nonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
-  errs.push(...validateSelectorAndTemplate(spec, 'statefulset', false));
+  errs.push(...validateSelectorAndTemplate(spec, 'statefulset', true));
   return errs;
 }
 

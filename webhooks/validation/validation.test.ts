@@ -3,7 +3,7 @@ import { crdSchemaErrors } from '../../apis/crd-validate';
 import { applyDefaults } from '../../apis/defaults';
 import { KINDS, type KindName } from '../../apis/kinds';
 import type { SidecarSet } from '../../apis/sidecarset';
-import { formatFieldError, formatFieldErrors, validate, validateDelete } from './index';
+import { formatFieldError, formatFieldErrors, type PodFacts, validate, validateDelete } from './index';
 import { dns1123SubdomainErrors } from './names';
 import { expressionError } from './sidecar-containers';
 import {
@@ -36,7 +36,11 @@ function apiserverErrors(kind: KindName, obj: Record<string, unknown>): string[]
   return errs;
 }
 
-const ctxOf = (c: InvalidCase) => ({ sidecarSets: (c.existing ?? []) as SidecarSet[] });
+// What the cluster holds for a case: its `existing` objects, and no pods.
+const ctxOf = (c: InvalidCase) => ({
+  sidecarSets: (c.existing ?? []) as SidecarSet[],
+  podsToDelete: new Map<string, PodFacts>(),
+});
 
 describe('valid base objects', () => {
   it.each([
@@ -214,13 +218,28 @@ describe('validateDelete (deletion protection)', () => {
   });
 });
 
-describe('StatefulSet template checks follow upstream', () => {
-  it('checks template labels but leaves the pod spec to pod creation', () => {
+describe('StatefulSet template checks', () => {
+  it('check the whole pod spec at admission, not only when pods are created (upstream checks labels only)', () => {
     const obj = validStatefulSet();
     delete obj.spec.template.spec.containers[0].image;
+    expect(validate('StatefulSet', obj).map((e) => e.field)).toEqual([
+      'spec.template.spec.containers[0].image',
+    ]);
+  });
+
+  it('count volumeClaimTemplates as volumes for volumeMounts', () => {
+    const obj = validStatefulSet();
+    obj.spec.volumeClaimTemplates = [
+      { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } },
+    ];
+    obj.spec.template.spec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/data' }];
     expect(validate('StatefulSet', obj)).toEqual([]);
-    obj.spec.template.metadata.labels.bad = 'not valid!';
-    expect(validate('StatefulSet', obj)[0]?.field).toBe('spec.template.metadata.labels');
+  });
+
+  it('take names that are DNS labels, not subdomains', () => {
+    expect(validate('StatefulSet', validStatefulSet('db.primary')).map((e) => e.field)).toEqual([
+      'metadata.name',
+    ]);
   });
 });
 

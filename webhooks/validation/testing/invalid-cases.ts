@@ -263,6 +263,9 @@ const cloneSetCases: InvalidCase[] = [
   make('CloneSet', 'cs-pods-to-delete-dup', 'spec.scaleStrategy.podsToDelete', 'webhook', (o) => {
     o.spec.scaleStrategy = { podsToDelete: ['p1', 'p1'] };
   }),
+  make('CloneSet', 'cs-pods-to-delete-missing', 'spec.scaleStrategy.podsToDelete', 'webhook', (o) => {
+    o.spec.scaleStrategy = { podsToDelete: ['no-such-pod'] };
+  }),
   make('CloneSet', 'cs-scale-maxunavailable', 'spec.scaleStrategy.maxUnavailable', 'webhook', (o) => {
     o.spec.scaleStrategy = { maxUnavailable: 'many' };
   }),
@@ -458,6 +461,8 @@ const statefulSetCases: InvalidCase[] = [
   make('StatefulSet', 'sts-ordinals-start', 'spec.ordinals.start', 'webhook', (o) => {
     o.spec.ordinals = { start: -1 };
   }),
+  // Pod names and hostnames are built from it: a DNS label, where a CloneSet may take a subdomain.
+  make('StatefulSet', 'sts.dotted.name', 'metadata.name', 'webhook', () => {}),
   update('StatefulSet', 'sts-update-service-name', 'spec.serviceName', (o) => {
     o.spec.serviceName = 'renamed';
   }),
@@ -599,7 +604,7 @@ const sidecarSetCases: InvalidCase[] = [
   make('SidecarSet', 'ss-dup-containers', 'spec.containers[1].name', 'webhook', (o) => {
     sc(o).push({ name: sc(o)[0].name, image: 'busybox:1.36' });
   }),
-  make('SidecarSet', 'ss-container-init-clash', 'spec.containers[0].name', 'webhook', (o) => {
+  make('SidecarSet', 'ss-container-init-clash', 'spec.initContainers[0].name', 'webhook', (o) => {
     o.spec.initContainers = [{ name: sc(o)[0].name, image: 'busybox:1.36' }];
   }),
   make('SidecarSet', 'ss-container-no-image', 'spec.containers[0].image', 'webhook', (o) => {
