@@ -348,6 +348,10 @@ describe('Advanced StatefulSet', () => {
     expect(watcher.peakUnavailable).toBe(3);
     expect(fullWindows).toBeGreaterThanOrEqual(3);
     // Each pod is recreated once: only pods at the old revision are ever deleted.
-    expect([...watcher.deletedPods].sort()).toEqual(upTo(10).map((o) => `window-${o}@${old}`).sort());
+    expect([...watcher.deletedPods].sort()).toEqual(
+      upTo(10)
+        .map((o) => `window-${o}@${old}`)
+        .sort(),
+    );
   });
 });
