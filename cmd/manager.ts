@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { setupBroadcastJobController } from '../controllers/broadcastjob';
 import { setupCloneSetController } from '../controllers/cloneset';
 import { setupSidecarSetController } from '../controllers/sidecarset';
+import { setupStatefulSetController } from '../controllers/statefulset';
 import { defaultIdentity } from '../runtime/leaderelection';
 import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
     controllers: [
       setupCloneSetController,
       setupBroadcastJobController,
+      setupStatefulSetController,
       (mgr) => setupSidecarSetController(mgr, { namespace: options.namespace }),
       ...(options.webhookMode === 'off'
         ? []

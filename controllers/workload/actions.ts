@@ -50,6 +50,11 @@ export type Action =
   /** Hand a PVC over to another owner (e.g. its finished pod, so it is collected with it). */
   | { type: 'setPVCOwner'; name: string; owner: OwnerReference }
   /**
+   * Drop the owner references with these uids and add these, leaving any other owner alone (strategic
+   * merge by uid): a claim's retention policy (StatefulSet persistentVolumeClaimRetentionPolicy).
+   */
+  | { type: 'updatePVCOwners'; name: string; remove: string[]; add: OwnerReference[]; reason: string }
+  /**
    * `report` asks for Kruise's per-pod Event pair: Successful<reason> "successfully <what>", or
    * Failed<reason> "failed to <what>: <error>". Without it the patch is bookkeeping and says nothing.
    */

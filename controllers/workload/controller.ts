@@ -11,6 +11,7 @@ import {
   ControllerRevisions,
   type KubeObject,
   Nodes,
+  objectKey,
   PersistentVolumeClaims,
   Pods,
   type ResourceType,
@@ -44,6 +45,11 @@ export interface Observed<T> {
   revisions: ControllerRevision[];
   /** PVCs the owner controls that are not being deleted. */
   pvcs: PersistentVolumeClaim[];
+  /**
+   * A PVC of the owner's namespace by name, whoever owns it (being deleted or not): a StatefulSet's
+   * per-ordinal claims are found by name, and outlive their owner unless the retention policy says so.
+   */
+  claim(name: string): (PersistentVolumeClaim & KubeObject) | undefined;
   now: Date;
   cluster: ClusterFacts;
 }
@@ -118,6 +124,7 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
       pods,
       revisions: ownedBy(listers.revisions, uid),
       pvcs: ownedBy(listers.pvcs, uid).filter((pvc) => !pvc.metadata?.deletionTimestamp),
+      claim: (name) => listers.pvcs.get(objectKey({ namespace: owner.metadata?.namespace, name })),
       now: new Date(),
       cluster: {
         resizeSupported,

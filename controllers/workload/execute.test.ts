@@ -99,6 +99,29 @@ describe('execute: creates', () => {
     ]);
     expect(calls[1]?.body).toBe(ordinal);
   });
+
+  it('expects the creates of claims it controls only: a claim without its reference is never observed', async () => {
+    const { deps, expectations } = setup();
+    const claim = (name: string, ownerReferences: { uid: string; controller?: boolean }[]) =>
+      ({
+        type: 'createPVC',
+        pvc: {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name, labels: {}, ownerReferences },
+        },
+      }) as Action;
+    await run(
+      deps,
+      planOf([
+        claim('owned', [{ uid: 'owner-uid', controller: true }]),
+        claim('retained', []),
+        claim('other', [{ uid: 'owner-uid' }]),
+        createPod('p0'),
+      ]),
+    );
+    expect(expectations.pending(KEY).create.sort()).toEqual(['owned', 'p0']);
+  });
 });
 
 describe('execute: revisions outside the owner’s namespace', () => {
@@ -205,6 +228,33 @@ describe('execute: failures and the status', () => {
       planned,
     ]);
   });
+
+  it("records a kind's own per-pod Events when the kind words them", async () => {
+    const worded: WorkloadKind = {
+      ...Widgets,
+      resultEvent: (action, o, error) =>
+        action.type === 'createPod'
+          ? {
+              type: 'Normal',
+              reason: 'Made',
+              message: `${o.metadata?.name} made ${action.pod.metadata.name}`,
+            }
+          : error === undefined
+            ? undefined
+            : { type: 'Warning', reason: 'Broke', message: String(error) },
+    };
+    const { deps, events } = setup(
+      (c) => (c.verb === 'delete' ? new Error('gone wrong') : undefined),
+      undefined,
+      worded,
+    );
+    const del: Action = { type: 'deletePod', name: 'a', uid: 'u', pvcs: [], reason: 'x' };
+    await run(deps, planOf([createPod('p0'), del]));
+    expect(events).toEqual([
+      { type: 'Normal', reason: 'Made', message: 'web made p0' },
+      { type: 'Warning', reason: 'Broke', message: 'Error: gone wrong' },
+    ]);
+  });
 });
 
 describe('execute: pods and the owner', () => {
@@ -259,6 +309,24 @@ describe('execute: pods and the owner', () => {
         { type: 'setPodCondition', name: 'a', namespace: 'team-b', conditions },
       ]).map((g) => g.kind === 'pods' && g.chains.length),
     ).toEqual([2]);
+  });
+
+  it("changes a PVC's owner references by uid, leaving other owners alone", async () => {
+    const { deps, calls } = setup();
+    const add = [{ apiVersion: 'v1', kind: 'Pod', name: 'db-1', uid: 'pod-uid', controller: true }];
+    await run(
+      deps,
+      planOf([{ type: 'updatePVCOwners', name: 'data-db-1', remove: ['set-uid'], add, reason: 'scaled' }]),
+    );
+    expect(calls).toEqual([
+      expect.objectContaining({
+        verb: 'patch',
+        kind: 'PersistentVolumeClaim',
+        name: 'data-db-1',
+        body: { metadata: { ownerReferences: [{ $patch: 'delete', uid: 'set-uid' }, ...add] } },
+        options: expect.objectContaining({ type: 'strategic' }),
+      }),
+    ]);
   });
 
   it("merge-patches the owner through the kind's resource", async () => {

@@ -29,6 +29,8 @@ export interface WorkloadKind {
   resource: ResourceType;
   /** The condition a failed phase sets (CloneSet: FailedScale, FailedUpdate); none: Events only. */
   failureCondition?: (phase: Phase) => string | undefined;
+  /** The kind's own per-pod Event for an applied action; default the kit's `resultEvent` (CloneSet's words). */
+  resultEvent?: (action: Action, owner: Owner, error?: unknown) => PlanEvent | undefined;
 }
 
 export interface ExecutorDeps {
@@ -207,7 +209,9 @@ class ActionApplier {
   /** Kruise slowStartBatch: batches of 1, 2, 4, …; stop at the first batch with a failure. */
   async createSlowStart(units: CreateUnit[]): Promise<Failure> {
     const { expectations } = this.deps;
-    for (const unit of units) for (const a of unit) expectations.expect(this.key, 'create', createdName(a));
+    for (const unit of units) {
+      for (const a of unit) if (this.observable(a)) expectations.expect(this.key, 'create', createdName(a));
+    }
     let next = 0;
     for (let size = 1; next < units.length; size *= 2) {
       const batch = units.slice(next, next + size);
@@ -241,6 +245,17 @@ class ActionApplier {
     return failure;
   }
 
+  /**
+   * The informers match a created object back to its owner by controller reference: a claim without
+   * ours (a StatefulSet's retained claims) is never observed, so nothing may wait for it.
+   */
+  private observable(action: CreateAction): boolean {
+    if (action.type === 'createPod') return true;
+    return action.pvc.metadata.ownerReferences.some(
+      (r) => r.controller && r.uid === this.owner.metadata?.uid,
+    );
+  }
+
   private async createUnit(unit: CreateUnit): Promise<Failure> {
     for (let i = 0; i < unit.length; i++) {
       const failure = await this.run(unit[i] as Action);
@@ -261,7 +276,9 @@ class ActionApplier {
       if (this.signal.aborted) throw error;
       failure = { error, stale: isConflict(error) || isAlreadyExists(error) };
     }
-    const event = resultEvent(action, failure?.error);
+    const error = failure?.error;
+    const kindEvent = this.deps.kind.resultEvent;
+    const event = kindEvent ? kindEvent(action, this.owner, error) : resultEvent(action, error);
     if (event) void this.deps.events.event(this.owner, event.type, event.reason, event.message);
     return failure;
   }
@@ -314,6 +331,13 @@ class ActionApplier {
         const patch = { metadata: { ownerReferences: [action.owner] } };
         const ref = { namespace: ns, name: action.name };
         await client.resource(PersistentVolumeClaims).patch(ref, patch, { ...opts, type: 'merge' });
+        return;
+      }
+      case 'updatePVCOwners': {
+        const removed = action.remove.map((uid) => ({ $patch: 'delete', uid }));
+        const patch = { metadata: { ownerReferences: [...removed, ...action.add] } };
+        const ref = { namespace: ns, name: action.name };
+        await client.resource(PersistentVolumeClaims).patch(ref, patch, { ...opts, type: 'strategic' });
         return;
       }
       case 'patchOwner': {
@@ -466,6 +490,6 @@ async function ignoreNotFound(request: Promise<unknown>): Promise<void> {
   }
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -2,7 +2,12 @@
 // A revision's name is `<owner>-<hash>` where hash = SafeEncodeString(FNV-32(canonical data +
 // collisionCount)); what a revision stores is the kind's business (CloneSet and Advanced StatefulSet
 // store `{"spec":{"template":{...,"$patch":"replace"}}}`).
-import { type ControllerRevision, ControllerRevisionHashLabel, type Pod } from '../../apis';
+import {
+  type ControllerRevision,
+  ControllerRevisionHashLabel,
+  type Pod,
+  type PodTemplateSpec,
+} from '../../apis';
 import { canonicalJson } from '../../runtime/json';
 import type { OwnerReference } from '../../runtime/meta';
 import type { RevisionAction } from './actions';
@@ -24,6 +29,25 @@ export interface RevisionSource {
   collisionCount?: number;
   /** status.currentRevision */
   currentRevision?: string;
+}
+
+/** A workload whose revisions store its pod template (CloneSet, Advanced StatefulSet). */
+interface TemplateOwner {
+  metadata?: OwnerMeta;
+  spec?: { template: PodTemplateSpec };
+  status?: { collisionCount?: number; currentRevision?: string };
+}
+
+/** Kruise newRevision of CloneSet and ASTS: `{"spec":{"template":{...,"$patch":"replace"}}}`, template labels. */
+export function templateRevisionSource(owner: TemplateOwner, ref: OwnerReference): RevisionSource {
+  return {
+    owner: owner.metadata,
+    ref,
+    data: { spec: { template: { ...owner.spec!.template, $patch: 'replace' } as never } },
+    labels: owner.spec?.template.metadata?.labels,
+    collisionCount: owner.status?.collisionCount,
+    currentRevision: owner.status?.currentRevision,
+  };
 }
 
 export interface ActiveRevisions {

@@ -22,6 +22,7 @@ import { silentLogger } from '../../runtime/log';
 import { Manager } from '../../runtime/manager';
 import { type KubeObject, Namespaces, Pods, type ResourceType } from '../../runtime/meta';
 import { apiserverCounters } from './apiserver-writes';
+import { waitNoPods } from './rollout-bench';
 
 const NAMESPACE = 'bench';
 const TIMEOUT_MS = 20 * 60_000;
@@ -191,10 +192,6 @@ async function measure(
   }
 }
 
-async function waitNoPods(client: KubeClient): Promise<void> {
-  while ((await client.resource(Pods).list({ namespace: NAMESPACE })).items.length > 0) await sleep(1000);
-}
-
 function broadcastJob(name: string, parallelism: string, kubelet: KubeletTimes): KubeObject {
   return {
     apiVersion: 'apps.kruise.io/v1alpha1',
@@ -317,7 +314,7 @@ async function main(): Promise<void> {
         jobFinished,
       ),
     );
-    await waitNoPods(client);
+    await waitNoPods(client, NAMESPACE);
     results.push(
       await measure(
         client,
@@ -330,7 +327,7 @@ async function main(): Promise<void> {
         daemonSetFinished,
       ),
     );
-    await waitNoPods(client);
+    await waitNoPods(client, NAMESPACE);
     results.push(
       await measure(
         client,
