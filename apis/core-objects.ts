@@ -26,6 +26,7 @@ export interface PodStatus {
   phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown' | string;
   conditions?: PodCondition[];
   containerStatuses?: ContainerStatus[];
+  initContainerStatuses?: ContainerStatus[];
   qosClass?: string;
 }
 
@@ -54,8 +55,18 @@ export interface PersistentVolumeClaimObject extends PersistentVolumeClaim {
   };
 }
 
+export interface NodeTaint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | string;
+  timeAdded?: string;
+}
+
+/** The Node fields node fit reads (apis/node-fit). */
 export interface Node extends KubeObject {
   metadata: ObjectMeta;
+  spec?: { taints?: NodeTaint[]; unschedulable?: boolean };
+  status?: { allocatable?: Record<string, string>; capacity?: Record<string, string> };
 }
 
 /** The pod template a workload revision stores; `$patch: replace` is a storage detail and is dropped. */

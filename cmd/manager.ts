@@ -1,8 +1,10 @@
 // The Outrigger operator process: connects to the cluster, serves /healthz, /readyz and /metrics, logs
 // JSON, and runs the controllers on the elected leader. Controllers, webhooks and the extender plug in here.
 import { parseArgs } from 'node:util';
+import { setupBroadcastJobController } from '../controllers/broadcastjob';
 import { setupCloneSetController } from '../controllers/cloneset';
 import { setupSidecarSetController } from '../controllers/sidecarset';
+import { setupStatefulSetController } from '../controllers/statefulset';
 import { defaultIdentity } from '../runtime/leaderelection';
 import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
@@ -120,6 +122,8 @@ async function main(): Promise<void> {
         : false,
     controllers: [
       setupCloneSetController,
+      setupBroadcastJobController,
+      setupStatefulSetController,
       (mgr) => setupSidecarSetController(mgr, { namespace: options.namespace }),
       ...(options.webhookMode === 'off'
         ? []

@@ -13,7 +13,7 @@ export interface SyncContext {
   updateRevision: ControllerRevision;
   budgets: Budgets;
   now: Date;
-  cluster: ClusterFacts;
+  cluster: Pick<ClusterFacts, 'resizeSupported' | 'nodeLabels'>;
   /** Kruise's InPlaceUpdateEnvFromMetadata gate. */
   envFromMetadata: boolean;
   newInstanceId: () => string;

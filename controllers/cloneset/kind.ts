@@ -3,7 +3,7 @@
 import type { CloneSet } from '../../apis';
 import { resourceOf } from '../../apis/install';
 import type { OwnerReference } from '../../runtime/meta';
-import { controllerRef, type RevisionSource, type WorkloadKind } from '../workload';
+import { controllerRef, type RevisionSource, templateRevisionSource, type WorkloadKind } from '../workload';
 
 export const CloneSetKind: WorkloadKind = {
   resource: resourceOf('CloneSet'),
@@ -14,14 +14,6 @@ export function cloneSetRef(cs: CloneSet): OwnerReference {
   return controllerRef(cs, CloneSetKind.resource);
 }
 
-/** Kruise NewRevision for CloneSet: `{"spec":{"template":{...,"$patch":"replace"}}}`, template labels. */
 export function revisionSource(cs: CloneSet): RevisionSource {
-  return {
-    owner: cs.metadata,
-    ref: cloneSetRef(cs),
-    data: { spec: { template: { ...cs.spec!.template, $patch: 'replace' } as never } },
-    labels: cs.spec?.template.metadata?.labels,
-    collisionCount: cs.status?.collisionCount,
-    currentRevision: cs.status?.currentRevision,
-  };
+  return templateRevisionSource(cs, cloneSetRef(cs));
 }

@@ -17,7 +17,7 @@ import {
   templateOfRevision,
 } from '../../apis';
 import { withReadinessGates } from '../inplace';
-import { claimsFor, rfc3339, shortHash, withClaimVolumes } from '../workload';
+import { claimsFor, rfc3339, SAFE_ALPHANUMS, shortHash, withClaimVolumes } from '../workload';
 import { cloneSetRef } from './kind';
 
 /**
@@ -28,12 +28,11 @@ import { cloneSetRef } from './kind';
 export const CLONESET_READINESS_GATES = [InPlaceUpdateReadyCondition, KruisePodReadyCondition] as const;
 
 const INSTANCE_ID_LENGTH = 5;
-const ID_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** k8s rand.String(5): the alphabet avoids vowels and look-alike characters. */
 export function randomInstanceId(): string {
   let id = '';
-  for (let i = 0; i < INSTANCE_ID_LENGTH; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+  for (let i = 0; i < INSTANCE_ID_LENGTH; i++) id += SAFE_ALPHANUMS[randomInt(SAFE_ALPHANUMS.length)];
   return id;
 }
 

@@ -50,6 +50,11 @@ export type Action =
   /** Hand a PVC over to another owner (e.g. its finished pod, so it is collected with it). */
   | { type: 'setPVCOwner'; name: string; owner: OwnerReference }
   /**
+   * Drop the owner references with these uids and add these, leaving any other owner alone (strategic
+   * merge by uid): a claim's retention policy (StatefulSet persistentVolumeClaimRetentionPolicy).
+   */
+  | { type: 'updatePVCOwners'; name: string; remove: string[]; add: OwnerReference[]; reason: string }
+  /**
    * `report` asks for Kruise's per-pod Event pair: Successful<reason> "successfully <what>", or
    * Failed<reason> "failed to <what>: <error>". Without it the patch is bookkeeping and says nothing.
    */
@@ -86,7 +91,12 @@ export type Action =
   /** Kruise claimPods: remove our controller reference from a pod the selector no longer matches. */
   | ({ type: 'releasePod'; uid: string } & PodRef)
   /** Merge patch of the owner itself (e.g. CloneSet spec.scaleStrategy.podsToDelete). */
-  | { type: 'patchOwner'; patch: Record<string, unknown>; reason: string };
+  | { type: 'patchOwner'; patch: Record<string, unknown>; reason: string }
+  /**
+   * Delete the owner itself (e.g. a finished job past its TTL), only the one planned on (uid
+   * precondition); what it controls goes by garbage collection.
+   */
+  | { type: 'deleteOwner'; reason: string };
 
 /** The actions written to one pod (the executor chains each pod's in order). */
 export type PodAction = Extract<

@@ -2,7 +2,7 @@
 // PVCs it controls, settle expectations from the informers, refuse to plan from a cache behind our own
 // writes, read the cluster facts a plan needs, plan (pure, the kind's) and execute (the kit's).
 import type { ControllerRevision, Node, PersistentVolumeClaim, Pod } from '../../apis';
-import { controller, type MapFunc } from '../../runtime/builder';
+import { controller, type MapFunc, type Predicate } from '../../runtime/builder';
 import { Discovery } from '../../runtime/discovery';
 import { Expectations } from '../../runtime/expectations';
 import type { InformerScope } from '../../runtime/informerfactory';
@@ -11,6 +11,7 @@ import {
   ControllerRevisions,
   type KubeObject,
   Nodes,
+  objectKey,
   PersistentVolumeClaims,
   Pods,
   type ResourceType,
@@ -27,6 +28,13 @@ export interface ClusterFacts {
   resizeSupported: boolean;
   /** A node's labels from the cache (topology spread), undefined when unknown. */
   nodeLabels(name: string): Record<string, string> | undefined;
+  /** Every node in the cache (node fit). */
+  nodes(): Node[];
+  /**
+   * The pods bound to a node, in every namespace, terminal ones included (node fit's free resources).
+   * Only for kinds that set `clusterPods`; others get an empty list.
+   */
+  podsOnNode(name: string): Pod[];
 }
 
 /** One owner and everything it controls, as the caches hold them. */
@@ -37,6 +45,11 @@ export interface Observed<T> {
   revisions: ControllerRevision[];
   /** PVCs the owner controls that are not being deleted. */
   pvcs: PersistentVolumeClaim[];
+  /**
+   * A PVC of the owner's namespace by name, whoever owns it (being deleted or not): a StatefulSet's
+   * per-ordinal claims are found by name, and outlive their owner unless the retention policy says so.
+   */
+  claim(name: string): (PersistentVolumeClaim & KubeObject) | undefined;
   now: Date;
   cluster: ClusterFacts;
 }
@@ -45,8 +58,10 @@ export interface WorkloadController<T> {
   name: string;
   kind: WorkloadKind;
   plan(observed: Observed<T>): WorkloadPlan;
-  /** Other objects whose events enqueue owners (e.g. Nodes for BroadcastJob). */
-  watches?: { type: ResourceType; map: MapFunc }[];
+  /** Other objects whose events enqueue owners (e.g. Nodes for BroadcastJob), when the predicates pass. */
+  watches?: { type: ResourceType; map: MapFunc; predicates?: Predicate[] }[];
+  /** The plan reads pods on nodes in every namespace (`ClusterFacts.podsOnNode`), even when scoped. */
+  clusterPods?: boolean;
   workers?: number;
   /** Watch one namespace only (tests); default all namespaces. */
   namespace?: string;
@@ -73,6 +88,8 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     revisions: mgr.lister<ControllerRevision>(ControllerRevisions, scope),
     pvcs: mgr.lister<PersistentVolumeClaim & KubeObject>(PersistentVolumeClaims, scope),
     nodes: mgr.lister<Node>(Nodes, {}),
+    // Shares the pods informer when the controller watches every namespace.
+    clusterPods: def.clusterPods ? mgr.lister<Pod>(Pods, {}) : undefined,
   };
   const discovery = new Discovery(mgr.client);
   const deps = { client: mgr.client, events: mgr.events, expectations, rvExpectations, kind: def.kind };
@@ -83,7 +100,9 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     .owns(ControllerRevisions, scope)
     .owns(PersistentVolumeClaims, scope)
     .withOptions({ workers: def.workers ?? 4 });
-  for (const watch of def.watches ?? []) builder.watches(watch.type, watch.map);
+  for (const watch of def.watches ?? []) {
+    builder.watches(watch.type, watch.map, { predicates: watch.predicates });
+  }
   builder.complete(async (key, ctx): Promise<ReconcileResult | undefined> => {
     const owner = listers.owners.get(key);
     if (!owner) {
@@ -91,6 +110,9 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
       return;
     }
     if (!expectations.isSatisfied(key)) return { requeueAfter: STALE_CACHE_REQUEUE_MS };
+    // The owner too must show our last status write.
+    rvExpectations.observe(owner);
+    if (!rvExpectations.isSatisfied(owner)) return { requeueAfter: STALE_CACHE_REQUEUE_MS };
     const uid = owner.metadata?.uid ?? '';
     const pods = ownedBy(listers.pods, uid);
     for (const pod of pods) rvExpectations.observe(pod);
@@ -102,10 +124,13 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
       pods,
       revisions: ownedBy(listers.revisions, uid),
       pvcs: ownedBy(listers.pvcs, uid).filter((pvc) => !pvc.metadata?.deletionTimestamp),
+      claim: (name) => listers.pvcs.get(objectKey({ namespace: owner.metadata?.namespace, name })),
       now: new Date(),
       cluster: {
         resizeSupported,
         nodeLabels: (name) => listers.nodes.get(name)?.metadata.labels,
+        nodes: () => listers.nodes.list(),
+        podsOnNode: (name) => listers.clusterPods?.byIndex('nodeName', name) ?? [],
       },
     });
     if (plan.actions.length > 0) {

@@ -99,6 +99,29 @@ describe('execute: creates', () => {
     ]);
     expect(calls[1]?.body).toBe(ordinal);
   });
+
+  it('expects the creates of claims it controls only: a claim without its reference is never observed', async () => {
+    const { deps, expectations } = setup();
+    const claim = (name: string, ownerReferences: { uid: string; controller?: boolean }[]) =>
+      ({
+        type: 'createPVC',
+        pvc: {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name, labels: {}, ownerReferences },
+        },
+      }) as Action;
+    await run(
+      deps,
+      planOf([
+        claim('owned', [{ uid: 'owner-uid', controller: true }]),
+        claim('retained', []),
+        claim('other', [{ uid: 'owner-uid' }]),
+        createPod('p0'),
+      ]),
+    );
+    expect(expectations.pending(KEY).create.sort()).toEqual(['owned', 'p0']);
+  });
 });
 
 describe('execute: revisions outside the owner’s namespace', () => {
@@ -163,6 +186,20 @@ describe('execute: failures and the status', () => {
     expect(plain.events).toContainEqual(expect.objectContaining({ reason: 'FailedDelete', type: 'Warning' }));
   });
 
+  it('expects the written status in the cache before the next plan', async () => {
+    const written = (call: RecordedCall) =>
+      call.verb === 'updateStatus'
+        ? { ...(call.body as object), metadata: { ...owner.metadata, resourceVersion: '42' } }
+        : undefined;
+    const { deps } = setup(undefined, written);
+    await run(deps, planOf([], { status: { replicas: 1 } }));
+    const cached = (resourceVersion: string) => ({ metadata: { ...owner.metadata, resourceVersion } });
+    deps.rvExpectations.observe(cached('41'));
+    expect(deps.rvExpectations.isSatisfied(cached('41'))).toBe(false);
+    deps.rvExpectations.observe(cached('42'));
+    expect(deps.rvExpectations.isSatisfied(cached('42'))).toBe(true);
+  });
+
   it('writes the status only when it changed', async () => {
     const { deps, calls } = setup();
     await run(deps, planOf([]));
@@ -189,6 +226,33 @@ describe('execute: failures and the status', () => {
         message: 'successfully patch pod a specified-delete for update',
       },
       planned,
+    ]);
+  });
+
+  it("records a kind's own per-pod Events when the kind words them", async () => {
+    const worded: WorkloadKind = {
+      ...Widgets,
+      resultEvent: (action, o, error) =>
+        action.type === 'createPod'
+          ? {
+              type: 'Normal',
+              reason: 'Made',
+              message: `${o.metadata?.name} made ${action.pod.metadata.name}`,
+            }
+          : error === undefined
+            ? undefined
+            : { type: 'Warning', reason: 'Broke', message: String(error) },
+    };
+    const { deps, events } = setup(
+      (c) => (c.verb === 'delete' ? new Error('gone wrong') : undefined),
+      undefined,
+      worded,
+    );
+    const del: Action = { type: 'deletePod', name: 'a', uid: 'u', pvcs: [], reason: 'x' };
+    await run(deps, planOf([createPod('p0'), del]));
+    expect(events).toEqual([
+      { type: 'Normal', reason: 'Made', message: 'web made p0' },
+      { type: 'Warning', reason: 'Broke', message: 'Error: gone wrong' },
     ]);
   });
 });
@@ -247,6 +311,24 @@ describe('execute: pods and the owner', () => {
     ).toEqual([2]);
   });
 
+  it("changes a PVC's owner references by uid, leaving other owners alone", async () => {
+    const { deps, calls } = setup();
+    const add = [{ apiVersion: 'v1', kind: 'Pod', name: 'db-1', uid: 'pod-uid', controller: true }];
+    await run(
+      deps,
+      planOf([{ type: 'updatePVCOwners', name: 'data-db-1', remove: ['set-uid'], add, reason: 'scaled' }]),
+    );
+    expect(calls).toEqual([
+      expect.objectContaining({
+        verb: 'patch',
+        kind: 'PersistentVolumeClaim',
+        name: 'data-db-1',
+        body: { metadata: { ownerReferences: [{ $patch: 'delete', uid: 'set-uid' }, ...add] } },
+        options: expect.objectContaining({ type: 'strategic' }),
+      }),
+    ]);
+  });
+
   it("merge-patches the owner through the kind's resource", async () => {
     const { deps, calls } = setup();
     const patch = { spec: { scaleStrategy: { podsToDelete: [] } } };
@@ -254,6 +336,22 @@ describe('execute: pods and the owner', () => {
     expect(calls).toEqual([
       expect.objectContaining({ verb: 'patch', kind: 'Widget', name: 'web', body: patch }),
     ]);
+  });
+
+  it('deletes the owner it planned on only (uid precondition), leaving its objects to the collector', async () => {
+    const { deps, calls } = setup((call) =>
+      call.verb === 'get' ? new ApiError(404, 'NotFound', 'gone') : undefined,
+    );
+    const result = await run(deps, planOf([{ type: 'deleteOwner', reason: 'TTL expired' }], { status: {} }));
+    expect(calls[0]).toMatchObject({
+      verb: 'delete',
+      kind: 'Widget',
+      name: 'web',
+      namespace: 'ns',
+      options: { preconditions: { uid: 'owner-uid' }, propagationPolicy: 'Background' },
+    });
+    // The status write finds the owner gone: nothing to retry.
+    expect(result).toEqual({ requeue: false, error: undefined });
   });
 
   it('writes pod conditions through pods/status with the resourceVersion precondition', async () => {

@@ -29,6 +29,8 @@ export interface WorkloadKind {
   resource: ResourceType;
   /** The condition a failed phase sets (CloneSet: FailedScale, FailedUpdate); none: Events only. */
   failureCondition?: (phase: Phase) => string | undefined;
+  /** The kind's own per-pod Event for an applied action; default the kit's `resultEvent` (CloneSet's words). */
+  resultEvent?: (action: Action, owner: Owner, error?: unknown) => PlanEvent | undefined;
 }
 
 export interface ExecutorDeps {
@@ -81,14 +83,18 @@ export async function execute(
   return { requeue: failure?.stale ?? false, error: failure && !failure.stale ? failure.error : undefined };
 }
 
-/** Writes status through /status when it differs, re-reading on conflict (Kruise's status updater). */
+/**
+ * Writes status through /status when it differs, re-reading on conflict (Kruise's status updater). The
+ * written version is expected in the cache before the next plan: a plan on the status before this write
+ * would count again what this one already counted (pods deleted by a failing job and counted failed).
+ */
 async function writeStatus(owner: Owner, status: unknown, deps: ExecutorDeps, signal: AbortSignal) {
   if (deepEqual(owner.status ?? {}, status)) return;
   const owners = deps.client.resource<Owner>(deps.kind.resource);
   const ref = { namespace: owner.metadata?.namespace, name: owner.metadata?.name ?? '' };
   await retryOnConflict(async () => {
     const latest = await owners.get(ref, { signal });
-    await owners.updateStatus({ ...latest, status }, { signal });
+    deps.rvExpectations.expect(await owners.updateStatus({ ...latest, status }, { signal }));
   }).catch((err) => {
     if (!isNotFound(err)) throw err;
   });
@@ -203,7 +209,9 @@ class ActionApplier {
   /** Kruise slowStartBatch: batches of 1, 2, 4, …; stop at the first batch with a failure. */
   async createSlowStart(units: CreateUnit[]): Promise<Failure> {
     const { expectations } = this.deps;
-    for (const unit of units) for (const a of unit) expectations.expect(this.key, 'create', createdName(a));
+    for (const unit of units) {
+      for (const a of unit) if (this.observable(a)) expectations.expect(this.key, 'create', createdName(a));
+    }
     let next = 0;
     for (let size = 1; next < units.length; size *= 2) {
       const batch = units.slice(next, next + size);
@@ -237,6 +245,17 @@ class ActionApplier {
     return failure;
   }
 
+  /**
+   * The informers match a created object back to its owner by controller reference: a claim without
+   * ours (a StatefulSet's retained claims) is never observed, so nothing may wait for it.
+   */
+  private observable(action: CreateAction): boolean {
+    if (action.type === 'createPod') return true;
+    return action.pvc.metadata.ownerReferences.some(
+      (r) => r.controller && r.uid === this.owner.metadata?.uid,
+    );
+  }
+
   private async createUnit(unit: CreateUnit): Promise<Failure> {
     for (let i = 0; i < unit.length; i++) {
       const failure = await this.run(unit[i] as Action);
@@ -257,7 +276,9 @@ class ActionApplier {
       if (this.signal.aborted) throw error;
       failure = { error, stale: isConflict(error) || isAlreadyExists(error) };
     }
-    const event = resultEvent(action, failure?.error);
+    const error = failure?.error;
+    const kindEvent = this.deps.kind.resultEvent;
+    const event = kindEvent ? kindEvent(action, this.owner, error) : resultEvent(action, error);
     if (event) void this.deps.events.event(this.owner, event.type, event.reason, event.message);
     return failure;
   }
@@ -312,9 +333,27 @@ class ActionApplier {
         await client.resource(PersistentVolumeClaims).patch(ref, patch, { ...opts, type: 'merge' });
         return;
       }
+      case 'updatePVCOwners': {
+        const removed = action.remove.map((uid) => ({ $patch: 'delete', uid }));
+        const patch = { metadata: { ownerReferences: [...removed, ...action.add] } };
+        const ref = { namespace: ns, name: action.name };
+        await client.resource(PersistentVolumeClaims).patch(ref, patch, { ...opts, type: 'strategic' });
+        return;
+      }
       case 'patchOwner': {
         const ref = { namespace: ns, name: this.owner.metadata?.name ?? '' };
         await client.resource(this.deps.kind.resource).patch(ref, action.patch, { ...opts, type: 'merge' });
+        return;
+      }
+      case 'deleteOwner': {
+        const ref = { namespace: ns, name: this.owner.metadata?.name ?? '' };
+        const uid = this.owner.metadata?.uid;
+        const options = {
+          ...opts,
+          preconditions: uid ? { uid } : undefined,
+          propagationPolicy: 'Background' as const,
+        };
+        await ignoreNotFound(client.resource(this.deps.kind.resource).delete(ref, options));
         return;
       }
       case 'releasePod': {
@@ -451,6 +490,6 @@ async function ignoreNotFound(request: Promise<unknown>): Promise<void> {
   }
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -2,14 +2,18 @@
 // A revision's name is `<owner>-<hash>` where hash = SafeEncodeString(FNV-32(canonical data +
 // collisionCount)); what a revision stores is the kind's business (CloneSet and Advanced StatefulSet
 // store `{"spec":{"template":{...,"$patch":"replace"}}}`).
-import { type ControllerRevision, ControllerRevisionHashLabel, type Pod } from '../../apis';
+import {
+  type ControllerRevision,
+  ControllerRevisionHashLabel,
+  type Pod,
+  type PodTemplateSpec,
+} from '../../apis';
 import { canonicalJson } from '../../runtime/json';
 import type { OwnerReference } from '../../runtime/meta';
 import type { RevisionAction } from './actions';
+import { SAFE_ALPHANUMS } from './naming';
 import type { OwnerMeta } from './ownership';
 import { isAtRevision } from './pods';
-
-const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** Everything a revision of one owner is made from; the kind builds it from its own object. */
 export interface RevisionSource {
@@ -25,6 +29,25 @@ export interface RevisionSource {
   collisionCount?: number;
   /** status.currentRevision */
   currentRevision?: string;
+}
+
+/** A workload whose revisions store its pod template (CloneSet, Advanced StatefulSet). */
+interface TemplateOwner {
+  metadata?: OwnerMeta;
+  spec?: { template: PodTemplateSpec };
+  status?: { collisionCount?: number; currentRevision?: string };
+}
+
+/** Kruise newRevision of CloneSet and ASTS: `{"spec":{"template":{...,"$patch":"replace"}}}`, template labels. */
+export function templateRevisionSource(owner: TemplateOwner, ref: OwnerReference): RevisionSource {
+  return {
+    owner: owner.metadata,
+    ref,
+    data: { spec: { template: { ...owner.spec!.template, $patch: 'replace' } as never } },
+    labels: owner.spec?.template.metadata?.labels,
+    collisionCount: owner.status?.collisionCount,
+    currentRevision: owner.status?.currentRevision,
+  };
 }
 
 export interface ActiveRevisions {

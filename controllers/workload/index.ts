@@ -22,6 +22,7 @@ export {
   type ExecutorDeps,
   execute,
   groupActions,
+  messageOf,
   type Owner,
   resultEvent,
   type WorkloadKind,
@@ -33,6 +34,7 @@ export {
   newRevision,
   type RevisionSource,
   sortRevisions,
+  templateRevisionSource,
   truncateHistory,
 } from './history';
 export {
@@ -46,6 +48,7 @@ export {
   notReadyConditions,
   rfc3339,
 } from './lifecycle';
+export { keyedPodName, SAFE_ALPHANUMS } from './naming';
 export {
   deletionCost,
   priorityOrder,
@@ -56,6 +59,16 @@ export {
   sortActivePods,
   spreadConstraintRanks,
 } from './ordering';
+export {
+  inRange,
+  type OrdinalRange,
+  ordinalName,
+  ordinalOf,
+  ordinalRange,
+  parseOrdinalName,
+  rangeOrdinals,
+  reservedOrdinals,
+} from './ordinals';
 export {
   type Claims,
   claimPods,
@@ -79,4 +92,24 @@ export {
   readySince,
   shortHash,
 } from './pods';
-export { type ClaimStamp, claimsFor, withClaimVolumes } from './pvcs';
+export {
+  type ClaimObject,
+  type ClaimOwnerChange,
+  type ClaimOwners,
+  type ClaimStamp,
+  claimOwnerChange,
+  claimsFor,
+  isClaimStale,
+  type RetentionPolicy,
+  withClaimVolumes,
+} from './pvcs';
+export {
+  inPlaceStepActions,
+  kruisePodReadyInit,
+  type PodUpdate,
+  type PodUpdateContext,
+  type RefreshContext,
+  refreshPod,
+  revisionDiffs,
+  updatePod,
+} from './update';

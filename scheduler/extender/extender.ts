@@ -1,5 +1,5 @@
+import { nodeAllocatable, podRequests } from '../../apis/resources';
 import type { ExtenderConfig } from '../config';
-import { nodeAllocatable, podRequests } from '../resources';
 import { type ScoreFn, type ScoreParams, scorer, toExtenderScore } from '../scoring';
 import { GPU_SPEC, MILLI, WHOLE_GPU } from '../scoring/classes';
 import { MAX_EXTENDER_PRIORITY } from '../scoring/types';

@@ -1,4 +1,4 @@
-import { nodeAllocatable, podRequests } from '../resources';
+import { nodeAllocatable, podRequests } from '../../apis/resources';
 import { MILLI, type PodClass, podClass } from '../scoring/classes';
 import type { Node, Pod } from '../types';
 

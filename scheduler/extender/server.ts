@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { Histogram, Registry } from 'prom-client';
-import { ResourceError } from '../resources';
+import { ResourceError } from '../../apis/resources';
 import type { Extender } from './extender';
 import { BadRequest, parseBindingArgs, parseExtenderArgs } from './wire';
 

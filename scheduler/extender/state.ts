@@ -1,4 +1,4 @@
-import { nodeAllocatable, podRequests } from '../resources';
+import { nodeAllocatable, podRequests } from '../../apis/resources';
 import { GPU_SPEC, MILLI, type PodMix, WHOLE_GPU } from '../scoring/classes';
 import type { Node, Pod } from '../types';
 import { annotatedDevices, type GpuSettings, MAX_DEVICES, nodeGpus, type PodGpus, podGpus } from './gpus';

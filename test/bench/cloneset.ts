@@ -8,21 +8,28 @@
 // once and restarts in 200 ms. Goal at the default profile: the CloneSet ≥ 8× faster than the Deployment,
 // 0 pods recreated, ≤ 5 API writes per updated pod. API writes are counted by the apiserver
 // (apiserver_request_total, mutating verbs, without Events, Leases and Nodes: every writer counts).
-import { execFileSync } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { installCrds, resourceOf } from '../../apis/install';
 import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
 import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
 import { fakeNodes, KWOK_TOLERATION } from '../../cluster/nodes';
-import { sleep } from '../../cluster/wait';
 import { setupCloneSetController } from '../../controllers/cloneset';
-import { createClient, type KubeClient } from '../../runtime/client';
+import { createClient } from '../../runtime/client';
 import { silentLogger } from '../../runtime/log';
 import { Manager } from '../../runtime/manager';
-import { type KubeObject, Namespaces, Pods, type ResourceType } from '../../runtime/meta';
-import { type Progress, RolloutTracker } from './rollout-tracker';
+import { type KubeObject, Namespaces, type ResourceType } from '../../runtime/meta';
+import {
+  apiserverCounters,
+  difference,
+  machine,
+  printTable,
+  ratio,
+  seconds,
+  waitNoPods,
+  waitSettled,
+} from './rollout-bench';
+import { RolloutTracker } from './rollout-tracker';
 
 const NAMESPACE = 'bench';
 const Deployments: ResourceType = {
@@ -84,14 +91,6 @@ const PROFILES: Record<'default' | 'instant', Profile> = {
   instant: { name: "kwok's instant" },
 };
 
-/** Seconds of a Go-style duration ("30s", "200ms", "1m"); kwok's defaults when unset. */
-function seconds(duration: string | undefined, unset: number): number {
-  if (duration === undefined) return unset;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(duration);
-  if (!m) throw new Error(`not a duration: ${duration}`);
-  return Number(m[1]) * { ms: 0.001, s: 1, m: 60 }[m[2] as 'ms' | 's' | 'm'];
-}
-
 function template(app: string, kubelet: KubeletTimes) {
   const annotations: Record<string, string> = {};
   if (kubelet.podStart) annotations[POD_START_DELAY_ANNOTATION] = kubelet.podStart;
@@ -134,82 +133,6 @@ function deployment(replicas: number, kubelet: KubeletTimes, maxSurge: string): 
   } as Workload;
 }
 
-/** Mutating requests the apiserver served so far, and pod bindings (each one a pod (re)scheduled). */
-function apiserverCounters(kubeconfig: string): {
-  writes: number;
-  bindings: number;
-  /** "VERB resource[/subresource]" → requests and seconds spent serving them. */
-  byKind: Map<string, { count: number; seconds: number }>;
-} {
-  const text = execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/metrics'], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  let writes = 0;
-  let bindings = 0;
-  const byKind = new Map<string, { count: number; seconds: number }>();
-  for (const line of text.split('\n')) {
-    const metric = line.slice(0, line.indexOf('{'));
-    const counted = metric === 'apiserver_request_total';
-    if (!counted && metric !== 'apiserver_request_duration_seconds_sum') continue;
-    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(labels.verb ?? '')) continue;
-    const excluded = ['events', 'leases', 'nodes'].includes(labels.resource ?? '');
-    const kind =
-      `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}` +
-      (excluded ? ' (not counted)' : '');
-    const entry = byKind.get(kind) ?? { count: 0, seconds: 0 };
-    byKind.set(kind, entry);
-    if (!counted) {
-      entry.seconds += value;
-      continue;
-    }
-    entry.count += value;
-    if (excluded) continue;
-    writes += value;
-    if (labels.resource === 'pods' && labels.subresource === 'binding') bindings += value;
-  }
-  return { writes, bindings, byKind };
-}
-
-/** Waits (through `tracker`'s watch) until `replicas` ready pods, all running `image`, are the only pods left. */
-async function waitSettled(
-  tracker: RolloutTracker,
-  what: string,
-  replicas: number,
-  image: string,
-  timeline: string[] = [],
-): Promise<void> {
-  const started = performance.now();
-  const sample = () =>
-    timeline.push(progressLine(tracker.progress(image), (performance.now() - started) / 1000));
-  sample();
-  const sampler = setInterval(sample, 1000);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what}: not settled after ${ROLLOUT_TIMEOUT_MS / 1000}s`)),
-      ROLLOUT_TIMEOUT_MS,
-    );
-  });
-  try {
-    await Promise.race([tracker.settled(replicas, image), timeout]);
-  } finally {
-    clearInterval(sampler);
-    clearTimeout(timer);
-  }
-  sample();
-}
-
-function progressLine(p: Progress, seconds: number): string {
-  const n = (value: number) => String(value).padStart(5);
-  return (
-    `${seconds.toFixed(1).padStart(6)} s  pods ${n(p.pods)}  terminating ${n(p.terminating)}  new spec ${n(p.newSpec)}` +
-    `  new image running ${n(p.newImageRunning)}  ready ${n(p.ready)}  new+ready ${n(p.newReady)}`
-  );
-}
-
 /** Brings the workload up, updates its image once and measures the rollout. */
 async function measure(
   cluster: LocalCluster,
@@ -225,7 +148,7 @@ async function measure(
   await tracker.start();
   try {
     await resource.create(obj);
-    await waitSettled(tracker, type, replicas, IMAGE_V1);
+    await waitSettled(tracker, type, ROLLOUT_TIMEOUT_MS, replicas, IMAGE_V1);
     process.stderr.write(`${type}: ${replicas} pods ready; updating the image\n`);
     const before = new Set(tracker.current().map((p) => p.metadata?.uid));
     const maxSurge = Math.ceil((replicas * parseFloat(surge)) / 100);
@@ -235,7 +158,7 @@ async function measure(
     const patch = [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE_V2 }];
     await resource.patch({ namespace: NAMESPACE, name: app }, patch, { type: 'json' });
     const timeline: string[] = [];
-    await waitSettled(tracker, type, replicas, IMAGE_V2, timeline);
+    await waitSettled(tracker, type, ROLLOUT_TIMEOUT_MS, replicas, IMAGE_V2, timeline);
     const wallSeconds = (performance.now() - started) / 1000;
     const counted = apiserverCounters(kubeconfigPath);
     const after = tracker.current();
@@ -275,22 +198,6 @@ function idealSeconds(r: Measurement, kubelet: KubeletTimes): number {
   return (r.replicas / (unavailable + r.maxSurge)) * seconds(kubelet.podStart, 0);
 }
 
-function difference(
-  after: Map<string, { count: number; seconds: number }>,
-  before: Map<string, { count: number; seconds: number }>,
-) {
-  const result = new Map<string, { count: number; seconds: number }>();
-  for (const [kind, a] of after) {
-    const b = before.get(kind) ?? { count: 0, seconds: 0 };
-    if (a.count > b.count) result.set(kind, { count: a.count - b.count, seconds: a.seconds - b.seconds });
-  }
-  return result;
-}
-
-async function waitNoPods(client: KubeClient): Promise<void> {
-  while ((await client.resource(Pods).list({ namespace: NAMESPACE })).items.length > 0) await sleep(1000);
-}
-
 /** Our controller's reconciles (by result) and time spent in them, over the whole run. */
 async function printControllerMetrics(mgr: Manager): Promise<void> {
   const wanted = [
@@ -302,13 +209,6 @@ async function printControllerMetrics(mgr: Manager): Promise<void> {
   process.stdout.write('\nCloneSet controller (whole run)\n');
   for (const line of text.split('\n'))
     if (wanted.some((name) => line.startsWith(`${name}{`))) process.stdout.write(`  ${line}\n`);
-}
-
-/** The conditions that decide the result besides the kubelet: a loaded machine slows the CloneSet most. */
-function machine(): string {
-  return `machine: ${cpus().length} cores, load average ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')} (1, 5, 15 min) when the profile finished`;
 }
 
 function report(
@@ -340,7 +240,6 @@ function report(
     'peak unavailable',
     'invariants',
   ];
-  const ratio = (a: number, b: number | undefined) => (a && b ? `${(a / b).toFixed(1)}×` : '–');
   const rows = results.map((r) => [
     r.workload,
     r.wallSeconds.toFixed(1),
@@ -355,11 +254,7 @@ function report(
     String(r.peakUnavailable),
     r.violations.length === 0 ? 'held' : `${r.violations.length} violations`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-  const line = (cells: string[]) =>
-    `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}\n`;
-  process.stdout.write(line(header));
-  for (const row of rows) process.stdout.write(line(row));
+  printTable(header, rows);
   for (const r of results)
     for (const v of r.violations.slice(0, 5)) process.stdout.write(`  ${r.workload}: ${v}\n`);
   if (details) for (const r of results) printDetails(r);
@@ -448,12 +343,12 @@ async function main(): Promise<void> {
       const results: Measurement[] = [];
       if (values.only !== 'deployment') {
         results.push(await measure(cluster, 'CloneSet', cloneSet(replicas, kubelet)));
-        await waitNoPods(cluster.client);
+        await waitNoPods(cluster.client, NAMESPACE);
       }
       if (values.only !== 'cloneset') {
         for (const surge of [DEFAULT_SURGE, '0%']) {
           results.push(await measure(cluster, 'Deployment', deployment(replicas, kubelet, surge), surge));
-          await waitNoPods(cluster.client);
+          await waitNoPods(cluster.client, NAMESPACE);
         }
       }
       // Each table is printed as soon as its profile is done, and again together at the end.

@@ -28,6 +28,8 @@ export interface RolloutLimits {
   replicas: number;
   maxUnavailable: number;
   maxSurge: number;
+  /** The image being replaced: a pod leaving it starts an update (batches). */
+  fromImage?: string;
 }
 
 export interface Progress {
@@ -48,6 +50,8 @@ export class RolloutTracker {
   private limits?: RolloutLimits;
   private waiter?: { image: string; replicas: number; resolve: () => void };
   readonly violations: string[] = [];
+  /** When each pod still at the old image began its update (deleted or its spec changed), in ms. */
+  readonly updateStarts: number[] = [];
   peakUnavailable = 0;
   events = 0;
 
@@ -62,6 +66,8 @@ export class RolloutTracker {
       onUpdate: (_old, pod) => this.record(pod),
       onDelete: (pod) => {
         const uid = pod.metadata?.uid ?? '';
+        const known = this.pods.get(uid);
+        if (known && !known.terminating) this.noteUpdateStart(known.specImage);
         this.pods.delete(uid);
         this.deletedUids.add(uid);
         this.afterEvent();
@@ -83,6 +89,17 @@ export class RolloutTracker {
     this.limits = limits;
     this.peakUnavailable = 0;
     this.violations.length = 0;
+    this.updateStarts.length = 0;
+  }
+
+  /**
+   * The update starts grouped into batches: a start less than `gapMs` after the previous one joins its
+   * batch. With gapMs half a pod start, one-by-one updates give one batch per pod and a window of N pods
+   * started together gives one per N.
+   */
+  batches(gapMs: number): number {
+    const starts = [...this.updateStarts].sort((a, b) => a - b);
+    return starts.filter((t, i) => i === 0 || t - (starts[i - 1] as number) >= gapMs).length;
   }
 
   /** Resolves once exactly `replicas` pods exist, none terminating, all ready and running `image`. */
@@ -114,15 +131,24 @@ export class RolloutTracker {
   private record(pod: TrackedPod): void {
     const uid = pod.metadata?.uid ?? '';
     const terminating = Boolean(pod.metadata?.deletionTimestamp);
+    const specImage = pod.spec?.containers[0]?.image ?? '';
+    const known = this.pods.get(uid);
+    if (known && ((terminating && !known.terminating) || specImage !== known.specImage))
+      this.noteUpdateStart(known.specImage);
     this.pods.set(uid, {
       uid,
       terminating,
       ready:
         !terminating && (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
-      specImage: pod.spec?.containers[0]?.image ?? '',
+      specImage,
       runningImage: pod.status?.containerStatuses?.[0]?.image ?? '',
     });
     this.afterEvent();
+  }
+
+  /** A pod at `image` is deleted or changed: an update starts if that is the image being replaced. */
+  private noteUpdateStart(image: string): void {
+    if (this.limits?.fromImage === image) this.updateStarts.push(performance.now());
   }
 
   private afterEvent(): void {

@@ -9,7 +9,6 @@
 // 200 ms. Printed per row: wall time, API writes (counted by the apiserver: mutating requests except
 // Events, Leases and Nodes), writes per pod, pods recreated, app container restarts (must be 0 in place:
 // a recreated pod's app starts again, so recreation counts one per pod), and the ratio to in place.
-import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -17,16 +16,17 @@ import { installCrds, resourceOf } from '../../apis/install';
 import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
 import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
 import { fakeNodes, KWOK_TOLERATION } from '../../cluster/nodes';
-import { sleep, waitFor } from '../../cluster/wait';
+import { waitFor } from '../../cluster/wait';
 import { setupCloneSetController } from '../../controllers/cloneset';
 import { setupSidecarSetController } from '../../controllers/sidecarset';
-import { createClient, type KubeClient } from '../../runtime/client';
+import { createClient } from '../../runtime/client';
 import { silentLogger } from '../../runtime/log';
 import { Manager } from '../../runtime/manager';
-import { type KubeObject, Namespaces, Pods } from '../../runtime/meta';
+import { type KubeObject, Namespaces } from '../../runtime/meta';
 import { customResourceRegistry } from '../../webhooks/custom-resources';
 import { informerPodInjectionSources, registerPodWebhook } from '../../webhooks/pod';
 import { webhookRunnable } from '../../webhooks/setup';
+import { apiserverCounters, waitNoPods, waitSettled } from './rollout-bench';
 import { RolloutTracker, type TrackedPod } from './rollout-tracker';
 
 const NAMESPACE = 'bench';
@@ -95,40 +95,11 @@ const sidecarSet = (app: string): Obj => ({
   },
 });
 
-/** Mutating requests the apiserver has served, except Events, Leases and Nodes. */
-function apiWrites(kubeconfig: string): number {
-  const text = execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/metrics'], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  let writes = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(labels.verb ?? '')) continue;
-    if (['events', 'leases', 'nodes'].includes(labels.resource ?? '')) continue;
-    writes += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return writes;
-}
-
 const appRestarts = (pods: TrackedPod[]) =>
   pods.reduce((sum, p) => {
     const statuses = (p.status?.containerStatuses ?? []) as { name?: string; restartCount?: number }[];
     return sum + (statuses.find((s) => s.name === 'app')?.restartCount ?? 0);
   }, 0);
-
-async function settle(tracker: RolloutTracker, what: string, replicas: number, image: string) {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled in time`)), ROLLOUT_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([tracker.settled(replicas, image), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Brings the pods up at Envoy v1, moves them to v2 by `upgrade`, and measures that. */
 async function measure(
@@ -144,17 +115,17 @@ async function measure(
   await tracker.start();
   try {
     await create();
-    await settle(tracker, how, replicas, ENVOY_V1);
+    await waitSettled(tracker, how, ROLLOUT_TIMEOUT_MS, replicas, ENVOY_V1);
     process.stderr.write(`${how}: ${replicas} pods ready; upgrading Envoy\n`);
     const before = new Set(tracker.current().map((p) => p.metadata?.uid));
     const maxUnavailable = Math.floor((replicas * Number.parseInt(MAX_UNAVAILABLE, 10)) / 100);
     tracker.checkLimits({ replicas, maxUnavailable, maxSurge: 0 });
-    const writes = apiWrites(cluster.kubeconfigPath);
+    const writes = apiserverCounters(cluster.kubeconfigPath).writes;
     const started = performance.now();
     await upgrade();
-    await settle(tracker, how, replicas, ENVOY_V2);
+    await waitSettled(tracker, how, ROLLOUT_TIMEOUT_MS, replicas, ENVOY_V2);
     const wallSeconds = (performance.now() - started) / 1000;
-    const written = apiWrites(cluster.kubeconfigPath) - writes;
+    const written = apiserverCounters(cluster.kubeconfigPath).writes - writes;
     const after = tracker.current();
     const recreated = after.filter((p) => !before.has(p.metadata?.uid)).length;
     await cleanup();
@@ -170,10 +141,6 @@ async function measure(
   } finally {
     tracker.close();
   }
-}
-
-async function waitNoPods(client: KubeClient): Promise<void> {
-  while ((await client.resource(Pods).list({ namespace: NAMESPACE })).items.length > 0) await sleep(1000);
 }
 
 function report(profile: Profile, results: Measurement[], replicas: number, nodes: number): void {
@@ -297,7 +264,7 @@ async function main(): Promise<void> {
           },
         ),
       );
-      await waitNoPods(cluster.client);
+      await waitNoPods(cluster.client, NAMESPACE);
       results.push(
         await measure(
           cluster,
@@ -314,7 +281,7 @@ async function main(): Promise<void> {
           async () => void (await cloneSets.delete({ namespace: NAMESPACE, name: 'mesh-recreate' })),
         ),
       );
-      await waitNoPods(cluster.client);
+      await waitNoPods(cluster.client, NAMESPACE);
       report(profile, results, replicas, nodes);
     }
   } finally {

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { waitFor } from '../../cluster/wait';
 import { createClient, type KubeClient } from '../../runtime/client';
 import { isNotFound } from '../../runtime/errors';
+import { silentLogger } from '../../runtime/log';
+import { Manager } from '../../runtime/manager';
 import { type KubeObject, Namespaces, Pods } from '../../runtime/meta';
 import { E2E_ENV } from './globalSetup';
 
@@ -81,4 +83,34 @@ export async function exists(get: () => Promise<KubeObject>): Promise<boolean> {
     if (isNotFound(err)) return false;
     throw err;
   }
+}
+
+/** Controllers running in the test process against the shared cluster. */
+export interface RunningController {
+  /** Graceful stop: in-flight reconciles finish. */
+  stop(): Promise<void>;
+  /** Abrupt stop: the connections close under in-flight requests, as if the process died. */
+  kill(): Promise<void>;
+}
+
+/** A Manager (no leader election, no servers) with the controllers `setup` adds, once its caches sync. */
+export async function startControllers(setup: (mgr: Manager) => void): Promise<RunningController> {
+  const client = createClient(e2eKubeconfigPath());
+  const mgr = new Manager({ client, leaderElection: false, healthAddress: false, logger: silentLogger() });
+  setup(mgr);
+  const stop = new AbortController();
+  const running = mgr.start(stop.signal);
+  await waitFor('the controller caches to sync', () => mgr.informers.hasSynced());
+  return {
+    stop: async () => {
+      stop.abort();
+      await running;
+      client.close();
+    },
+    kill: async () => {
+      client.close();
+      stop.abort();
+      await running.catch(() => undefined);
+    },
+  };
 }

@@ -1,11 +1,8 @@
-// The CloneSet behaviours OpenKruise users rely on (issue 10 §3), each on the real control plane with kwok
-// as kubelet, through our admission webhooks, with the invariant watcher running during every rollout.
-import { randomBytes } from 'node:crypto';
 import { KruisePodReadyCondition, PodTemplateHashLabel } from '../../apis';
-import { fakeNode, KWOK_TOLERATION } from '../../cluster/nodes';
 import { waitFor } from '../../cluster/wait';
 import { type KubeObject, Nodes, type ResourceType, Services } from '../../runtime/meta';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
+import { useNodePools } from '../cluster/node-pools';
 import { useCustomResourceWebhooks } from '../cluster/webhooks';
 import {
   type CloneSetObject,
@@ -48,8 +45,8 @@ describe('CloneSet behaviours', () => {
   const ns = useTestNamespace('cloneset-kruise');
   useCustomResourceWebhooks();
   let running: RunningController;
-  /** Nodes a test created; each test's pods go only there (its own label and taint). */
-  const created: string[] = [];
+  /** Each test's pods go only to nodes of its own pool. */
+  const { nodePool } = useNodePools();
 
   beforeAll(async () => {
     running = await startController(ns.name);
@@ -57,46 +54,7 @@ describe('CloneSet behaviours', () => {
 
   afterAll(async () => {
     await running?.stop();
-    await Promise.all(created.map((name) => e2eClient().resource(Nodes).delete({ name })));
   });
-
-  /** Fake nodes in a pool of their own: `pool` label and taint, so only pods that ask for it land there. */
-  async function nodePool(
-    nodes: { name: string; capacity?: Record<string, string>; labels?: Record<string, string> }[],
-  ) {
-    const pool = `pool-${randomBytes(3).toString('hex')}`;
-    const nodeClient = e2eClient().resource<
-      KubeObject & { status?: { conditions?: { type: string; status: string }[] } }
-    >(Nodes);
-    for (const n of nodes) {
-      const name = `${pool}-${n.name}`;
-      const node = fakeNode({
-        name,
-        capacity: n.capacity,
-        labels: { 'outrigger.io/pool': pool, ...n.labels },
-        taints: [{ key: 'outrigger.io/pool', value: pool, effect: 'NoSchedule' }],
-      });
-      await nodeClient.create(node as KubeObject);
-      created.push(name);
-    }
-    await waitFor(`the ${pool} nodes to be Ready`, async () => {
-      const ready = await Promise.all(
-        nodes.map(async (n) => {
-          const node = await nodeClient.get({ name: `${pool}-${n.name}` });
-          return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-        }),
-      );
-      return ready.every(Boolean);
-    });
-    const placement = {
-      nodeSelector: { 'outrigger.io/pool': pool },
-      tolerations: [
-        KWOK_TOLERATION,
-        { key: 'outrigger.io/pool', operator: 'Equal', value: pool, effect: 'NoSchedule' },
-      ],
-    };
-    return { pool, placement, nodeName: (name: string) => `${pool}-${name}` };
-  }
 
   /** Patches the spec and waits for the rollout, the invariant watcher checking every pod event. */
   async function rollOut(

@@ -1,77 +1,30 @@
-// Shared by the CloneSet e2e files: an in-process controller Manager, CloneSet templates for kwok, and a
-// pod watcher that checks the rollout invariants at every pod event.
-import {
-  type CloneSet,
-  CloneSetInstanceIdLabel,
-  ControllerRevisionHashLabel,
-  LifecycleStateLabel,
-} from '../../apis';
+// Shared by the CloneSet e2e files: CloneSet templates for kwok, and a pod watcher that checks the
+// rollout invariants at every pod event (the controller and pod helpers are in workload-harness).
+import { type CloneSet, CloneSetInstanceIdLabel } from '../../apis';
 import { resourceOf } from '../../apis/install';
 import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { waitFor } from '../../cluster/wait';
-import { setupCloneSetController } from '../../controllers/cloneset';
 import { createClient } from '../../runtime/client';
 import { Informer } from '../../runtime/informer';
 import { silentLogger } from '../../runtime/log';
-import { Manager } from '../../runtime/manager';
 import { type KubeObject, Pods } from '../../runtime/meta';
 import { e2eClient, e2eKubeconfigPath } from '../cluster/e2e';
+import { isActive, isReady, type PodObject, pods, revisionOf } from './workload-harness';
+
+export {
+  isActive,
+  isReady,
+  lifecycleOf,
+  type PodObject,
+  pods,
+  type RunningController,
+  revisionOf,
+  startController,
+} from './workload-harness';
 
 export type CloneSetObject = CloneSet & KubeObject;
 
-interface ContainerResources {
-  requests?: Record<string, string>;
-  limits?: Record<string, string>;
-}
-
-export interface PodObject extends KubeObject {
-  spec?: {
-    nodeName?: string;
-    containers: { name: string; image: string; env?: unknown[]; resources?: ContainerResources }[];
-  };
-  status?: {
-    phase?: string;
-    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
-    containerStatuses?: {
-      name: string;
-      image: string;
-      restartCount: number;
-      resources?: ContainerResources;
-    }[];
-  };
-}
-
 export const cloneSets = () => e2eClient().resource<CloneSetObject>(resourceOf('CloneSet'));
-export const pods = () => e2eClient().resource<PodObject>(Pods);
-
-/** A running CloneSet controller watching one namespace. */
-export interface RunningController {
-  /** Graceful stop: in-flight reconciles finish. */
-  stop(): Promise<void>;
-  /** Abrupt stop: the connections close under in-flight requests, as if the process died. */
-  kill(): Promise<void>;
-}
-
-export async function startController(namespace: string): Promise<RunningController> {
-  const client = createClient(e2eKubeconfigPath());
-  const mgr = new Manager({ client, leaderElection: false, healthAddress: false, logger: silentLogger() });
-  setupCloneSetController(mgr, { namespace, workers: 2 });
-  const stop = new AbortController();
-  const running = mgr.start(stop.signal);
-  await waitFor('the controller caches to sync', () => mgr.informers.hasSynced());
-  return {
-    stop: async () => {
-      stop.abort();
-      await running;
-      client.close();
-    },
-    kill: async () => {
-      client.close();
-      stop.abort();
-      await running.catch(() => undefined);
-    },
-  };
-}
 
 /** A CloneSet of `replicas` pods schedulable on kwok nodes, deleted quickly (grace period 1 s). */
 export function cloneSetOf(
@@ -100,13 +53,6 @@ export function cloneSetOf(
     },
   } as CloneSetObject;
 }
-
-export const isActive = (pod: PodObject) =>
-  !pod.metadata?.deletionTimestamp && pod.status?.phase !== 'Failed';
-export const isReady = (pod: PodObject) =>
-  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-export const revisionOf = (pod: PodObject) => pod.metadata?.labels?.[ControllerRevisionHashLabel];
-export const lifecycleOf = (pod: PodObject) => pod.metadata?.labels?.[LifecycleStateLabel];
 
 export async function podsOf(namespace: string, name: string): Promise<PodObject[]> {
   return (await pods().list({ namespace, labelSelector: `app=${name}` })).items;

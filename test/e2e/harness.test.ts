@@ -1,7 +1,13 @@
 // The local control plane behaves like a real cluster where Outrigger depends on it: kube-controller-manager
 // creates pods, kube-scheduler binds them, and kwok's stages act as kubelet.
 
-import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
+import {
+  CONTAINER_RESTART_DELAY_ANNOTATION,
+  POD_COMPLETE_DELAY_ANNOTATION,
+  POD_FAILING_NODES_ANNOTATION,
+  POD_FAILURES_ANNOTATION,
+  POD_START_DELAY_ANNOTATION,
+} from '../../cluster/kwok/delays';
 import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { waitFor } from '../../cluster/wait';
 import { type KubeObject, Nodes, Pods, type ResourceType } from '../../runtime/meta';
@@ -171,6 +177,63 @@ describe('local control plane', () => {
     });
     expect(job.status?.succeeded).toBe(2);
   });
+
+  itOnLocalCluster(
+    'pods with restartPolicy Never or OnFailure run to completion whoever owns them; Always pods keep running',
+    async () => {
+      const bare = (
+        name: string,
+        restartPolicy: string,
+        annotations: Record<string, string> = {},
+        nodeName?: string,
+      ) =>
+        pods().create({
+          metadata: { name, namespace: ns.name, annotations },
+          spec: podTemplate({ app: name }, { restartPolicy, ...(nodeName ? { nodeName } : {}) }).spec,
+        } as Pod);
+      await Promise.all([
+        bare('run-once', 'Never'),
+        bare('run-on-failure', 'OnFailure'),
+        bare('serve', 'Always'),
+        bare('fails', 'Never', { [POD_FAILURES_ANNOTATION]: '1' }),
+        // Failures limited to nodes: kwok-node-0 only (the pod is pinned there), then another node only.
+        bare(
+          'fails-on-its-node',
+          'Never',
+          { [POD_FAILURES_ANNOTATION]: '1', [POD_FAILING_NODES_ANNOTATION]: 'kwok-node-9,kwok-node-0' },
+          'kwok-node-0',
+        ),
+        bare(
+          'fails-elsewhere',
+          'Never',
+          { [POD_FAILURES_ANNOTATION]: '1', [POD_FAILING_NODES_ANNOTATION]: 'kwok-node-9' },
+          'kwok-node-0',
+        ),
+        bare('fails-twice', 'OnFailure', {
+          [POD_FAILURES_ANNOTATION]: '2',
+          [POD_COMPLETE_DELAY_ANNOTATION]: '1s',
+        }),
+      ]);
+      const phaseOf = async (name: string) => (await pods().get({ namespace: ns.name, name })).status?.phase;
+      const ended = (name: string, phase: string) =>
+        waitFor(`pod ${name} to be ${phase}`, async () => (await phaseOf(name)) === phase, 60_000);
+      await Promise.all([
+        ended('run-once', 'Succeeded'),
+        ended('run-on-failure', 'Succeeded'),
+        ended('fails', 'Failed'),
+        ended('fails-on-its-node', 'Failed'),
+        ended('fails-elsewhere', 'Succeeded'),
+        ended('fails-twice', 'Succeeded'),
+      ]);
+      const failed = await pods().get({ namespace: ns.name, name: 'fails' });
+      expect(failed.status?.containerStatuses?.[0]).toMatchObject({ restartCount: 0 });
+      expect(JSON.stringify(failed.status?.containerStatuses?.[0])).toContain('"exitCode":1');
+      // Each failed run restarted the container once; the third run succeeded and kept the count.
+      const restarted = await pods().get({ namespace: ns.name, name: 'fails-twice' });
+      expect(restarted.status?.containerStatuses?.[0]?.restartCount).toBe(2);
+      expect(await phaseOf('serve')).toBe('Running');
+    },
+  );
 
   itOnLocalCluster('a deleted pod stays Terminating for its grace period, then goes away', async () => {
     const { spec } = podTemplate({ app: 'graceful' }, { terminationGracePeriodSeconds: 3 });

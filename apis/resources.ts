@@ -1,5 +1,34 @@
-import { parseQuantity } from '../apis/quantity';
-import type { Container, Node, Pod, ResourceList } from './types';
+// How much of each resource a pod requests and a node offers, as kube-scheduler counts them. Shared by the
+// scheduler extender and the controllers' node fit, so it reads untrusted JSON: every field is optional.
+import { parseQuantity } from './quantity';
+
+export type ResourceList = Record<string, unknown>;
+
+interface Requirements {
+  requests?: ResourceList;
+  limits?: ResourceList;
+}
+
+export interface Container {
+  name?: string;
+  /** `Always` on an init container makes it a native sidecar. */
+  restartPolicy?: string;
+  resources?: Requirements;
+}
+
+export interface Pod {
+  spec?: {
+    containers?: Container[];
+    initContainers?: Container[];
+    overhead?: ResourceList;
+    /** Pod-level requests and limits (PodLevelResources). */
+    resources?: Requirements;
+  };
+}
+
+export interface Node {
+  status?: { allocatable?: ResourceList };
+}
 
 export const CPU = 'cpu';
 export const MEMORY = 'memory';

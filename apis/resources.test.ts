@@ -1,5 +1,11 @@
-import { nodeAllocatable, podRequests, ResourceError, requestsAny, toSchedulerUnits } from './resources';
-import type { Pod } from './types';
+import {
+  nodeAllocatable,
+  type Pod,
+  podRequests,
+  ResourceError,
+  requestsAny,
+  toSchedulerUnits,
+} from './resources';
 
 const dims = ['cpu', 'memory', 'nvidia.com/gpu'];
 

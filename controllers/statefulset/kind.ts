@@ -1,0 +1,86 @@
+// Advanced StatefulSet as the workload kit sees it: its API resource, failure conditions, per-pod Events,
+// controller reference and what its revisions store.
+import type { StatefulSet } from '../../apis';
+import { resourceOf } from '../../apis/install';
+import type { OwnerReference } from '../../runtime/meta';
+import {
+  type Action,
+  controllerRef,
+  messageOf,
+  type Owner,
+  ordinalName,
+  type PlanEvent,
+  type RevisionSource,
+  resultEvent,
+  templateRevisionSource,
+  type WorkloadKind,
+} from '../workload';
+
+/**
+ * Kruise StatefulPodControl recordPodEvent / recordClaimEvent: `SuccessfulCreate` "create Pod web-0 in
+ * StatefulSet web successful", `FailedDelete` "delete Pod … failed error: …", claims likewise. In-place
+ * updates use the Events Kruise's ASTS shares with CloneSet.
+ */
+export function statefulSetEvent(action: Action, owner: Owner, error?: unknown): PlanEvent | undefined {
+  const set = owner.metadata?.name ?? '';
+  const podEvent = (verb: string, pod: string): PlanEvent =>
+    error === undefined
+      ? {
+          type: 'Normal',
+          reason: `Successful${title(verb)}`,
+          message: `${verb} Pod ${pod} in StatefulSet ${set} successful`,
+        }
+      : {
+          type: 'Warning',
+          reason: `Failed${title(verb)}`,
+          message: `${verb} Pod ${pod} in StatefulSet ${set} failed error: ${messageOf(error)}`,
+        };
+  switch (action.type) {
+    case 'createPod':
+      return podEvent('create', action.pod.metadata.name ?? '');
+    case 'deletePod':
+      return podEvent('delete', action.name);
+    case 'patchPodMetadata':
+      // Only the identity repair is Kruise's UpdateStatefulPod; other metadata writes are silent there.
+      return action.reason === 'identity' ? podEvent('update', action.name) : undefined;
+    case 'createPVC': {
+      const claim = action.pvc.metadata.name;
+      const pod = podOfClaim(claim, set);
+      return error === undefined
+        ? {
+            type: 'Normal',
+            reason: 'SuccessfulCreate',
+            message: `create Claim ${claim} Pod ${pod} in StatefulSet ${set} success`,
+          }
+        : {
+            type: 'Warning',
+            reason: 'FailedCreate',
+            message: `create Claim ${claim} for Pod ${pod} in StatefulSet ${set} failed error: ${messageOf(error)}`,
+          };
+    }
+    default:
+      return resultEvent(action, error);
+  }
+}
+
+const title = (verb: string) => verb.charAt(0).toUpperCase() + verb.slice(1);
+
+/** `<template>-<set>-<ordinal>` → `<set>-<ordinal>`. */
+function podOfClaim(claim: string, set: string): string {
+  return ordinalName(set, Number(claim.slice(claim.lastIndexOf('-') + 1)));
+}
+
+/** Kruise's conditions: FailedCreatePod when scaling fails, FailedUpdatePod when updating does. */
+export const StatefulSetKind: WorkloadKind = {
+  resource: resourceOf('StatefulSet'),
+  failureCondition: (phase) => (phase === 'scale' ? 'FailedCreatePod' : 'FailedUpdatePod'),
+  resultEvent: statefulSetEvent,
+};
+
+export function statefulSetRef(sts: StatefulSet): OwnerReference {
+  return controllerRef(sts, StatefulSetKind.resource);
+}
+
+export function revisionSource(sts: StatefulSet): RevisionSource {
+  return templateRevisionSource(sts, statefulSetRef(sts));
+}

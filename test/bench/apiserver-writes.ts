@@ -1,0 +1,55 @@
+// What the apiserver itself counts (its /metrics): every writer's mutating requests, so a benchmark sees
+// the writes of kube-controller-manager, kube-scheduler, kwok and our controllers alike.
+import { execFileSync } from 'node:child_process';
+
+/** Mutating requests the apiserver served so far, and pod bindings (each one a pod (re)scheduled). */
+export function apiserverCounters(kubeconfig: string): {
+  writes: number;
+  bindings: number;
+  /** "VERB resource[/subresource]" → requests and seconds spent serving them. */
+  byKind: Map<string, { count: number; seconds: number }>;
+} {
+  const text = execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/metrics'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  let writes = 0;
+  let bindings = 0;
+  const byKind = new Map<string, { count: number; seconds: number }>();
+  for (const line of text.split('\n')) {
+    const metric = line.slice(0, line.indexOf('{'));
+    const counted = metric === 'apiserver_request_total';
+    if (!counted && metric !== 'apiserver_request_duration_seconds_sum') continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(labels.verb ?? '')) continue;
+    const excluded = ['events', 'leases', 'nodes'].includes(labels.resource ?? '');
+    const kind =
+      `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}` +
+      (excluded ? ' (not counted)' : '');
+    const entry = byKind.get(kind) ?? { count: 0, seconds: 0 };
+    byKind.set(kind, entry);
+    if (!counted) {
+      entry.seconds += value;
+      continue;
+    }
+    entry.count += value;
+    if (excluded) continue;
+    writes += value;
+    if (labels.resource === 'pods' && labels.subresource === 'binding') bindings += value;
+  }
+  return { writes, bindings, byKind };
+}
+
+/** Per-kind counts of `after` minus `before`, kinds that did not grow left out. */
+export function difference(
+  after: Map<string, { count: number; seconds: number }>,
+  before: Map<string, { count: number; seconds: number }>,
+) {
+  const result = new Map<string, { count: number; seconds: number }>();
+  for (const [kind, a] of after) {
+    const b = before.get(kind) ?? { count: 0, seconds: 0 };
+    if (a.count > b.count) result.set(kind, { count: a.count - b.count, seconds: a.seconds - b.seconds });
+  }
+  return result;
+}

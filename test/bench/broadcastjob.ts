@@ -1,0 +1,355 @@
+// npm run bench:broadcastjob [-- --nodes 500 --pod-start 2s --run-time 0s]
+// One pod on every one of 500 kwok nodes, in the same cluster and run: a BroadcastJob at parallelism 100%
+// (our controller, in-process) timed until every pod Succeeded, a DaemonSet of the same pod
+// (kube-controller-manager) timed until every pod is Ready, and a BroadcastJob at parallelism 10%.
+// Both kinds place pods through kube-scheduler with a node-name affinity. The simulated kubelet starts a
+// pod in --pod-start; a BroadcastJob pod then runs --run-time before it succeeds. Goals: the BroadcastJob
+// at 100% takes ≤ 1.2× the DaemonSet's time; at 10%, active pods never exceed 10% of the nodes (50 of 500).
+// API writes are counted by the apiserver (mutating verbs, without Events, Leases and Nodes).
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { BroadcastJobNameLabel } from '../../apis';
+import { installCrds, resourceOf } from '../../apis/install';
+import { startLocalCluster } from '../../cluster/cluster';
+import { POD_COMPLETE_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
+import { fakeNodes, KWOK_TOLERATION } from '../../cluster/nodes';
+import { sleep } from '../../cluster/wait';
+import { setupBroadcastJobController } from '../../controllers/broadcastjob';
+import { createClient, type KubeClient } from '../../runtime/client';
+import { Informer } from '../../runtime/informer';
+import { silentLogger } from '../../runtime/log';
+import { Manager } from '../../runtime/manager';
+import { type KubeObject, Namespaces, Pods, type ResourceType } from '../../runtime/meta';
+import { apiserverCounters } from './apiserver-writes';
+import { waitNoPods } from './rollout-bench';
+
+const NAMESPACE = 'bench';
+const TIMEOUT_MS = 20 * 60_000;
+const GOAL_RATIO = 1.2;
+const DaemonSets: ResourceType = {
+  group: 'apps',
+  version: 'v1',
+  plural: 'daemonsets',
+  kind: 'DaemonSet',
+  namespaced: true,
+};
+
+interface TrackedPod extends KubeObject {
+  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+}
+
+interface Measurement {
+  workload: string;
+  pods: number;
+  wallSeconds: number;
+  apiWrites: number;
+  peakActive: number;
+  /** The most active pods allowed, when the workload has a limit. */
+  limit?: number;
+}
+
+/**
+ * Follows one workload's pods through a watch (no polling LISTs to load the apiserver being measured):
+ * the pods done (Succeeded, or Ready for a DaemonSet) and the peak of active pods (not ended, not deleted).
+ */
+class PodTracker {
+  private readonly informer: Informer<TrackedPod>;
+  private readonly stop = new AbortController();
+  peakActive = 0;
+  done = 0;
+
+  constructor(client: KubeClient, labelSelector: string, isDone: (pod: TrackedPod) => boolean) {
+    this.informer = new Informer<TrackedPod>(client.resource<TrackedPod>(Pods), {
+      namespace: NAMESPACE,
+      labelSelector,
+      logger: silentLogger(),
+    });
+    const recount = () => {
+      const pods = this.informer.lister.list();
+      const ended = (p: TrackedPod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+      const active = pods.filter((p) => !ended(p) && !p.metadata?.deletionTimestamp).length;
+      this.peakActive = Math.max(this.peakActive, active);
+      this.done = pods.filter(isDone).length;
+    };
+    this.informer.addEventHandler({ onAdd: recount, onUpdate: recount, onDelete: recount });
+  }
+
+  async start(): Promise<void> {
+    void this.informer.start(this.stop.signal);
+    await this.informer.waitForSync(this.stop.signal);
+  }
+
+  close(): void {
+    this.stop.abort();
+  }
+}
+
+const isSucceeded = (pod: TrackedPod) => pod.status?.phase === 'Succeeded';
+const isReady = (pod: TrackedPod) =>
+  !pod.metadata?.deletionTimestamp &&
+  (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+interface KubeletTimes {
+  podStart: string;
+  runTime: string;
+}
+
+function podTemplate(app: string, restartPolicy: string, kubelet: KubeletTimes) {
+  return {
+    metadata: {
+      labels: { app },
+      annotations: {
+        [POD_START_DELAY_ANNOTATION]: kubelet.podStart,
+        [POD_COMPLETE_DELAY_ANNOTATION]: kubelet.runTime,
+      },
+    },
+    spec: {
+      restartPolicy,
+      containers: [{ name: 'prepull', image: 'registry.example/app:v1' }],
+      tolerations: [KWOK_TOLERATION],
+      terminationGracePeriodSeconds: 1,
+    },
+  };
+}
+
+/**
+ * The pods the workload wants, once its own status says every one of them is done (the BroadcastJob's
+ * Complete condition; the DaemonSet's numberReady reaching desiredNumberScheduled); undefined before.
+ * The number of eligible nodes can be below the node count: under load kwok may miss node heartbeats, and
+ * kube-controller-manager then taints a node not-ready for a while.
+ */
+type Finished = (owner: Owner) => number | undefined;
+
+interface Owner extends KubeObject {
+  status?: {
+    conditions?: { type: string; status: string }[];
+    desired?: number;
+    succeeded?: number;
+    desiredNumberScheduled?: number;
+    numberReady?: number;
+  };
+}
+
+const jobFinished: Finished = (job) =>
+  job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')
+    ? job.status.succeeded
+    : undefined;
+const daemonSetFinished: Finished = (ds) => {
+  const desired = ds.status?.desiredNumberScheduled ?? 0;
+  return desired > 0 && ds.status?.numberReady === desired ? desired : undefined;
+};
+
+/** Polls the owner's status (one GET every 250 ms, light next to the pods' writes). */
+async function waitFinished(
+  client: KubeClient,
+  resource: ResourceType,
+  name: string,
+  finished: Finished,
+  what: string,
+) {
+  const deadline = performance.now() + TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    const owner = await client.resource<Owner>(resource).get({ namespace: NAMESPACE, name });
+    const pods = finished(owner);
+    if (pods !== undefined) return pods;
+    await sleep(250);
+  }
+  throw new Error(`${what}: not finished after ${TIMEOUT_MS / 1000}s`);
+}
+
+async function measure(
+  client: KubeClient,
+  kubeconfig: string,
+  workload: string,
+  resource: ResourceType,
+  obj: KubeObject,
+  labelSelector: string,
+  isDone: (pod: TrackedPod) => boolean,
+  finished: Finished,
+  limit?: number,
+): Promise<Measurement> {
+  const tracker = new PodTracker(client, labelSelector, isDone);
+  await tracker.start();
+  const name = obj.metadata?.name ?? '';
+  try {
+    const before = apiserverCounters(kubeconfig);
+    const started = performance.now();
+    await client.resource(resource).create(obj);
+    const pods = await waitFinished(client, resource, name, finished, workload);
+    const wallSeconds = (performance.now() - started) / 1000;
+    const apiWrites = apiserverCounters(kubeconfig).writes - before.writes;
+    // The watch may be a moment behind the status it is checked against.
+    for (let i = 0; i < 40 && tracker.done < pods; i++) await sleep(250);
+    if (tracker.done < pods) {
+      throw new Error(`${workload}: finished with ${tracker.done} of ${pods} pods done`);
+    }
+    process.stderr.write(`${workload}: ${pods} pods done in ${wallSeconds.toFixed(1)} s\n`);
+    await client.resource(resource).delete({ namespace: NAMESPACE, name });
+    return { workload, pods, wallSeconds, apiWrites, peakActive: tracker.peakActive, limit };
+  } finally {
+    tracker.close();
+  }
+}
+
+function broadcastJob(name: string, parallelism: string, kubelet: KubeletTimes): KubeObject {
+  return {
+    apiVersion: 'apps.kruise.io/v1alpha1',
+    kind: 'BroadcastJob',
+    metadata: { name, namespace: NAMESPACE },
+    spec: { parallelism, template: podTemplate(name, 'Never', kubelet) },
+  } as KubeObject;
+}
+
+function daemonSet(name: string, kubelet: KubeletTimes): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name, namespace: NAMESPACE },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      template: podTemplate(name, 'Always', kubelet),
+    },
+  } as KubeObject;
+}
+
+function report(results: Measurement[], nodes: number, kubelet: KubeletTimes): void {
+  process.stdout.write(
+    `\n${nodes} kwok nodes, one pod each; simulated kubelet: pod start ${kubelet.podStart}, ` +
+      `BroadcastJob pod run time ${kubelet.runTime}\n` +
+      `BroadcastJob timed until every pod Succeeded, DaemonSet until every pod Ready; ` +
+      `machine: ${cpus().length} cores, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (1, 5, 15 min) at the end\n`,
+  );
+  const daemon = results.find((r) => r.workload.startsWith('DaemonSet'));
+  const header = [
+    'workload',
+    'pods',
+    'wall s',
+    'wall ÷ DaemonSet',
+    'API writes',
+    'writes/pod',
+    'peak active',
+  ];
+  const rows = results.map((r) => [
+    r.workload,
+    r.pods === nodes ? String(r.pods) : `${r.pods} of ${nodes}`,
+    r.wallSeconds.toFixed(1),
+    daemon ? `${(r.wallSeconds / daemon.wallSeconds).toFixed(2)}×` : '–',
+    String(r.apiWrites),
+    (r.apiWrites / r.pods).toFixed(2),
+    r.limit === undefined ? String(r.peakActive) : `${r.peakActive} (limit ${r.limit})`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  const line = (cells: string[]) =>
+    `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}\n`;
+  process.stdout.write(line(header));
+  for (const row of rows) process.stdout.write(line(row));
+  const full = results.find((r) => r.workload.includes('100%'));
+  const paced = results.find((r) => r.limit !== undefined);
+  if (full && daemon) {
+    const ratio = full.wallSeconds / daemon.wallSeconds;
+    process.stdout.write(
+      `  goal: BroadcastJob 100% ≤ ${GOAL_RATIO}× the DaemonSet's time: ${ratio.toFixed(2)}× → ${ratio <= GOAL_RATIO ? 'met' : 'NOT met'}\n`,
+    );
+  }
+  if (paced?.limit !== undefined) {
+    const met = paced.peakActive <= paced.limit;
+    process.stdout.write(
+      `  goal: BroadcastJob 10% never more than ${paced.limit} active pods: peak ${paced.peakActive} → ${met ? 'met' : 'NOT met'}\n`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      nodes: { type: 'string', default: '500' },
+      'pod-start': { type: 'string', default: '2s' },
+      'run-time': { type: 'string', default: '0s' },
+    },
+  });
+  const nodes = Number(values.nodes);
+  if (!Number.isInteger(nodes) || nodes < 1)
+    throw new Error(`--nodes must be a whole number ≥ 1, not ${values.nodes}`);
+  for (const flag of ['pod-start', 'run-time'] as const) {
+    if (!/^\d+(\.\d+)?(ms|s|m)$/.test(values[flag])) {
+      throw new Error(`--${flag} must be a duration such as 500ms, 2s or 1m, not ${values[flag]}`);
+    }
+  }
+  const kubelet = { podStart: values['pod-start'], runTime: values['run-time'] };
+  process.stderr.write(`starting a local cluster with ${nodes} kwok nodes…\n`);
+  const cluster = await startLocalCluster({
+    disableRateLimits: true,
+    nodes: fakeNodes(nodes),
+    kubeletParallelism: nodes,
+  });
+  const stop = new AbortController();
+  let running: Promise<void> | undefined;
+  try {
+    const { client, kubeconfigPath } = cluster;
+    await installCrds(client);
+    await client.resource(Namespaces).create({ metadata: { name: NAMESPACE } });
+    const mgr = new Manager({
+      client: createClient(kubeconfigPath),
+      leaderElection: false,
+      healthAddress: false,
+      logger: silentLogger(),
+    });
+    setupBroadcastJobController(mgr, { namespace: NAMESPACE, workers: 4 });
+    running = mgr.start(stop.signal);
+    await mgr.informers.waitForSync(stop.signal);
+    const jobPods = (name: string) => `${BroadcastJobNameLabel}=${name}`;
+    const results: Measurement[] = [];
+    results.push(
+      await measure(
+        client,
+        kubeconfigPath,
+        'BroadcastJob parallelism 100%',
+        resourceOf('BroadcastJob'),
+        broadcastJob('bench-full', '100%', kubelet),
+        jobPods('bench-full'),
+        isSucceeded,
+        jobFinished,
+      ),
+    );
+    await waitNoPods(client, NAMESPACE);
+    results.push(
+      await measure(
+        client,
+        kubeconfigPath,
+        'DaemonSet',
+        DaemonSets,
+        daemonSet('bench-daemon', kubelet),
+        'app=bench-daemon',
+        isReady,
+        daemonSetFinished,
+      ),
+    );
+    await waitNoPods(client, NAMESPACE);
+    results.push(
+      await measure(
+        client,
+        kubeconfigPath,
+        'BroadcastJob parallelism 10%',
+        resourceOf('BroadcastJob'),
+        broadcastJob('bench-paced', '10%', kubelet),
+        jobPods('bench-paced'),
+        isSucceeded,
+        jobFinished,
+        Math.ceil(nodes / 10),
+      ),
+    );
+    report(results, nodes, kubelet);
+  } finally {
+    stop.abort();
+    await running?.catch(() => undefined);
+    await cluster.stop();
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench:broadcastjob: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,77 @@
+// What the rollout benchmarks (bench:cloneset, bench:statefulset) share: Go-style durations, the
+// apiserver's own write counters, waiting for a rollout to settle with a progress timeline, the machine's
+// load, and the one table layout.
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { sleep } from '../../cluster/wait';
+import type { KubeClient } from '../../runtime/client';
+import { Pods } from '../../runtime/meta';
+import type { Progress, RolloutTracker } from './rollout-tracker';
+
+export { apiserverCounters, difference } from './apiserver-writes';
+
+/** Seconds of a Go-style duration ("30s", "200ms", "1m"); kwok's defaults when unset. */
+export function seconds(duration: string | undefined, unset: number): number {
+  if (duration === undefined) return unset;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(duration);
+  if (!m) throw new Error(`not a duration: ${duration}`);
+  return Number(m[1]) * { ms: 0.001, s: 1, m: 60 }[m[2] as 'ms' | 's' | 'm'];
+}
+
+/** Waits (through `tracker`'s watch) until `replicas` ready pods, all running `image`, are the only pods left. */
+export async function waitSettled(
+  tracker: RolloutTracker,
+  what: string,
+  timeoutMs: number,
+  replicas: number,
+  image: string,
+  timeline: string[] = [],
+): Promise<void> {
+  const started = performance.now();
+  const sample = () =>
+    timeline.push(progressLine(tracker.progress(image), (performance.now() - started) / 1000));
+  sample();
+  const sampler = setInterval(sample, 1000);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled after ${timeoutMs / 1000}s`)), timeoutMs);
+  });
+  try {
+    await Promise.race([tracker.settled(replicas, image), timeout]);
+  } finally {
+    clearInterval(sampler);
+    clearTimeout(timer);
+  }
+  sample();
+}
+
+export function progressLine(p: Progress, seconds: number): string {
+  const n = (value: number) => String(value).padStart(5);
+  return (
+    `${seconds.toFixed(1).padStart(6)} s  pods ${n(p.pods)}  terminating ${n(p.terminating)}  new spec ${n(p.newSpec)}` +
+    `  new image running ${n(p.newImageRunning)}  ready ${n(p.ready)}  new+ready ${n(p.newReady)}`
+  );
+}
+
+export async function waitNoPods(client: KubeClient, namespace: string): Promise<void> {
+  while ((await client.resource(Pods).list({ namespace })).items.length > 0) await sleep(1000);
+}
+
+/** The conditions that decide the result besides the kubelet: a loaded machine slows our in-process controller most. */
+export function machine(): string {
+  return `machine: ${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} (1, 5, 15 min) when the profile finished`;
+}
+
+/** Prints `rows` under `header`, the first column left-aligned, the others right-aligned. */
+export function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}\n`;
+  process.stdout.write(line(header));
+  for (const row of rows) process.stdout.write(line(row));
+}
+
+/** "3.2×", or "–" when either side is missing. */
+export const ratio = (a: number, b: number | undefined) => (a && b ? `${(a / b).toFixed(1)}×` : '–');
