@@ -34,6 +34,7 @@ module.exports = {
       testPathIgnorePatterns: [
         '/node_modules/',
         '<rootDir>/test/e2e/',
+        '<rootDir>/test/chaos/',
         '<rootDir>/dist/',
         '<rootDir>/.cache/',
       ],
@@ -46,6 +47,13 @@ module.exports = {
       globalTeardown: '<rootDir>/test/cluster/globalTeardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/cluster/e2eSetup.ts'],
       slowTestThreshold: 60,
+    },
+    {
+      // Its own control plane per run (it restarts the apiserver and etcd) and manager processes from dist/.
+      ...common,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/test/chaos/**/*.test.ts'],
+      slowTestThreshold: 300,
     },
   ],
 };

@@ -9,7 +9,7 @@ import { type Component, resolveBinDir } from './binaries';
 import { writeKubeconfig } from './kubeconfig';
 import { freePort, probe } from './net';
 import { type FakeNodeSpec, fakeNode } from './nodes';
-import { generateClusterPki } from './pki';
+import { generateClusterPki, issueClientCert } from './pki';
 import { installExitHooks, ManagedProcess } from './processes';
 import { sleep, waitFor } from './wait';
 
@@ -44,6 +44,8 @@ export interface LocalClusterOptions {
   handleSignals?: boolean;
   /** Per-component readiness timeout. Default 90 s (2 cores, cold caches). */
   readyTimeoutMs?: number;
+  /** An audit Policy (audit.k8s.io/v1): the apiserver then logs JSON events to `auditLogFile`. */
+  auditPolicy?: Record<string, unknown>;
 }
 
 export interface LocalCluster {
@@ -66,6 +68,15 @@ export interface LocalCluster {
    * go on while the first one is stopped. Stopped with the cluster if not before.
    */
   startExtraApiServer(): Promise<ExtraApiServer>;
+  /** Stop etcd and start it again on the same ports and data (the apiserver reconnects by itself). */
+  restartEtcd(): Promise<void>;
+  /**
+   * Writes a kubeconfig for a user authenticated by a client certificate (CN=user, O=groups), for
+   * `server` (default: the apiserver; e.g. a proxy in front of it). Returns its path.
+   */
+  writeUserKubeconfig(user: string, groups: string[], server?: string): Promise<string>;
+  /** Where the apiserver writes audit events, when started with `auditPolicy`. */
+  auditLogFile?: string;
   /** The log file of a component, for error messages and debugging. */
   logFile(component: Component): string;
   stop(): Promise<void>;
@@ -108,9 +119,14 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     writeKubeconfig(kubeconfigPath, credentials);
 
     const etcd = component('etcd', etcdArgs(workDir, etcdPort, peerPort));
-    await startAndWait(etcd, `http://127.0.0.1:${etcdPort}/health`, timeoutMs);
+    const startEtcd = () => startAndWait(etcd, `http://127.0.0.1:${etcdPort}/health`, timeoutMs);
+    await startEtcd();
 
-    const apiServer = component('kube-apiserver', apiServerArgs(files, etcdPort, apiPort, options));
+    const audit = options.auditPolicy ? writeAuditPolicy(workDir, logDir, options.auditPolicy) : undefined;
+    const apiServer = component('kube-apiserver', [
+      ...apiServerArgs(files, etcdPort, apiPort, options),
+      ...(audit?.args ?? []),
+    ]);
     const startApiServer = () =>
       startAndWait(apiServer, `${server}/readyz`, timeoutMs, pki.servingCa.certPem);
     await startApiServer();
@@ -180,6 +196,17 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         await startAndWait(p, `${extraServer}/readyz`, timeoutMs, pki.servingCa.certPem);
         return { server: extraServer, kubeconfigPath: extraKubeconfig, stop: () => p.stop() };
       },
+      restartEtcd: async () => {
+        await etcd.stop();
+        await startEtcd();
+      },
+      writeUserKubeconfig: async (user, groups, userServer = server) => {
+        const { certPem, keyPem } = await issueClientCert(pki.clientCa, user, groups);
+        const file = path.join(workDir, `${user}-${Date.now()}.kubeconfig`);
+        writeKubeconfig(file, { ...credentials, server: userServer, certPem, keyPem, user });
+        return file;
+      },
+      auditLogFile: audit?.logFile,
       logFile: (name) => path.join(logDir, `${name}.log`),
       stop: async () => {
         await stopAll();
@@ -280,6 +307,20 @@ function writePkiFiles(workDir: string, pki: Awaited<ReturnType<typeof generateC
 }
 
 const pairOf = (kp: { certPem: string; keyPem: string }) => ({ certPem: kp.certPem, keyPem: kp.keyPem });
+
+function writeAuditPolicy(workDir: string, logDir: string, policy: Record<string, unknown>) {
+  const policyFile = path.join(workDir, 'audit-policy.yaml');
+  fs.writeFileSync(policyFile, stringify(policy));
+  const logFile = path.join(logDir, 'audit.log');
+  const args = [
+    `--audit-policy-file=${policyFile}`,
+    `--audit-log-path=${logFile}`,
+    '--audit-log-format=json',
+    // Written as requests complete, so a test reads every event of a request it saw answered.
+    '--audit-log-mode=blocking',
+  ];
+  return { logFile, args };
+}
 
 function etcdArgs(workDir: string, clientPort: number, peerPort: number): string[] {
   const client = `http://127.0.0.1:${clientPort}`;

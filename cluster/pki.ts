@@ -26,6 +26,8 @@ const APISERVER_HOSTS = [
   '127.0.0.1',
 ];
 
+const pair = (cert: string, key: string): KeyPairPem => ({ certPem: cert, keyPem: key });
+
 /**
  * Everything kube-apiserver and its clients need for TLS and authentication on 127.0.0.1, made with
  * the same ECDSA P-256 issuing code as the webhook certificates.
@@ -42,21 +44,21 @@ export async function generateClusterPki(validDays = 30): Promise<ClusterPki> {
     usage: x509.ExtendedKeyUsage.serverAuth,
     hosts: APISERVER_HOSTS,
   });
-  const admin = await issueCert(clientCa, {
-    ...leaf,
-    subject: 'CN=admin, O=system:masters',
-    usage: x509.ExtendedKeyUsage.clientAuth,
-  });
+  const admin = await issueClientCert(
+    pair(clientCa.caCert, clientCa.caKey),
+    'admin',
+    ['system:masters'],
+    validDays,
+  );
   const saKeys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
     'sign',
     'verify',
   ])) as webcrypto.CryptoKeyPair;
-  const pair = (cert: string, key: string): KeyPairPem => ({ certPem: cert, keyPem: key });
   return {
     servingCa: pair(servingCa.caCert, servingCa.caKey),
     clientCa: pair(clientCa.caCert, clientCa.caKey),
     apiServer: pair(apiServer.cert, apiServer.key),
-    admin: pair(admin.cert, admin.key),
+    admin,
     serviceAccount: {
       publicKeyPem: x509.PemConverter.encode(
         await webcrypto.subtle.exportKey('spki', saKeys.publicKey),
@@ -68,4 +70,19 @@ export async function generateClusterPki(validDays = 30): Promise<ClusterPki> {
       ),
     },
   };
+}
+
+/** A client certificate from the cluster's client CA: CN=user, one O per group (RBAC's user and groups). */
+export async function issueClientCert(clientCa: KeyPairPem, user: string, groups: string[], validDays = 30) {
+  const { cert, key } = await issueCert(
+    { caCert: clientCa.certPem, caKey: clientCa.keyPem },
+    {
+      subject: [`CN=${user}`, ...groups.map((g) => `O=${g}`)].join(', '),
+      usage: x509.ExtendedKeyUsage.clientAuth,
+      now: new Date(),
+      validityDays: validDays,
+      backdateMs: DEFAULT_CERT_POLICY.backdateMs,
+    },
+  );
+  return { certPem: cert, keyPem: key };
 }

@@ -26,6 +26,7 @@ const USAGE = `usage: manager [--kubeconfig PATH] [--health-addr HOST:PORT] [--l
                                https://127.0.0.1:<port> webhook configurations and removes them on exit;
                                'cluster' serves the configurations in config/webhook and keeps their caBundle
   --webhook-port               default 9443; 0 picks a free port (local only)
+  --webhook-host               the address to serve on (default: 0.0.0.0 in cluster mode, 127.0.0.1 local)
   --namespace                  the operator's namespace, for the certificate Secret (default: $POD_NAMESPACE,
                                else ${OPERATOR_NAMESPACE})
   --extender-addr              serve the resource-angle scheduler extender at HOST:PORT (default: off)
@@ -42,6 +43,7 @@ function parseOptions(argv: string[]) {
       'leader-election-id': { type: 'string', default: 'outrigger-manager' },
       webhook: { type: 'string', default: process.env.KUBERNETES_SERVICE_HOST ? 'cluster' : 'off' },
       'webhook-port': { type: 'string', default: String(WEBHOOK_PORT) },
+      'webhook-host': { type: 'string' },
       namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? OPERATOR_NAMESPACE },
       'extender-addr': { type: 'string' },
       'extender-config': { type: 'string' },
@@ -66,7 +68,7 @@ function parseOptions(argv: string[]) {
 }
 
 /** Admission webhooks for our CRs and the pod injector, served on every replica (no leader needed). */
-function setupWebhooks(mode: 'local' | 'cluster', port: number, namespace: string) {
+function setupWebhooks(mode: 'local' | 'cluster', host: string | undefined, port: number, namespace: string) {
   return (mgr: Manager) => {
     const registry = customResourceRegistry(mgr.client, namespace);
     registerPodWebhook(registry, informerPodInjectionSources(mgr.client, mgr.informers, namespace), {
@@ -78,7 +80,7 @@ function setupWebhooks(mode: 'local' | 'cluster', port: number, namespace: strin
       registry,
       mode,
       namespace,
-      host: mode === 'local' ? '127.0.0.1' : '0.0.0.0',
+      host: host ?? (mode === 'local' ? '127.0.0.1' : '0.0.0.0'),
       port,
       metricsRegistry: mgr.metrics.registry,
       logger: mgr.logger.child({ component: 'webhooks' }),
@@ -125,7 +127,14 @@ async function main(): Promise<void> {
       (mgr) => setupSidecarSetController(mgr, { namespace: options.namespace }),
       ...(options.webhookMode === 'off'
         ? []
-        : [setupWebhooks(options.webhookMode, options.webhookPort, options.namespace)]),
+        : [
+            setupWebhooks(
+              options.webhookMode,
+              options['webhook-host'],
+              options.webhookPort,
+              options.namespace,
+            ),
+          ]),
       ...(options['extender-addr']
         ? [setupExtender(extenderConfigAt(options['extender-addr'], options['extender-config']))]
         : []),

@@ -1,10 +1,12 @@
-// The only module that touches @kubernetes/client-node: it is used for KubeConfig loading and auth
-// (exec plugins, token files, client certs) and nothing else. Requests are plain node:http(s), which
-// avoids the generated APIs' serialization traps (Date fields, wrong patch media types; libraries.md §2).
+// The only module that touches @kubernetes/client-node: it is used for kubeconfigs that need a plugin
+// (exec, auth-provider) or a proxy, and nothing else (kubeconfig.ts reads the common ones). Requests
+// are plain node:http(s), which avoids the generated APIs' serialization traps (Date fields, wrong
+// patch media types; libraries.md §2).
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { Backoff, realClock, sleep } from './clock';
 import { ApiError } from './errors';
+import { type Credentials, nativeCredentials } from './kubeconfig';
 import type { KubeObject, ResourceType } from './meta';
 import { createRuntimeMetrics, type RuntimeMetrics } from './metrics';
 import { ResourceClient } from './resource';
@@ -37,12 +39,7 @@ export function loadKubeConfig(path?: string): KubeConfig {
   return kc;
 }
 
-/** Where the apiserver is and how to authenticate to it. */
-export interface Credentials {
-  server: string;
-  /** Fills TLS material and auth headers into request options; called again every minute so tokens rotate. */
-  apply(options: https.RequestOptions): Promise<void>;
-}
+export type { Credentials } from './kubeconfig';
 
 /** Credentials from a kubeconfig: client certs, tokens, token files, exec plugins (all via client-node). */
 export function credentialsFromKubeConfig(kc: KubeConfig): Credentials {
@@ -369,12 +366,17 @@ function toApiError(res: HttpResponse, req: Pick<HttpRequest, 'method' | 'path'>
   return new ApiError(res.status, reason, message, req.method, req.path, retryAfter);
 }
 
-/** Builds a client from a kubeconfig path (default chain when omitted), a loaded KubeConfig, or Credentials. */
+/**
+ * Builds a client from a kubeconfig path (default chain when omitted), a loaded KubeConfig, or
+ * Credentials. Certificates and tokens are read natively; client-node is loaded only for a user that
+ * needs a plugin (exec, auth-provider) or a cluster behind a proxy.
+ */
 export function createClient(
   source?: string | KubeConfig | Credentials,
   options: ClientOptions = {},
 ): KubeClient {
   if (source && typeof source === 'object' && 'apply' in source) return new KubeClient(source, options);
-  const kc = typeof source === 'object' ? source : loadKubeConfig(source);
-  return new KubeClient(credentialsFromKubeConfig(kc), options);
+  if (typeof source === 'object') return new KubeClient(credentialsFromKubeConfig(source), options);
+  const credentials = nativeCredentials(source) ?? credentialsFromKubeConfig(loadKubeConfig(source));
+  return new KubeClient(credentials, options);
 }

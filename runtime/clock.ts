@@ -1,15 +1,23 @@
+import { performance } from 'node:perf_hooks';
+
 // Time is injected everywhere so queues, rate limiters and leader election can be tested without sleeping.
 export type TimerHandle = { readonly id: number } | ReturnType<typeof setTimeout>;
 
 export interface Clock {
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch: for timestamps written to objects. It can jump (NTP, an operator). */
   now(): number;
+  /**
+   * Milliseconds on a clock that never jumps (it starts near now() and then only moves forward): for
+   * deadlines and durations, as Go's monotonic time reading is for client-go's leader election.
+   */
+  monotonic(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
 
 export const realClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.timeOrigin + performance.now(),
   setTimeout: (fn, ms) => {
     const timer = setTimeout(fn, Math.max(0, ms));
     // Timers never keep the process alive on their own; open sockets and servers do.

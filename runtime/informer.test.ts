@@ -150,6 +150,26 @@ describe('Informer against the fault-injecting server', () => {
     await waitFor(() => server.openWatches === 1, 5000, 'watch');
   });
 
+  /** Gaps between consecutive LISTs, in ms. */
+  const listGaps = () => {
+    const times = server.requestsOf('list').map((r) => r.at);
+    return times.slice(1).map((t, i) => t - times[i]!);
+  };
+
+  it.each([
+    ['persistent 410 ERROR events', { kind: 'goneEvent' } as const, {}],
+    ['a watchdog that keeps firing', { kind: 'silent' } as const, { watchdogMs: 5 }],
+  ])('throttles relists on %s with a growing backoff', async (_name, fault, options) => {
+    for (let i = 0; i < 6; i++) server.failNext('watch', fault);
+    const informer = startInformer({ backoff: { initialMs: 40, maxMs: 10_000 }, ...options });
+    await informer.waitForSync();
+    await waitFor(() => server.requestsOf('list').length >= 7, 10_000, 'six relists');
+    const gaps = listGaps().slice(0, 6);
+    // Full jitter over [d/2, d] with d = 40, 80, ..., 1280 ms: each gap at least half its step.
+    for (const [i, gap] of gaps.entries()) expect(gap).toBeGreaterThanOrEqual(20 * 2 ** i - 5);
+    expect(gaps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(620);
+  });
+
   it('waits out 429 Too Many Requests on the list', async () => {
     server.upsert('a');
     server.failNext('list', { kind: 'status', code: 429, retryAfterSeconds: 1 });

@@ -40,6 +40,9 @@ export interface InformerOptions<T extends KubeObject> {
   clock?: Clock;
 }
 
+const WATCH_RETRY_MAX_MS = 5_000;
+const BACKOFF_RESET_MS = 2 * 60_000;
+
 const dropManagedFields = <T extends KubeObject>(obj: T): T => {
   if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
   return obj;
@@ -119,16 +122,30 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.running;
   }
 
+  /**
+   * client-go's reflector backoff: 800 ms doubling to 30 s before a LIST, and reset only by a watch that
+   * delivered events or by 2 min without a backoff. Re-watching (cheap, and what brings the cache back
+   * after an apiserver restart) waits at most 5 s.
+   */
   private async runWatcher(signal: AbortSignal): Promise<void> {
     const { initialMs = 800, maxMs = 30_000 } = this.options.backoff ?? {};
-    const backoff = new Backoff(initialMs, maxMs);
+    const relistBackoff = new Backoff(initialMs, maxMs);
+    const rewatchBackoff = new Backoff(initialMs, Math.min(maxMs, WATCH_RETRY_MAX_MS));
+    let lastBackoffAt = Number.NEGATIVE_INFINITY;
     while (!signal.aborted && this.state.phase !== 'stopped') {
       const step = await this.runState(this.state, signal);
       const transition = nextWatcherState(this.state, signal.aborted ? { kind: 'stop' } : step);
       this.logStep(step, transition.next);
-      if (transition.resetBackoff) backoff.reset();
-      if (transition.backoff)
+      const quietFor = this.clock.monotonic() - lastBackoffAt;
+      if (transition.resetBackoff || quietFor > BACKOFF_RESET_MS) {
+        relistBackoff.reset();
+        rewatchBackoff.reset();
+      }
+      if (transition.backoff) {
+        const backoff = transition.next.phase === 'list' ? relistBackoff : rewatchBackoff;
+        lastBackoffAt = this.clock.monotonic();
         await sleep(Math.max(backoff.next(), transition.minDelayMs), signal, this.clock);
+      }
       this.state = transition.next;
     }
   }

@@ -1,4 +1,4 @@
-import { LeaderElector } from './leaderelection';
+import { LeaderElector, type LeaseStore } from './leaderelection';
 import { createRuntimeMetrics } from './metrics';
 import { FakeClock } from './testing/fakeclock';
 import { MemoryLeaseStore } from './testing/memorylease';
@@ -26,10 +26,23 @@ describe('LeaderElector.tryAcquireOrRenew', () => {
     expect(store.lease?.record.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(await b.tryAcquireOrRenew()).toBe(false);
     expect(b.leader).toBe('a');
-    await clock.advance(14_000);
-    expect(await b.tryAcquireOrRenew()).toBe(false); // 14 s after b first saw it: still valid
     expect(a.isLeader()).toBe(true);
     expect(b.isLeader()).toBe(false);
+    await clock.advance(14_000);
+    expect(await b.tryAcquireOrRenew()).toBe(false); // 14 s after b first saw it: still valid
+    expect(b.isLeader()).toBe(false);
+  });
+
+  it('stops calling itself leader renewDeadline after its last renewal was sent', async () => {
+    const { clock, elector } = setup();
+    const a = elector('a');
+    await a.tryAcquireOrRenew();
+    await clock.advance(9_999);
+    expect(a.isLeader()).toBe(true);
+    await clock.advance(1);
+    expect(a.isLeader()).toBe(false);
+    expect(await a.tryAcquireOrRenew()).toBe(true);
+    expect(a.isLeader()).toBe(true);
   });
 
   it('renewing keeps acquireTime and transitions, and moves renewTime', async () => {
@@ -100,6 +113,24 @@ describe('LeaderElector.tryAcquireOrRenew', () => {
   });
 });
 
+/** One replica's view of the shared store: its network can fail, or hang until the request is aborted. */
+function link(store: MemoryLeaseStore) {
+  const state = { mode: 'up' as 'up' | 'down' | 'hang' };
+  const through = <R>(signal: AbortSignal | undefined, call: () => Promise<R>): Promise<R> => {
+    if (state.mode === 'up') return call();
+    if (state.mode === 'down') return Promise.reject(new Error('connection refused'));
+    return new Promise<R>((_resolve, reject) =>
+      signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+    );
+  };
+  const view: LeaseStore = {
+    get: (signal) => through(signal, () => store.get()),
+    create: (record, signal) => through(signal, () => store.create(record)),
+    update: (record, rv, signal) => through(signal, () => store.update(record, rv)),
+  };
+  return { state, view };
+}
+
 describe('LeaderElector.run', () => {
   it('leads, renews every retry period, and reports a lost lease after renewDeadline of failures', async () => {
     const { clock, store, metrics, elector } = setup();
@@ -163,5 +194,66 @@ describe('LeaderElector.run', () => {
     expect(store.lease?.record).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
     stop.abort();
     expect(await outcome).toBe('cancelled');
+  });
+});
+
+describe('LeaderElector safety', () => {
+  /** Runs two replicas on one clock and samples who believes it leads every 100 ms of fake time. */
+  async function twoReplicas(prepareFailure: (a: ReturnType<typeof link>, clock: FakeClock) => void) {
+    const { clock, store, metrics } = setup();
+    const aLink = link(store);
+    const bLink = link(store);
+    const a = new LeaderElector(aLink.view, { name: 'x', identity: 'a', clock, metrics, random: () => 0 });
+    const b = new LeaderElector(bLink.view, { name: 'x', identity: 'b', clock, metrics, random: () => 0 });
+    const stop = new AbortController();
+    const events: string[] = [];
+    let aLostAt: number | undefined;
+    let bLeadsAt: number | undefined;
+    const aRun = a
+      .run(stop.signal, () => events.push('a leads'))
+      .then((outcome) => {
+        aLostAt = clock.monotonic();
+        return outcome;
+      });
+    await clock.advance(0);
+    const bRun = b.run(stop.signal, () => {
+      bLeadsAt = clock.monotonic();
+    });
+    await clock.advance(3_000);
+    expect(a.isLeader()).toBe(true);
+    prepareFailure(aLink, clock);
+    const bothLeading: number[] = [];
+    for (let t = 0; t < 90_000 && bLeadsAt === undefined; t += 100) {
+      await clock.advance(100);
+      if (a.isLeader() && b.isLeader()) bothLeading.push(t);
+    }
+    stop.abort();
+    await clock.advance(0);
+    return { aOutcome: await aRun, bRun, aLostAt, bLeadsAt, bothLeading, a, b };
+  }
+
+  it.each([
+    ['backwards 60 s', -60_000],
+    ['forwards 60 s', 60_000],
+  ])('a wall-clock step of %s on a leader whose renewals fail never gives two leaders', async (_n, jump) => {
+    const run = await twoReplicas((aLink, clock) => {
+      aLink.state.mode = 'down';
+      clock.jumpWall(jump);
+    });
+    expect(run.aOutcome).toBe('lost');
+    expect(run.bLeadsAt).toBeDefined();
+    expect(run.bothLeading).toEqual([]);
+    expect(run.a.isLeader()).toBe(false);
+    // The loser stopped at least leaseDuration − renewDeadline before the takeover.
+    expect(run.bLeadsAt! - run.aLostAt!).toBeGreaterThanOrEqual(5_000);
+  });
+
+  it('gives up at renewDeadline after the last renewal was sent, even while a renewal hangs', async () => {
+    const run = await twoReplicas((aLink) => {
+      aLink.state.mode = 'hang';
+    });
+    expect(run.aOutcome).toBe('lost');
+    expect(run.bothLeading).toEqual([]);
+    expect(run.bLeadsAt! - run.aLostAt!).toBeGreaterThanOrEqual(5_000);
   });
 });

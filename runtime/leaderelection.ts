@@ -84,7 +84,15 @@ export interface LeaderElectionOptions {
 // Lease times are MicroTime: RFC 3339 with microseconds.
 const microTime = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '000Z');
 
-/** Lease-based leader election with client-go's algorithm and timings (tools/leaderelection). */
+/**
+ * Lease-based leader election with client-go's algorithm and timings (tools/leaderelection).
+ *
+ * Every deadline is on the monotonic clock, so a wall-clock step on either replica changes nothing.
+ * The leader counts its renewDeadline from the moment it *sent* its last successful renewal; a
+ * candidate counts leaseDuration from the moment it *received* the record it last saw change, which
+ * is after that write committed. So the leader gives up at least leaseDuration − renewDeadline (5 s by
+ * default) before any other replica can take over, and stops acting at that instant.
+ */
 export class LeaderElector {
   readonly identity: string;
   private readonly leaseDurationMs: number;
@@ -95,8 +103,10 @@ export class LeaderElector {
   private readonly metrics: RuntimeMetrics;
   private readonly random: () => number;
   private observed?: { record: LeaseRecord; resourceVersion: string };
-  /** Local time we last saw the record change: validity never depends on the other holder's clock. */
+  /** Monotonic time we last saw the record change: validity never depends on the other holder's clock. */
   private observedAt = 0;
+  /** Monotonic time the last successful acquire or renew was sent; undefined when not leading. */
+  private renewedAt?: number;
 
   constructor(
     private readonly store: LeaseStore,
@@ -116,13 +126,13 @@ export class LeaderElector {
     this.metrics.leaderStatus.set({ name: options.name }, 0);
   }
 
+  /** True only while the lease is ours and its last renewal is within renewDeadline. */
   isLeader(): boolean {
-    return this.observed?.record.holderIdentity === this.identity;
-  }
-
-  /** After a failed renewal, how long until another candidate can take the lease (leaseDuration − renewDeadline). */
-  get expiryMarginMs(): number {
-    return this.leaseDurationMs - this.renewDeadlineMs;
+    return (
+      this.renewedAt !== undefined &&
+      this.clock.monotonic() < this.leadingUntil() &&
+      this.observed?.record.holderIdentity === this.identity
+    );
   }
 
   /** The current holder as last observed ('' when none). */
@@ -130,30 +140,40 @@ export class LeaderElector {
     return this.observed?.record.holderIdentity ?? '';
   }
 
+  private leadingUntil(): number {
+    return (this.renewedAt ?? Number.NEGATIVE_INFINITY) + this.renewDeadlineMs;
+  }
+
   /** One attempt to take or keep the lease; true when we hold it afterwards. */
   async tryAcquireOrRenew(signal?: AbortSignal): Promise<boolean> {
-    const now = this.clock.now();
+    const sentAt = this.clock.monotonic();
+    const wallNow = this.clock.now();
     const desired: LeaseRecord = {
       holderIdentity: this.identity,
       leaseDurationSeconds: Math.round(this.leaseDurationMs / 1000),
-      acquireTime: microTime(now),
-      renewTime: microTime(now),
+      acquireTime: microTime(wallNow),
+      renewTime: microTime(wallNow),
       leaseTransitions: 0,
     };
     try {
       const current = await this.store.get(signal);
       if (!current) {
         const resourceVersion = await this.store.create(desired, signal);
-        this.observe({ record: desired, resourceVersion }, now);
+        this.observe({ record: desired, resourceVersion }, sentAt);
+        this.renewedAt = sentAt;
         return true;
       }
+      const receivedAt = this.clock.monotonic();
       if (!this.observed || JSON.stringify(this.observed.record) !== JSON.stringify(current.record)) {
-        this.observe(current, now);
+        this.observe(current, receivedAt);
       }
       this.observed = current;
       const old = current.record;
       const heldByOther = old.holderIdentity !== '' && old.holderIdentity !== this.identity;
-      if (heldByOther && this.observedAt + old.leaseDurationSeconds * 1000 > now) return false;
+      if (heldByOther) {
+        this.renewedAt = undefined;
+        if (this.observedAt + old.leaseDurationSeconds * 1000 > receivedAt) return false;
+      }
       if (old.holderIdentity === this.identity) {
         desired.acquireTime = old.acquireTime;
         desired.leaseTransitions = old.leaseTransitions;
@@ -161,7 +181,8 @@ export class LeaderElector {
         desired.leaseTransitions = old.leaseTransitions + 1;
       }
       const resourceVersion = await this.store.update(desired, current.resourceVersion, signal);
-      this.observe({ record: desired, resourceVersion }, now);
+      this.observe({ record: desired, resourceVersion }, sentAt);
+      this.renewedAt = sentAt;
       return true;
     } catch (error) {
       this.log.warn({ err: error }, 'failed to acquire or renew lease');
@@ -171,8 +192,9 @@ export class LeaderElector {
 
   /**
    * Campaigns until leader, then renews until the lease is lost or `signal` aborts.
-   * Calls onStartedLeading once leading. Returns 'lost' or 'cancelled'; the caller stops its leader
-   * work and then calls release() (client-go ReleaseOnCancel).
+   * Calls onStartedLeading once leading. Returns 'lost' or 'cancelled'; 'lost' is returned at the very
+   * moment the renew deadline passes, so the caller can stop all leader work at once. After
+   * 'cancelled' the caller stops its leader work and then calls release() (client-go ReleaseOnCancel).
    */
   async run(signal: AbortSignal, onStartedLeading: () => void): Promise<'lost' | 'cancelled'> {
     if (!(await this.acquire(signal))) return 'cancelled';
@@ -181,7 +203,10 @@ export class LeaderElector {
     onStartedLeading();
     const outcome = await this.renew(signal);
     this.metrics.leaderStatus.set({ name: this.options.name }, 0);
-    if (outcome === 'lost') this.log.error('leader lease lost');
+    if (outcome === 'lost') {
+      this.renewedAt = undefined;
+      this.log.error('leader lease lost');
+    }
     return outcome;
   }
 
@@ -203,40 +228,50 @@ export class LeaderElector {
     const jittered = this.retryPeriodMs * (1 + 1.2 * this.random());
     const record = this.observed?.record;
     if (!record?.holderIdentity) return jittered;
-    const untilExpiry = this.observedAt + record.leaseDurationSeconds * 1000 - this.clock.now();
+    const untilExpiry = this.observedAt + record.leaseDurationSeconds * 1000 - this.clock.monotonic();
     // Already expired means the attempt failed for another reason (a lost race, an error): back off.
     return untilExpiry > 0 ? Math.min(jittered, untilExpiry) : jittered;
   }
 
-  /** Renews every retryPeriod; a renewal that has not succeeded within renewDeadline loses the lease. */
+  /**
+   * Renews every retryPeriod. Failed renewals are retried every retryPeriod until renewDeadline after
+   * the last successful one was sent; an attempt still in flight then is aborted and the lease is lost.
+   */
   private async renew(signal: AbortSignal): Promise<'lost' | 'cancelled'> {
     for (;;) {
       await sleep(this.retryPeriodMs, signal, this.clock);
-      if (signal.aborted) return 'cancelled';
-      const deadline = this.clock.now() + this.renewDeadlineMs;
-      while (!(await this.renewBefore(deadline, signal))) {
+      for (;;) {
         if (signal.aborted) return 'cancelled';
-        if (this.clock.now() + this.retryPeriodMs > deadline) return 'lost';
-        await sleep(this.retryPeriodMs, signal, this.clock);
+        const remaining = this.leadingUntil() - this.clock.monotonic();
+        if (remaining <= 0) return 'lost';
+        if (await this.renewWithin(remaining, signal)) break;
+        if (signal.aborted) return 'cancelled';
+        const wait = Math.min(this.retryPeriodMs, this.leadingUntil() - this.clock.monotonic());
+        if (wait <= 0) return 'lost';
+        await sleep(wait, signal, this.clock);
       }
     }
   }
 
-  private async renewBefore(deadline: number, signal: AbortSignal): Promise<boolean> {
+  private async renewWithin(ms: number, signal: AbortSignal): Promise<boolean> {
     const attempt = new AbortController();
-    const timer = this.clock.setTimeout(() => attempt.abort(), deadline - this.clock.now());
+    const timer = this.clock.setTimeout(() => attempt.abort(), ms);
     const onAbort = () => attempt.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.tryAcquireOrRenew(attempt.signal);
+      // A renewal that answers after the deadline is no renewal: the lease is already given up.
+      return (await this.tryAcquireOrRenew(attempt.signal)) && !attempt.signal.aborted;
     } finally {
       this.clock.clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
   }
 
-  /** Gives the lease up so another replica takes over at once instead of after leaseDuration. */
-  async release(): Promise<void> {
+  /**
+   * Gives the lease up so another replica takes over at once instead of after leaseDuration. Only while
+   * still leading; `signal` bounds the write (shutdown has a budget).
+   */
+  async release(signal?: AbortSignal): Promise<void> {
     if (!this.isLeader() || !this.observed) return;
     const now = microTime(this.clock.now());
     const record: LeaseRecord = {
@@ -247,18 +282,19 @@ export class LeaderElector {
       leaseTransitions: this.observed.record.leaseTransitions,
     };
     try {
-      const resourceVersion = await this.store.update(record, this.observed.resourceVersion);
-      this.observe({ record, resourceVersion }, this.clock.now());
+      const resourceVersion = await this.store.update(record, this.observed.resourceVersion, signal);
+      this.renewedAt = undefined;
+      this.observe({ record, resourceVersion }, this.clock.monotonic());
       this.log.info('released leader lease');
     } catch (error) {
       this.log.warn({ err: error }, 'failed to release leader lease');
     }
   }
 
-  private observe(current: { record: LeaseRecord; resourceVersion: string }, now: number): void {
+  private observe(current: { record: LeaseRecord; resourceVersion: string }, at: number): void {
     const previous = this.observed?.record.holderIdentity;
     this.observed = current;
-    this.observedAt = now;
+    this.observedAt = at;
     if (previous !== current.record.holderIdentity && current.record.holderIdentity) {
       this.log.info({ leader: current.record.holderIdentity }, 'new leader observed');
     }

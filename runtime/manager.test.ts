@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { controller } from './builder';
 import { credentialsForServer, KubeClient } from './client';
 import type { Runnable } from './controller';
@@ -144,6 +145,62 @@ describe('Manager', () => {
     store.down = true;
     await expect(running).rejects.toBeInstanceOf(LeaderElectionLostError);
     expect(ctrl.state.running).toBe(false);
+  });
+
+  /** A runnable that ignores its signal and never returns; records when the signal aborted. */
+  function stubborn(name: string, needLeaderElection?: boolean) {
+    const state = { running: false, abortedAt: 0 };
+    const runnable: Runnable = {
+      name,
+      needLeaderElection,
+      start: (signal) => {
+        state.running = true;
+        signal.addEventListener('abort', () => {
+          state.abortedAt = performance.now();
+        });
+        return new Promise<void>(() => undefined);
+      },
+    };
+    return { runnable, state };
+  }
+
+  it('after a lost lease aborts leader work at once and fails without a graceful drain', async () => {
+    const store = new MemoryLeaseStore();
+    // A 2 s margin between giving up (renewDeadline) and another replica's takeover (leaseDuration).
+    const lease = { ...fastLease, leaseDurationMs: 3000, renewDeadlineMs: 1000, retryPeriodMs: 100 };
+    const mgr = newManager({ leaderElection: { ...lease, store, identity: 'me' }, healthAddress: false });
+    const ctrl = stubborn('controller');
+    mgr.add(ctrl.runnable);
+    const running = mgr.start(new AbortController().signal);
+    await waitFor(() => ctrl.state.running, 10_000, 'controller');
+    store.down = true;
+    await expect(running).rejects.toBeInstanceOf(LeaderElectionLostError);
+    const stoppedAfterMs = performance.now() - ctrl.state.abortedAt;
+    expect(ctrl.state.abortedAt).toBeGreaterThan(0);
+    expect(mgr.isLeader()).toBe(false);
+    // Nothing waited for the runnable, which never returned: well inside the 2 s margin.
+    expect(stoppedAfterMs).toBeLessThan(1000);
+  });
+
+  it('fits the whole shutdown, lease release included, into gracefulShutdownMs', async () => {
+    const store = new MemoryLeaseStore();
+    const mgr = newManager({
+      leaderElection: { ...fastLease, store, identity: 'me' },
+      healthAddress: false,
+      gracefulShutdownMs: 1000,
+    });
+    const ctrl = stubborn('controller');
+    const webhook = stubborn('webhook', false);
+    mgr.add(ctrl.runnable);
+    mgr.add(webhook.runnable);
+    const stop = new AbortController();
+    const running = mgr.start(stop.signal);
+    await waitFor(() => ctrl.state.running && webhook.state.running, 10_000, 'runnables');
+    const stoppingAt = performance.now();
+    stop.abort();
+    await running;
+    expect(performance.now() - stoppingAt).toBeLessThan(1500);
+    expect(store.lease?.record.holderIdentity).toBe('');
   });
 
   it('fails when a runnable fails', async () => {

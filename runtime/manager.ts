@@ -24,6 +24,9 @@ export interface LeaderElectionConfig {
   store?: LeaseStore;
 }
 
+/** The whole SIGTERM shutdown budget; config/manager's preStop delay plus this fit its grace period. */
+export const DEFAULT_GRACEFUL_SHUTDOWN_MS = 20_000;
+
 export interface ManagerOptions {
   /** A kubeconfig path (default chain when omitted), a loaded KubeConfig, or Credentials. */
   kubeconfig?: string | KubeConfig | Credentials;
@@ -39,7 +42,11 @@ export interface ManagerOptions {
   readyRequiresLeader?: boolean;
   /** Fail start when informers have not synced within this time (controller-runtime: 2 min). */
   cacheSyncTimeoutMs?: number;
-  /** How long shutdown waits for each group of runnables. */
+  /**
+   * The whole shutdown budget after SIGTERM: leader runnables drain (at most half of it), the lease is
+   * released, then the other runnables drain. Default 20 s, which with the Deployment's 5 s preStop
+   * delay fits terminationGracePeriodSeconds: 30, so SIGKILL never lands before the lease is released.
+   */
   gracefulShutdownMs?: number;
   informerDefaults?: { resyncMs?: number; watchdogMs?: number };
   logger?: Logger;
@@ -161,9 +168,12 @@ export class Manager implements ControllerHost {
       const lead = () => run.startGroup(this.leaderRunnables, leader.signal);
       campaign = this.elector?.run(election.signal, lead);
       if (!campaign) lead();
-      void campaign?.then(
-        (outcome) => outcome === 'lost' && run.fail(new LeaderElectionLostError('leader lease lost')),
-      );
+      void campaign?.then((outcome) => {
+        if (outcome !== 'lost') return;
+        // Stop acting at once: every in-flight request of a leader runnable carries this signal.
+        leader.abort();
+        run.fail(new LeaderElectionLostError('leader lease lost'));
+      });
     } else if (!run.stopping.aborted) {
       run.fail(new Error(`informers did not sync within ${this.options.cacheSyncTimeoutMs ?? 120_000} ms`));
     }
@@ -188,19 +198,33 @@ export class Manager implements ControllerHost {
     stops: { leader: AbortController; election: AbortController; always: AbortController },
     campaign?: Promise<'lost' | 'cancelled'>,
   ): Promise<void> {
-    let grace = this.options.gracefulShutdownMs ?? 30_000;
-    // After a lost lease another replica may lead once our lease expires: stop before that.
-    if (run.failedWith(LeaderElectionLostError) && this.elector)
-      grace = Math.min(grace, this.elector.expiryMarginMs);
-    this.logger.info('stopping: draining controllers');
+    const deadline =
+      this.clock.monotonic() + (this.options.gracefulShutdownMs ?? DEFAULT_GRACEFUL_SHUTDOWN_MS);
+    const remaining = () => Math.max(0, deadline - this.clock.monotonic());
+    // As controller-runtime: after a lost lease there is no graceful shutdown. Another replica may
+    // lead within leaseDuration − renewDeadline, so nothing of ours may still be running by then.
+    const lost = run.failedWith(LeaderElectionLostError);
     stops.leader.abort();
-    await run.drain(this.leaderRunnables, grace, this.clock);
+    if (!lost) {
+      this.logger.info('stopping: draining controllers');
+      await run.drain(this.leaderRunnables, remaining() / 2, this.clock);
+    }
     stops.election.abort();
-    if (campaign && (await campaign) === 'cancelled') await this.elector?.release();
+    if (campaign && (await campaign) === 'cancelled') await this.releaseWithin(remaining());
     stops.always.abort();
-    await run.drain(this.alwaysRunnables, grace, this.clock);
+    await run.drain(this.alwaysRunnables, lost ? 0 : remaining(), this.clock);
     this.client.close();
     this.logger.info('stopped');
+  }
+
+  private async releaseWithin(ms: number): Promise<void> {
+    const timeout = new AbortController();
+    const timer = this.clock.setTimeout(() => timeout.abort(), ms);
+    try {
+      await this.elector?.release(timeout.signal);
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
   }
 }
 

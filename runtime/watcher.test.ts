@@ -9,10 +9,10 @@ const err = (code: number, retryAfterSeconds?: number) =>
 describe('nextWatcherState', () => {
   const cases: Array<[string, WatcherState, WatcherStep, ReturnType<typeof nextWatcherState>]> = [
     [
-      'a list leads to a watch from its resourceVersion',
+      'a list leads to a watch from its resourceVersion, without resetting the backoff',
       list,
       { kind: 'listed', resourceVersion: '7' },
-      { next: { phase: 'watch', resourceVersion: '7' }, backoff: false, resetBackoff: true, minDelayMs: 0 },
+      { next: { phase: 'watch', resourceVersion: '7' }, backoff: false, resetBackoff: false, minDelayMs: 0 },
     ],
     [
       'a failed list is retried with backoff',
@@ -51,16 +51,16 @@ describe('nextWatcherState', () => {
       { next: watching, backoff: true, resetBackoff: false, minDelayMs: 1000 },
     ],
     [
-      '410 Gone relists at once',
+      '410 Gone relists after a backoff step',
       watching,
       { kind: 'watchFailed', resourceVersion: '10', error: err(410) },
-      { next: { phase: 'list', reason: 'gone' }, backoff: false, resetBackoff: false, minDelayMs: 0 },
+      { next: { phase: 'list', reason: 'gone' }, backoff: true, resetBackoff: false, minDelayMs: 0 },
     ],
     [
-      'the watchdog relists at once',
+      'the watchdog relists after a backoff step',
       watching,
       { kind: 'watchdog' },
-      { next: { phase: 'list', reason: 'watchdog' }, backoff: false, resetBackoff: false, minDelayMs: 0 },
+      { next: { phase: 'list', reason: 'watchdog' }, backoff: true, resetBackoff: false, minDelayMs: 0 },
     ],
     [
       'a failed relist after an error keeps its reason',

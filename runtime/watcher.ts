@@ -1,6 +1,9 @@
 // The list-watch state machine, as a pure function so every transition can be tested without I/O.
 // States follow kube-rs's watcher: list (initial or relist) → watch from the list's resourceVersion →
-// back to list on 410 Gone or a silent connection; every other failure retries with backoff.
+// back to list on 410 Gone or a silent connection; every other failure retries. Every relist and every
+// failed or empty watch waits a backoff step, and only a watch that delivered events resets it: a
+// successful LIST proves nothing about the watch that follows, so persistent 410s (or a watchdog that
+// keeps firing) are throttled to one LIST per backoff step instead of a hot LIST loop.
 import { ApiError, isGone } from './errors';
 
 export type RelistReason = 'initial' | 'gone' | 'watchdog' | 'error';
@@ -25,6 +28,7 @@ export interface Transition {
   next: WatcherState;
   /** Wait a backoff step before running `next`. */
   backoff: boolean;
+  /** The connection proved healthy: the next failure starts from the shortest delay again. */
   resetBackoff: boolean;
   /** Lower bound for the wait, from Retry-After. */
   minDelayMs: number;
@@ -45,7 +49,7 @@ export function nextWatcherState(state: WatcherState, step: WatcherStep): Transi
   if (state.phase === 'stopped' || step.kind === 'stop') return go({ phase: 'stopped' });
   switch (step.kind) {
     case 'listed':
-      return go({ phase: 'watch', resourceVersion: step.resourceVersion }, false, true);
+      return go({ phase: 'watch', resourceVersion: step.resourceVersion });
     case 'listFailed':
       return go(
         { phase: 'list', reason: state.phase === 'list' ? state.reason : 'error' },
@@ -58,7 +62,7 @@ export function nextWatcherState(state: WatcherState, step: WatcherStep): Transi
       // watches immediately does not get a hot loop of requests (client-node #1933).
       return go({ phase: 'watch', resourceVersion: step.resourceVersion }, !step.sawEvents, step.sawEvents);
     case 'watchFailed':
-      if (isGone(step.error)) return go({ phase: 'list', reason: 'gone' });
+      if (isGone(step.error)) return go({ phase: 'list', reason: 'gone' }, true);
       return go(
         { phase: 'watch', resourceVersion: step.resourceVersion },
         true,
@@ -66,6 +70,6 @@ export function nextWatcherState(state: WatcherState, step: WatcherStep): Transi
         retryAfterMs(step.error),
       );
     case 'watchdog':
-      return go({ phase: 'list', reason: 'watchdog' });
+      return go({ phase: 'list', reason: 'watchdog' }, true);
   }
 }

@@ -75,6 +75,16 @@ describe('parseAdmissionReview', () => {
     ['a request array', JSON.stringify(review([])), /request is missing/],
     ['a missing uid', JSON.stringify(review(request({ uid: undefined }))), /uid is missing/],
     ['an empty uid', JSON.stringify(review(request({ uid: '' }))), /uid is missing/],
+    [
+      'a 20,000-deep apiVersion',
+      `{"apiVersion":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+      /unsupported apiVersion \(an array\)/,
+    ],
+    [
+      'a 20,000-deep kind',
+      `{"apiVersion":"${ADMISSION_V1}","kind":${'{"k":'.repeat(20_000)}1${'}'.repeat(20_000)}}`,
+      /kind \(an object\) is not AdmissionReview/,
+    ],
     ['a numeric uid', JSON.stringify(review(request({ uid: 7 }))), /uid is missing/],
   ])('rejects %s without a uid to answer', (_name, raw, message) => {
     const parsed = parseAdmissionReview(typeof raw === 'string' ? Buffer.from(raw) : raw);

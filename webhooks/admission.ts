@@ -218,6 +218,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes and checks an AdmissionReview body. Never throws. */
 export function parseAdmissionReview(body: Uint8Array | string): ParsedReview {
+  try {
+    return parseReview(body);
+  } catch (err) {
+    // Backstop for inputs no check foresaw (stack depth, engine limits): still a clean rejection.
+    return { ok: false, message: `AdmissionReview could not be read: ${errorMessage(err)}` };
+  }
+}
+
+function parseReview(body: Uint8Array | string): ParsedReview {
   let review: unknown;
   try {
     review = JSON.parse(typeof body === 'string' ? body : utf8.decode(body));
@@ -268,7 +277,13 @@ export async function reviewAdmission(
     return reviewReply(parsed.apiVersion, toResponse(parsed.uid, denied(parsed.message, 400, 'BadRequest')));
   }
   const result = checkResult(route, await runHandler(route, parsed.request, options));
-  return reviewReply(parsed.apiVersion, toResponse(parsed.request.uid, result));
+  try {
+    return reviewReply(parsed.apiVersion, toResponse(parsed.request.uid, result));
+  } catch (err) {
+    // A verdict that cannot be serialised (e.g. a patch value nested too deep) is still answered.
+    const failed = denied(`webhook ${route.path} returned ${errorMessage(err)}`, 500, 'InternalError');
+    return reviewReply(parsed.apiVersion, toResponse(parsed.request.uid, failed));
+  }
 }
 
 async function runHandler(route: AdmissionRoute, request: AdmissionRequest, options: ReviewOptions) {
@@ -369,6 +384,10 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** A short description of an unexpected value; never throws (a 20,000-deep array defeats JSON.stringify). */
 function describe(value: unknown): string {
-  return value === undefined ? '(missing)' : JSON.stringify(value).slice(0, 100);
+  if (value === undefined) return '(missing)';
+  if (Array.isArray(value)) return '(an array)';
+  if (typeof value === 'object' && value !== null) return '(an object)';
+  return JSON.stringify(value).slice(0, 100);
 }

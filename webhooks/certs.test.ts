@@ -296,6 +296,14 @@ describe('CertManager', () => {
     expect(await admit(port, sink.caBundle!)).toBe(true);
   });
 
+  it('fills in a pre-created Secret without keys at its resourceVersion instead of creating it', async () => {
+    const store = new MemoryCertStore();
+    store.createEmpty();
+    const created = await new CertManager({ store, hosts: HOSTS }).ensure();
+    expect(store.writes).toBe(1);
+    expect((await store.read())?.bundle).toEqual(created);
+  });
+
   it.each([
     ['the serving cert (same CA)', policy(3650, 30)],
     ['the CA and serving cert', policy(30, 30)],
@@ -305,24 +313,55 @@ describe('CertManager', () => {
     await store.write(old);
     const { server, port } = await serve(old);
     const sink = new MemoryCaBundleSink();
-    await sink.patchCaBundle(old.caCert);
+    // Like the apiserver: a request trusts the caBundle published when it starts, and a new caBundle
+    // is in effect once the requests made with earlier ones are done (the awaitTrust hook).
+    const inFlight = new Map<Promise<boolean>, string>();
+    const admitWith = (caBundle: string) => {
+      const request = admit(port, caBundle).finally(() => inFlight.delete(request));
+      inFlight.set(request, caBundle);
+      return request;
+    };
+    const trusted = () =>
+      Promise.all([...inFlight].filter(([, ca]) => ca !== sink.caBundle).map(([request]) => request)).then(
+        () => undefined,
+      );
+    // The patch resolves `patched`: one request made with the old bundle then connects at the worst
+    // moment, after the caBundle patch and before the old bundle is out of use.
+    let patched: () => void = () => undefined;
+    const afterPatch = new Promise<void>((resolve) => {
+      patched = resolve;
+    });
+    const patching = {
+      patchCaBundle: async (pem: string) => {
+        const changed = sink.caBundle !== undefined && sink.caBundle !== pem;
+        await sink.patchCaBundle(pem);
+        if (changed) patched();
+      },
+    };
+    let clock = daysAgo(20); // the old bundle is still fine then: it is loaded and served
     const manager = new CertManager({
       store,
       hosts: HOSTS,
-      sinks: [sink],
+      sinks: [patching],
       onCertificate: (p) => server.setCertificate(p),
+      now: () => clock,
+      awaitTrust: trusted,
     });
+    expect(await manager.ensure()).toEqual(old);
+    clock = new Date();
 
-    // Like the apiserver: each request trusts whatever caBundle is published at that moment.
+    const oldBundle = sink.caBundle!;
+    const worstCase = afterPatch.then(() => admitWith(oldBundle));
     let renewing = true;
     const results: boolean[] = [];
     const traffic = (async () => {
-      while (renewing || results.length < 20) results.push(await admit(port, sink.caBundle!));
+      while (renewing || results.length < 20) results.push(await admitWith(sink.caBundle!));
     })();
     const renewed = await manager.ensure();
     renewing = false;
     await traffic;
 
+    if (renewed.caCert !== old.caCert) expect(await worstCase).toBe(true);
     expect(results.every(Boolean)).toBe(true);
     expect(renewed.tlsCert).not.toBe(old.tlsCert);
     expect(planCertRenewal(renewed, HOSTS, new Date())).toEqual({ action: 'keep' });
@@ -359,6 +398,7 @@ describe('CertManager', () => {
       hosts: HOSTS,
       sinks: [sink],
       onCertificate: (p) => void loaded.push(p.cert),
+      awaitTrust: async () => undefined,
     });
     const first = await manager.ensure();
     failing = true;
@@ -366,13 +406,13 @@ describe('CertManager', () => {
     const nearExpiry = { ...first, ...(await generateServingCert(first, HOSTS, daysAgo(300))) };
     await store.write(nearExpiry, (await store.read())?.resourceVersion);
     await expect(manager.ensure()).rejects.toThrow(/forbidden/);
-    const sameCa = (await store.read())!.bundle;
+    const sameCa = (await store.read())!.bundle!;
     expect(sameCa.caCert).toBe(first.caCert);
     expect(loaded).toEqual([first.tlsCert, sameCa.tlsCert]);
 
     await store.write({ ...sameCa, caKey: 'broken' }, (await store.read())?.resourceVersion); // forces a new CA
     await expect(manager.ensure()).rejects.toThrow(/forbidden/);
-    expect((await store.read())!.bundle.caCert).not.toBe(first.caCert);
+    expect((await store.read())!.bundle!.caCert).not.toBe(first.caCert);
     expect(loaded).toHaveLength(2);
 
     failing = false;

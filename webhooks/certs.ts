@@ -21,12 +21,14 @@ export interface CertBundle {
 }
 
 export interface StoredCertBundle {
-  bundle: CertBundle;
+  /** Undefined when the store exists without (all of) our keys, e.g. a Secret an installer pre-created. */
+  bundle?: CertBundle;
   resourceVersion?: string;
 }
 
 /** Where the bundle lives (a Secret in the cluster). */
 export interface CertStore {
+  /** Undefined when there is no store object at all (no Secret). */
   read(): Promise<StoredCertBundle | undefined>;
   /** Creates when resourceVersion is undefined, else updates at that version; throws CertStoreConflictError on a race. */
   write(bundle: CertBundle, resourceVersion?: string): Promise<void>;
@@ -269,6 +271,9 @@ export function tlsKeyPair(bundle: CertBundle): TlsKeyPair {
   return { key: bundle.tlsKey, cert: bundle.tlsCert };
 }
 
+/** The Secret keys a bundle occupies; other keys in the Secret are left alone. */
+export const CERT_SECRET_KEYS = ['ca.crt', 'ca.key', 'tls.crt', 'tls.key', 'ca-previous.crt'] as const;
+
 /** Secret keys (values are PEM text; base64 them for `data`, or use `stringData`). */
 export function certBundleToSecretData(bundle: CertBundle): Record<string, string> {
   const data: Record<string, string> = {
@@ -321,6 +326,12 @@ export interface CertManagerOptions {
   policy?: Partial<CertPolicy>;
   /** Periodic re-check; OpenKruise requeues every minute. */
   checkIntervalMs?: number;
+  /**
+   * Resolves once callers trust the caBundle just published. The apiserver reads webhook configurations
+   * through an informer, so a patched caBundle takes effect a little later: serving a certificate from a
+   * new CA at once fails the calls still made with the old bundle. Default: wait 5 s.
+   */
+  awaitTrust?: () => Promise<void>;
   now?: () => Date;
   logger?: Logger;
 }
@@ -336,6 +347,8 @@ export class CertManager {
   private chain: Promise<unknown> = Promise.resolve();
   private loadedCert?: string;
   private loadedCa?: string;
+  /** When the loaded serving certificate expires. */
+  private loadedNotAfter = 0;
   private readonly listeners = new Set<CertificateListener>();
   private latest?: CertBundle;
 
@@ -374,9 +387,13 @@ export class CertManager {
     for (let attempt = 1; attempt <= 5; attempt++) {
       const stored = await this.options.store.read();
       const now = this.now();
-      const plan: CertPlan = stored
+      // A store without our keys (a pre-created, empty Secret) is filled in at its resourceVersion.
+      const plan: CertPlan = stored?.bundle
         ? planCertRenewal(stored.bundle, this.options.hosts, now, this.policy)
-        : { action: 'renew-all', reason: 'no certificates stored' };
+        : {
+            action: 'renew-all',
+            reason: stored ? 'the store holds no certificates' : 'no certificates stored',
+          };
       let bundle = stored?.bundle;
       if (!bundle || plan.action !== 'keep') {
         this.log.info(
@@ -404,18 +421,22 @@ export class CertManager {
     return () => this.listeners.delete(listener);
   }
 
-  // caBundle before the server: the apiserver must trust a new CA before it is served. A failed caBundle
-  // patch blocks the reload only when the CA changed; a new serving cert under the same CA is safe to load.
+  // caBundle before the server: the apiserver must trust a new CA before it is served, so a new CA is
+  // loaded only once the patched caBundle is in effect, while the old certificate (still valid, as a CA
+  // is renewed long before it expires) keeps serving. A failed caBundle patch blocks the reload only when
+  // the CA changed; a new serving cert under the same CA is safe to load at once.
   private async publish(bundle: CertBundle, now: Date): Promise<void> {
     const caBundle = caBundlePem(bundle, now, this.loadedCa);
+    const newCa = this.loadedCa !== undefined && this.loadedCa !== bundle.caCert;
     let sinkError: unknown;
     try {
       for (const sink of this.options.sinks ?? []) await sink.patchCaBundle(caBundle);
     } catch (err) {
-      if (this.loadedCa !== undefined && this.loadedCa !== bundle.caCert) throw err;
+      if (newCa) throw err;
       sinkError = err;
     }
     if (this.loadedCert !== bundle.tlsCert) {
+      if (newCa && now.getTime() < this.loadedNotAfter) await this.awaitTrust();
       const listeners = [
         ...(this.options.onCertificate ? [this.options.onCertificate] : []),
         ...this.listeners,
@@ -423,11 +444,21 @@ export class CertManager {
       for (const listener of listeners) await listener(tlsKeyPair(bundle), bundle);
       this.loadedCert = bundle.tlsCert;
       this.loadedCa = bundle.caCert;
+      this.loadedNotAfter = Date.parse(new X509Certificate(bundle.tlsCert).validTo);
     }
     if (sinkError) throw sinkError;
     this.latest = bundle;
   }
+
+  private awaitTrust(): Promise<void> {
+    if (this.options.awaitTrust) return this.options.awaitTrust();
+    this.log.info({ waitMs: CA_PROPAGATION_MS }, 'new webhook CA published; waiting before serving it');
+    return new Promise((resolve) => setTimeout(resolve, CA_PROPAGATION_MS));
+  }
 }
+
+/** How long the apiserver may take to act on a patched caBundle (its webhook configuration informer). */
+const CA_PROPAGATION_MS = 5_000;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -448,7 +479,15 @@ export class MemoryCertStore implements CertStore {
   writes = 0;
 
   async read(): Promise<StoredCertBundle | undefined> {
-    return this.stored && { bundle: { ...this.stored.bundle }, resourceVersion: this.stored.resourceVersion };
+    if (!this.stored) return undefined;
+    const bundle = this.stored.bundle && { ...this.stored.bundle };
+    return { bundle, resourceVersion: this.stored.resourceVersion };
+  }
+
+  /** Like an installer creating the Secret with no keys. */
+  createEmpty(): void {
+    this.version += 1;
+    this.stored = { resourceVersion: String(this.version) };
   }
 
   async write(bundle: CertBundle, resourceVersion?: string): Promise<void> {

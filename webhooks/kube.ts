@@ -5,6 +5,7 @@ import { isAlreadyExists, isConflict, isNotFound } from '../runtime/errors';
 import { type KubeObject, type ResourceType, Secrets } from '../runtime/meta';
 import {
   type CaBundleSink,
+  CERT_SECRET_KEYS,
   type CertBundle,
   type CertStore,
   CertStoreConflictError,
@@ -37,8 +38,14 @@ const decode = (data: Record<string, string> = {}) =>
 const encode = (data: Record<string, string>) =>
   Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
 
-/** CertStore on a Secret; optimistic concurrency through resourceVersion, as replicas race to write it. */
+/**
+ * CertStore on a Secret; optimistic concurrency through resourceVersion, as replicas race to write it.
+ * An update keeps what else the Secret holds (labels, annotations, its type, other keys), so a Secret
+ * an installer pre-created, even empty, is filled in rather than fought over.
+ */
 export class SecretCertStore implements CertStore {
+  private lastRead?: SecretObject;
+
   constructor(
     private readonly client: KubeClient,
     private readonly namespace: string,
@@ -50,19 +57,27 @@ export class SecretCertStore implements CertStore {
       const secret = await this.client
         .resource<SecretObject>(Secrets)
         .get({ namespace: this.namespace, name: this.name });
+      this.lastRead = secret;
       const bundle = certBundleFromSecretData(decode(secret.data));
-      return bundle && { bundle, resourceVersion: secret.metadata?.resourceVersion ?? '' };
+      return { bundle, resourceVersion: secret.metadata?.resourceVersion ?? '' };
     } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
+      if (!isNotFound(err)) throw err;
+      this.lastRead = undefined;
+      return undefined;
     }
   }
 
   async write(bundle: CertBundle, resourceVersion?: string): Promise<void> {
+    const base = resourceVersion !== undefined ? this.lastRead : undefined;
+    const { managedFields: _managed, ...baseMetadata } = base?.metadata ?? {};
+    const otherKeys = Object.entries(base?.data ?? {}).filter(
+      ([key]) => !(CERT_SECRET_KEYS as readonly string[]).includes(key),
+    );
     const secret: SecretObject = {
-      metadata: { namespace: this.namespace, name: this.name, resourceVersion },
-      type: 'Opaque',
-      data: encode(certBundleToSecretData(bundle)),
+      ...base,
+      metadata: { ...baseMetadata, namespace: this.namespace, name: this.name, resourceVersion },
+      type: base?.type ?? 'Opaque',
+      data: { ...Object.fromEntries(otherKeys), ...encode(certBundleToSecretData(bundle)) },
     };
     const secrets = this.client.resource<SecretObject>(Secrets);
     try {

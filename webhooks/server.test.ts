@@ -132,6 +132,58 @@ describe('WebhookServer', () => {
     expect((await call(port, '/healthz', { method: 'GET' })).status).toBe(200);
   });
 
+  it.each([
+    ['application/json; charset=utf-8', 200],
+    ['Application/JSON', 200],
+    ['application/jsonx-evil', 415],
+    ['application/json-patch+json', 415],
+    ['', 415],
+  ])('takes content type %j as %i', async (contentType, status) => {
+    const { port } = await startServer();
+    expect((await call(port, '/validate', { body: reviewBody(), contentType })).status).toBe(status);
+  });
+
+  it('answers an unparsable request target with 400, not 500', async () => {
+    const { port } = await startServer();
+    const reply = await rawRequest(port, 'POST // HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n');
+    expect(reply).toMatch(/^HTTP\/1.1 400[\s\S]*not a valid path/);
+    expect((await call(port, '/validate', { body: reviewBody() })).status).toBe(200);
+  });
+
+  it('answers a 20,000-deep apiVersion or kind with 400 and a message', async () => {
+    const { port } = await startServer();
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    for (const body of [
+      `{"apiVersion":${deep},"kind":"AdmissionReview"}`,
+      `{"apiVersion":"${ADMISSION_V1}","kind":${deep}}`,
+    ]) {
+      const reply = await call(port, '/validate', { body });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toMatch(/apiVersion \(an array\)|kind \(an array\)/);
+    }
+  });
+
+  it('negotiates only AEAD cipher suites', async () => {
+    const { port } = await startServer();
+    const legacy = 'ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-ECDSA-AES128-SHA256:AES128-SHA';
+    await expect(handshake(port, { maxVersion: 'TLSv1.2', ciphers: legacy })).rejects.toThrow();
+    expect(await handshake(port, { maxVersion: 'TLSv1.2' })).toMatch(/GCM|CHACHA20/);
+    expect(await handshake(port, {})).toMatch(/^TLS_(AES_\d+_GCM|CHACHA20)/);
+  });
+
+  it('holds at most maxConnections connections; idle ones are cut after the headers timeout', async () => {
+    const { port } = await startServer({ maxConnections: 10, headersTimeoutMs: 300 });
+    const sockets = Array.from({ length: 30 }, () => openIdle(port));
+    const outcomes = await Promise.all(sockets.map((s) => s.closed));
+    // Refused connections never finish a handshake; the held ones are closed once idle for 300 ms
+    // (Node alone would hold them until its 30 s sweep, or forever without a first request).
+    const held = outcomes.filter((o) => o.heldMs !== undefined);
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.length).toBeLessThanOrEqual(10);
+    expect(Math.max(...held.map((o) => o.heldMs ?? 0))).toBeLessThan(5_000);
+    expect((await call(port, '/validate', { body: reviewBody() })).status).toBe(200);
+  });
+
   it('rejects a body over the size limit, declared or streamed, and keeps serving', async () => {
     const { port } = await startServer({ maxBodyBytes: 4096 });
     const big = JSON.stringify({ padding: 'x'.repeat(64 * 1024) });
@@ -242,4 +294,47 @@ function streamBody(port: number, path: string, pieces: string[]): Promise<strin
 
 async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/** Writes raw bytes over TLS and returns everything the server sent until it closed. */
+function rawRequest(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: HOST, port, ca: certs.caCert }, () => socket.write(request));
+    let received = '';
+    socket.on('data', (c: Buffer) => {
+      received += c.toString();
+      if (/\r\n\r\n[\s\S]*\n$/.test(received)) socket.end();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+  });
+}
+
+/** Completes a TLS handshake with the given client settings; resolves with the negotiated cipher. */
+function handshake(port: number, options: tls.ConnectionOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: HOST, port, ca: certs.caCert, ...options }, () => {
+      resolve(socket.getCipher().standardName);
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
+}
+
+/**
+ * A connection that completes its TLS handshake, if the server lets it, and then sends nothing.
+ * `closed` resolves when the server closes it, with how long it was held after the handshake.
+ */
+function openIdle(port: number) {
+  let handshakeAt: number | undefined;
+  const socket = tls.connect({ host: HOST, port, ca: certs.caCert }, () => {
+    handshakeAt = Date.now();
+  });
+  socket.on('error', () => undefined);
+  const closed = new Promise<{ heldMs?: number }>((resolve) =>
+    socket.on('close', () =>
+      resolve({ heldMs: handshakeAt === undefined ? undefined : Date.now() - handshakeAt }),
+    ),
+  );
+  return { closed };
 }

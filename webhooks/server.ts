@@ -38,7 +38,35 @@ export interface WebhookServerOptions {
   handlerTimeoutMs?: number;
   /** How long close() waits for in-flight requests before cutting connections. */
   shutdownGraceMs?: number;
+  /** Open connections beyond this are refused, so idle or slow clients cannot hold unbounded sockets. */
+  maxConnections?: number;
+  /** Deadline for the TLS handshake and then for the request headers. */
+  headersTimeoutMs?: number;
 }
+
+/**
+ * TLS 1.3's suites and TLS 1.2's ECDHE AEAD suites only (no CBC, no SHA-1 MACs, no static RSA): what
+ * Go's TLS client, the apiserver's, prefers anyway.
+ */
+export const AEAD_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+const TLS_SETTINGS = { minVersion: 'TLSv1.2', ciphers: AEAD_CIPHERS, honorCipherOrder: true } as const;
+
+/**
+ * Far above what admission needs (the apiserver keeps a few keep-alive connections per replica, and
+ * a call takes milliseconds), far below what exhausts memory or file descriptors.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 512;
 
 export const DEFAULT_MAX_BODY_BYTES = 7 * 1024 * 1024;
 
@@ -99,15 +127,19 @@ export class WebhookServer {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.readTimeoutMs = options.readTimeoutMs ?? 10_000;
     this.handlerTimeoutMs = options.handlerTimeoutMs ?? 9_000;
+    const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
     this.server = https.createServer(
       {
         key: options.tls.key,
         cert: options.tls.cert,
-        minVersion: 'TLSv1.2',
-        handshakeTimeout: 10_000,
-        headersTimeout: 10_000,
+        ...TLS_SETTINGS,
+        handshakeTimeout: headersTimeoutMs,
+        headersTimeout: headersTimeoutMs,
         // Node's own backstop; the per-request read deadline below is the precise one.
         requestTimeout: this.readTimeoutMs + this.handlerTimeoutMs + 5_000,
+        // Node enforces headersTimeout and requestTimeout only when it sweeps its connections, every
+        // 30 s by default: a silent connection would live 30 s, not 10.
+        connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
         // Longer than Go's 90 s idle timeout, so the apiserver closes idle connections first and
         // never writes into one we are closing.
         keepAliveTimeout: 120_000,
@@ -116,6 +148,20 @@ export class WebhookServer {
         this.onRequest(req, res).catch((err) => this.failed(res, err));
       },
     );
+    this.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    // Node times out headers only once a request has begun: a connection that completes the handshake
+    // and sends nothing would be held forever. Close it unless its first request starts in time (the
+    // request handler clears this; between requests keepAliveTimeout applies).
+    this.server.on('secureConnection', (socket) => socket.setTimeout(headersTimeoutMs));
+    let droppedSince = 0;
+    this.server.on('drop', () => {
+      // Once per 10 s at most: a flood of connections must not become a flood of log lines.
+      if (droppedSince++ > 0) return;
+      setTimeout(() => {
+        this.log.warn({ dropped: droppedSince }, 'webhook connections refused: maxConnections reached');
+        droppedSince = 0;
+      }, 10_000).unref();
+    });
     this.server.on('tlsClientError', (err) =>
       this.log.debug({ err: errorMessage(err) }, 'TLS handshake failed'),
     );
@@ -149,7 +195,7 @@ export class WebhookServer {
 
   /** Hot swap: new connections get the new certificate, open ones finish on the old. */
   setCertificate(tls: TlsKeyPair): void {
-    this.server.setSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' });
+    this.server.setSecureContext({ key: tls.key, cert: tls.cert, ...TLS_SETTINGS });
     this.log.info('webhook serving certificate reloaded');
   }
 
@@ -183,8 +229,10 @@ export class WebhookServer {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'https://webhook').pathname;
+    req.socket.setTimeout(0);
+    const path = requestPath(req.url);
     if (this.shutdown.signal.aborted) res.setHeader('Connection', 'close');
+    if (path === undefined) return send(res, textReply(400, 'the request target is not a valid path'));
     if (path === '/healthz') return send(res, textReply(200, 'ok'));
     if (path === '/readyz') return send(res, this.ready ? textReply(200, 'ok') : textReply(503, 'not ready'));
     const route = this.options.registry.get(path);
@@ -193,7 +241,7 @@ export class WebhookServer {
       res.setHeader('Allow', 'POST');
       return send(res, textReply(405, `method ${req.method} not allowed; use POST`));
     }
-    if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
+    if (mediaType(req.headers['content-type']) !== 'application/json') {
       return send(res, textReply(415, 'content-type must be application/json'));
     }
     await this.serveRoute(route, req, res);
@@ -235,6 +283,20 @@ export class WebhookServer {
     this.log.error({ err: errorMessage(err) }, 'webhook request failed');
     send(res, textReply(500, 'internal error'));
   }
+}
+
+/** The path of a request target; undefined when it does not parse (e.g. `//`). */
+function requestPath(target = '/'): string | undefined {
+  try {
+    return new URL(target, 'https://webhook').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `application/json; charset=utf-8` → `application/json`: the media type alone, compared exactly. */
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';', 1)[0]!.trim().toLowerCase();
 }
 
 /** Reads the body within a size limit and a deadline; past either, replies 400 or 408. */

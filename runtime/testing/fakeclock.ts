@@ -6,15 +6,28 @@ interface FakeTimer {
   fn: () => void;
 }
 
-/** A manual clock for tests: timers fire only when `advance` moves time past them. */
+/**
+ * A manual clock for tests: timers fire only when `advance` moves time past them. The wall clock
+ * (now) can also be stepped on its own with `jumpWall`, as NTP or an operator would.
+ */
 export class FakeClock implements Clock {
   private timers: FakeTimer[] = [];
   private nextId = 1;
+  private wallOffset = 0;
 
   constructor(private current = 1_700_000_000_000) {}
 
   now(): number {
+    return this.current + this.wallOffset;
+  }
+
+  monotonic(): number {
     return this.current;
+  }
+
+  /** Steps the wall clock by `ms` (negative: backwards); monotonic time and timers are unaffected. */
+  jumpWall(ms: number): void {
+    this.wallOffset += ms;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {

@@ -4,6 +4,7 @@
 // 410 ERROR events and go silent. Everything else is tested against the real control plane.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { KubeObject } from '../meta';
 
 export type Fault =
@@ -23,6 +24,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   contentType?: string;
   body?: unknown;
+  /** performance.now() when the request arrived. */
+  at: number;
 }
 
 interface HistoryEntry {
@@ -133,6 +136,7 @@ export class FaultServer {
         query: url.searchParams,
         contentType: req.headers['content-type'],
         body: text ? JSON.parse(text) : undefined,
+        at: performance.now(),
       };
       this.requests.push(recorded);
       this.route(recorded, res);

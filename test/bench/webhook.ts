@@ -331,7 +331,7 @@ async function measure(
 
     const pace = { rate: options.rate, seconds: options.seconds, maxInFlight: options.concurrency };
     const stored = await new SecretCertStore(client, OPERATOR_NS, WEBHOOK_CERT_SECRET).read();
-    if (!stored) throw new Error('the webhook certificate Secret is missing');
+    if (!stored?.bundle) throw new Error('the webhook certificate Secret holds no certificate');
     process.stderr.write(`HTTPS to the webhook server at ${options.rate}/s…\n`);
     await server.times();
     const https = await overHttps(server.port, caBundlePem(stored.bundle), pace);

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../../cluster/binaries';
+import { isNotFound } from '../../runtime/errors';
 import { type KubeObject, Namespaces, type ResourceType } from '../../runtime/meta';
 import { e2eClient, itOnLocalCluster } from '../cluster/e2e';
 
@@ -18,7 +19,7 @@ const TYPES: Record<string, ResourceType> = {
   },
   Service: { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
   ConfigMap: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
-  Deployment: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
+  Secret: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
   PodDisruptionBudget: {
     group: 'policy',
     version: 'v1',
@@ -26,6 +27,7 @@ const TYPES: Record<string, ResourceType> = {
     kind: 'PodDisruptionBudget',
     namespaced: true,
   },
+  Deployment: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   ClusterRole: cluster('rbac.authorization.k8s.io', 'clusterroles', 'ClusterRole'),
   ClusterRoleBinding: cluster('rbac.authorization.k8s.io', 'clusterrolebindings', 'ClusterRoleBinding'),
   Role: { ...cluster('rbac.authorization.k8s.io', 'roles', 'Role'), namespaced: true },
@@ -65,7 +67,7 @@ describe('deploy manifests in config/', () => {
   itOnLocalCluster('are accepted by the apiserver in a server-side dry run', async () => {
     const objects = manifests('config/manager', 'config/webhook');
     expect(objects.map((o) => o.object.kind)).toEqual(
-      expect.arrayContaining(['Deployment', 'Service', 'ClusterRole']),
+      expect.arrayContaining(['Deployment', 'PodDisruptionBudget', 'Service', 'Secret', 'ClusterRole']),
     );
     // Namespaced objects need their namespace to exist, even in a dry run.
     const namespaces = new Set(
@@ -91,4 +93,114 @@ describe('deploy manifests in config/', () => {
       });
     }
   });
+
+  itOnLocalCluster("grants the manager's service account what it uses, by name, and no more", async () => {
+    const rbacKinds = ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
+    const objects = manifests('config/manager').filter((o) => rbacKinds.includes(o.object.kind ?? ''));
+    const namespace = 'outrigger-system';
+    await e2eClient()
+      .resource(Namespaces)
+      .apply(
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+        { fieldManager: 'outrigger-e2e' },
+      );
+    for (const { object } of objects) {
+      await e2eClient()
+        .resource(TYPES[object.kind ?? '']!)
+        .apply(object, { fieldManager: 'outrigger-e2e', force: true });
+    }
+    try {
+      const can = async (verb: string, group: string, resource: string, name?: string, ns?: string) => {
+        const review = await e2eClient()
+          .resource<KubeObject & { status?: { allowed?: boolean } }>(SubjectAccessReviews)
+          .create({
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SubjectAccessReview',
+            spec: {
+              user: `system:serviceaccount:${namespace}:outrigger-manager`,
+              groups: [
+                'system:serviceaccounts',
+                `system:serviceaccounts:${namespace}`,
+                'system:authenticated',
+              ],
+              resourceAttributes: { verb, group, resource, name, namespace: ns },
+            },
+          } as KubeObject);
+        return `${review.status?.allowed ? 'allowed' : 'denied'}: ${verb} ${resource} ${ns ?? ''}/${name ?? '*'}`;
+      };
+      const admission = 'admissionregistration.k8s.io';
+      const mutating = 'mutatingwebhookconfigurations';
+      const validating = 'validatingwebhookconfigurations';
+      const checks: [string, string, string, string?, string?][] = [
+        ['get', admission, mutating, 'outrigger-mutating-webhook-configuration'],
+        ['patch', admission, mutating, 'outrigger-mutating-webhook-configuration'],
+        ['patch', admission, validating, 'outrigger-validating-webhook-configuration'],
+        ['patch', admission, mutating, 'outrigger-pod-mutating-webhook-configuration'],
+        ['patch', admission, mutating, 'someone-elses-webhook'],
+        ['update', admission, validating, 'someone-elses-webhook'],
+        ['delete', admission, mutating, 'outrigger-mutating-webhook-configuration'],
+        ['list', admission, mutating],
+        ['watch', admission, validating],
+        ['get', '', 'secrets', 'outrigger-webhook-certs', namespace],
+        ['update', '', 'secrets', 'outrigger-webhook-certs', namespace],
+        ['create', '', 'secrets', undefined, namespace],
+        ['get', '', 'secrets', 'another-secret', namespace],
+        ['list', '', 'secrets', undefined, namespace],
+        ['get', '', 'secrets', 'outrigger-webhook-certs', 'kube-system'],
+        ['get', 'coordination.k8s.io', 'leases', 'outrigger-manager', namespace],
+        ['update', 'coordination.k8s.io', 'leases', 'outrigger-manager', namespace],
+        ['create', 'coordination.k8s.io', 'leases', undefined, namespace],
+        ['update', 'coordination.k8s.io', 'leases', 'another-lease', namespace],
+        ['delete', 'coordination.k8s.io', 'leases', 'outrigger-manager', namespace],
+        ['watch', 'coordination.k8s.io', 'leases', undefined, namespace],
+        ['patch', 'apiextensions.k8s.io', 'customresourcedefinitions', 'clonesets.apps.kruise.io'],
+        ['patch', 'apiextensions.k8s.io', 'customresourcedefinitions', 'someone-elses.example.com'],
+        ['get', '', 'configmaps', 'outrigger-configuration', namespace],
+        ['get', '', 'configmaps', 'another-configmap', namespace],
+      ];
+      const results = await Promise.all(checks.map((check) => can(...check)));
+      expect(results).toEqual([
+        'allowed: get mutatingwebhookconfigurations /outrigger-mutating-webhook-configuration',
+        'allowed: patch mutatingwebhookconfigurations /outrigger-mutating-webhook-configuration',
+        'allowed: patch validatingwebhookconfigurations /outrigger-validating-webhook-configuration',
+        'allowed: patch mutatingwebhookconfigurations /outrigger-pod-mutating-webhook-configuration',
+        'denied: patch mutatingwebhookconfigurations /someone-elses-webhook',
+        'denied: update validatingwebhookconfigurations /someone-elses-webhook',
+        'denied: delete mutatingwebhookconfigurations /outrigger-mutating-webhook-configuration',
+        'denied: list mutatingwebhookconfigurations /*',
+        'denied: watch validatingwebhookconfigurations /*',
+        'allowed: get secrets outrigger-system/outrigger-webhook-certs',
+        'allowed: update secrets outrigger-system/outrigger-webhook-certs',
+        'allowed: create secrets outrigger-system/*',
+        'denied: get secrets outrigger-system/another-secret',
+        'denied: list secrets outrigger-system/*',
+        'denied: get secrets kube-system/outrigger-webhook-certs',
+        'allowed: get leases outrigger-system/outrigger-manager',
+        'allowed: update leases outrigger-system/outrigger-manager',
+        'allowed: create leases outrigger-system/*',
+        'denied: update leases outrigger-system/another-lease',
+        'denied: delete leases outrigger-system/outrigger-manager',
+        'denied: watch leases outrigger-system/*',
+        'allowed: patch customresourcedefinitions /clonesets.apps.kruise.io',
+        'denied: patch customresourcedefinitions /someone-elses.example.com',
+        'allowed: get configmaps outrigger-system/outrigger-configuration',
+        'denied: get configmaps outrigger-system/another-configmap',
+      ]);
+    } finally {
+      for (const { object } of objects.reverse()) {
+        await e2eClient()
+          .resource(TYPES[object.kind ?? '']!)
+          .delete({ name: object.metadata?.name ?? '', namespace: object.metadata?.namespace })
+          .catch((err) => {
+            if (!isNotFound(err)) throw err;
+          });
+      }
+    }
+  });
 });
+
+const SubjectAccessReviews: ResourceType = cluster(
+  'authorization.k8s.io',
+  'subjectaccessreviews',
+  'SubjectAccessReview',
+);

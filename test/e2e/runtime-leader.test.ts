@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { installCrds } from '../../apis/install';
 import { REPO_ROOT } from '../../cluster/binaries';
 import { freePort } from '../../cluster/net';
 import { waitFor } from '../../cluster/wait';
@@ -90,6 +91,11 @@ describe('leader election between two manager processes', () => {
   const holder = async () =>
     (await leases().get({ namespace: LEASE_NAMESPACE, name: leaseName })).spec?.holderIdentity;
 
+  // The managers' informers watch our CRs: they sync, and so campaign, only once the CRDs exist.
+  beforeAll(async () => {
+    await installCrds(e2eClient());
+  });
+
   afterAll(async () => {
     for (const { child } of managers)
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -113,7 +119,10 @@ describe('leader election between two manager processes', () => {
         return undefined;
       },
       120_000,
-    );
+    ).catch((err: Error) => {
+      const logs = managers.map((m) => `--- manager on port ${m.port}:\n${m.output.slice(-3000)}`);
+      throw new Error([err.message, ...logs].join('\n'));
+    });
     if (!leader || !follower) throw new Error('two managers expected');
     const leaderIdentity = await waitFor('the leader to log its identity', () =>
       leaderIdentityLogged(leader),

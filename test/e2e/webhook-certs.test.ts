@@ -7,6 +7,7 @@ import { sleep, waitFor } from '../../cluster/wait';
 import { type KubeObject, Secrets } from '../../runtime/meta';
 import {
   type CertBundle,
+  CertManager,
   certBundleFromSecretData,
   certBundleToSecretData,
   DEFAULT_CERT_POLICY,
@@ -19,7 +20,11 @@ import {
   VALIDATING_CONFIGURATION_NAME,
   WEBHOOK_SERVICE_NAME,
 } from '../../webhooks/configurations';
-import { MutatingWebhookConfigurations, ValidatingWebhookConfigurations } from '../../webhooks/kube';
+import {
+  MutatingWebhookConfigurations,
+  SecretCertStore,
+  ValidatingWebhookConfigurations,
+} from '../../webhooks/kube';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { OPERATOR_NS, useCustomResourceWebhooks } from '../cluster/webhooks';
 
@@ -134,5 +139,31 @@ describe('webhook certificate rotation', () => {
     calling = false;
     await traffic;
     expect(failures).toEqual([]);
+  });
+
+  itOnLocalCluster('fills in a pre-created Secret without keys, keeping what else it holds', async () => {
+    const secrets = e2eClient().resource<SecretObject>(Secrets);
+    const name = 'pre-created-webhook-certs';
+    const precreated = await secrets.create({
+      metadata: { name, namespace: ns.name, labels: { 'installed-by': 'helm' } },
+      data: { 'extra.conf': Buffer.from('kept').toString('base64') },
+    });
+    const manager = new CertManager({
+      store: new SecretCertStore(e2eClient(), ns.name, name),
+      hosts: webhookHosts(WEBHOOK_SERVICE_NAME, ns.name),
+    });
+    const bundle = await manager.ensure();
+    const filled = await secrets.get({ namespace: ns.name, name });
+    expect(filled.metadata?.uid).toBe(precreated.metadata?.uid);
+    expect(filled.metadata?.labels).toEqual({ 'installed-by': 'helm' });
+    expect(Buffer.from(filled.data?.['extra.conf'] ?? '', 'base64').toString()).toBe('kept');
+    expect(Buffer.from(filled.data?.['tls.crt'] ?? '', 'base64').toString()).toBe(bundle.tlsCert);
+    // A restart reuses it.
+    expect(
+      await new CertManager({
+        store: new SecretCertStore(e2eClient(), ns.name, name),
+        hosts: webhookHosts(WEBHOOK_SERVICE_NAME, ns.name),
+      }).ensure(),
+    ).toEqual(bundle);
   });
 });
