@@ -61,20 +61,24 @@ export async function startOperator(options: { cloneSetNamespace?: string } = {}
     metricsRegistry: mgr.metrics.registry,
     logger: silentLogger(),
   });
-  mgr.add(webhooks);
+  // Serve first, so the CRDs' conversion points here before any informer watches SidecarSets: a watch
+  // opened while it pointed at an earlier, stopped endpoint keeps failing to convert its events until the
+  // apiserver drops that CRD storage, up to a minute later.
+  const serving = new AbortController();
+  const served = webhooks.start(serving.signal);
+  await waitFor('the webhooks to serve', () => webhooks.ready());
   setupSidecarSetController(mgr, { namespace: OPERATOR_NS });
   if (options.cloneSetNamespace) setupCloneSetController(mgr, { namespace: options.cloneSetNamespace });
   const stop = new AbortController();
   const running = mgr.start(stop.signal);
-  await waitFor(
-    'the operator to serve with synced caches',
-    () => webhooks.ready() && mgr.informers.hasSynced(),
-  );
+  await waitFor('the operator caches to sync', () => mgr.informers.hasSynced());
   return {
     mgr,
     stop: async () => {
       stop.abort();
+      serving.abort();
       await running;
+      await served;
       client.close();
     },
   };
