@@ -15,6 +15,7 @@ import {
   serviceEndpoint,
   WEBHOOK_KINDS,
   type WebhookConfiguration,
+  webhookSummary,
 } from './configurations';
 
 const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -120,6 +121,24 @@ describe('webhook configurations', () => {
       registry.mutating(k.mutatePath, () => allowed()).validating(k.validatePath, () => allowed());
     registry.mutating(POD_MUTATE_PATH, () => allowed());
     expect(registry.list()).toHaveLength(9);
+  });
+});
+
+describe('webhookSummary', () => {
+  it('names every configuration we register, every kind and the conversion path', () => {
+    const text = webhookSummary().join('\n');
+    for (const config of [
+      buildMutatingWebhookConfiguration(local),
+      buildValidatingWebhookConfiguration(local),
+      buildPodWebhookConfiguration(local),
+    ]) {
+      expect(text).toContain(config.metadata.name);
+    }
+    for (const k of WEBHOOK_KINDS) expect(webhookSummary()[0]).toContain(k.kind);
+    expect(text).toContain(POD_MUTATE_PATH);
+    expect(webhookSummary()[2]).toBe(
+      'conversion between the served versions of CloneSet, StatefulSet, SidecarSet (/convert)',
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 // Builders for our MutatingWebhookConfiguration and ValidatingWebhookConfiguration. The reasons behind
 // each setting are in webhooks/README.md.
 import { stringify } from 'yaml';
+import { CONVERSION_PATH } from '../apis/gen-crds';
 import { KIND_NAMES, KINDS, type KindName } from '../apis/kinds';
 import { InjectionOptOutLabel } from '../controllers/sidecarset/match';
 import type { JsonPatchOp } from '../runtime/json';
@@ -239,6 +240,17 @@ export function caBundlePatchOps(
       { op, path: `${at}/caBundle`, value: caBundle },
     ];
   });
+}
+
+/** What the admission server serves, one line each, for the operator's start-up report. */
+export function webhookSummary(): string[] {
+  const kinds = WEBHOOK_KINDS.map((k) => k.kind).join(', ');
+  const converted = KIND_NAMES.filter((kind) => KINDS[kind].conversion === 'Webhook').join(', ');
+  return [
+    `defaulting and validation of ${kinds} (${MUTATING_CONFIGURATION_NAME}, ${VALIDATING_CONFIGURATION_NAME})`,
+    `sidecar injection into new pods (${POD_MUTATING_CONFIGURATION_NAME}, ${POD_MUTATE_PATH})`,
+    `conversion between the served versions of ${converted} (${CONVERSION_PATH})`,
+  ];
 }
 
 /** The Service-based configurations in config/webhook/manifests.yaml (caBundle patched at runtime). */
