@@ -282,7 +282,7 @@ async function main(): Promise<void> {
   process.stderr.write(`starting a local cluster with ${nodes} kwok nodes…\n`);
   const cluster = await startLocalCluster({
     disableRateLimits: true,
-    nodes: fakeNodes(nodes),
+    nodes: fakeNodes(nodes, { kwokTaint: true }),
     kubeletParallelism: nodes,
   });
   const stop = new AbortController();
