@@ -116,6 +116,7 @@ describe('config/monitoring', () => {
       'controller_runtime_webhook_latency_seconds_bucket',
       'outrigger_extender_request_duration_seconds_bucket',
       'outrigger_sidecarset_missing_sidecar_pods',
+      'outrigger_workload_status_replicas',
       'workqueue_depth',
       'process_resident_memory_bytes',
     ]) {
