@@ -26,6 +26,7 @@ const common = {
 
 module.exports = {
   reporters: ['default', '<rootDir>/test/cluster/failureReporter.js'],
+  testSequencer: '<rootDir>/test/cluster/sequencer.js',
   projects: [
     {
       ...common,

@@ -1,7 +1,8 @@
 // Installing our CRDs into a cluster, and the API coordinates of our kinds for the runtime client.
-import type { KubeClient } from '../runtime/client';
+import type { KubeClient, ResourceClient } from '../runtime/client';
+import { isNotFound } from '../runtime/errors';
 import type { KubeObject, ResourceType } from '../runtime/meta';
-import { buildCrd, type ConversionClientConfig } from './gen-crds';
+import { buildCrd, type ConversionClientConfig, crdName } from './gen-crds';
 import { KIND_NAMES, KINDS, type KindName } from './kinds';
 
 export const CustomResourceDefinitions: ResourceType = {
@@ -25,13 +26,16 @@ export function resourceOf(kind: KindName): ResourceType {
 }
 
 interface Crd extends KubeObject {
+  spec?: { conversion?: { webhook?: { clientConfig?: ConversionClientConfig } } };
   status?: { conditions?: { type: string; status: string }[] };
 }
 
 export interface InstallCrdsOptions {
   /**
    * The conversion webhook's clientConfig (e.g. https://127.0.0.1:<port>/convert of the manager about to
-   * serve it). Unset leaves spec.conversion to the webhook server, which sets it when it starts.
+   * serve it). Unset keeps the clientConfig the cluster's CRD already has (the webhook server sets it when
+   * it starts): applying without it would drop the fields an earlier apply of ours owned and leave a
+   * Webhook strategy with no endpoint, which the apiserver refuses.
    */
   conversion?: ConversionClientConfig;
   timeoutMs?: number;
@@ -47,7 +51,8 @@ export async function installCrds(client: KubeClient, options: InstallCrdsOption
   const crds = client.resource<Crd>(CustomResourceDefinitions);
   const names = await Promise.all(
     KIND_NAMES.map(async (kind) => {
-      const applied = await crds.apply(buildCrd(KINDS[kind], options.conversion ?? null) as Crd, {
+      const conversion = options.conversion ?? (await currentConversion(crds, crdName(KINDS[kind])));
+      const applied = await crds.apply(buildCrd(KINDS[kind], conversion) as Crd, {
         fieldManager: 'outrigger',
         force: true,
       });
@@ -63,5 +68,19 @@ export async function installCrds(client: KubeClient, options: InstallCrdsOption
         throw new Error(`CRD ${name} was not Established within ${timeoutMs / 1000}s`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+  }
+}
+
+/** The conversion webhook clientConfig of the installed CRD `name`, or null when there is none. */
+async function currentConversion(
+  crds: ResourceClient<Crd>,
+  name: string,
+): Promise<ConversionClientConfig | null> {
+  try {
+    const crd = await crds.get({ name });
+    return crd.spec?.conversion?.webhook?.clientConfig ?? null;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
   }
 }

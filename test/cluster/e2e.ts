@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { resourceOf } from '../../apis/install';
+import { KIND_NAMES, KINDS } from '../../apis/kinds';
 import { waitFor } from '../../cluster/wait';
 import { createClient, type KubeClient } from '../../runtime/client';
 import { isNotFound } from '../../runtime/errors';
@@ -45,6 +47,7 @@ export function useTestNamespace(prefix: string): { name: string } {
     if (!holder.name) return;
     const namespaces = e2eClient().resource(Namespaces);
     await deletePodsNow(holder.name);
+    await deleteCustomResourcesNow(holder.name);
     await namespaces.delete({ name: holder.name });
     // Needs kube-controller-manager's namespace controller; a user's cluster has one too.
     await waitFor(
@@ -56,6 +59,28 @@ export function useTestNamespace(prefix: string): { name: string } {
     sharedClient = undefined;
   });
   return holder;
+}
+
+/**
+ * Deletes our custom resources in the namespace through their storage version. The namespace controller
+ * deletes them through the preferred version, which needs the conversion webhook, and the process that
+ * served it may be gone with the test that started it: the namespace would then never go.
+ */
+async function deleteCustomResourcesNow(namespace: string): Promise<void> {
+  for (const kind of KIND_NAMES) {
+    const info = KINDS[kind];
+    const storage = info.versions.find((v) => v.storage);
+    if (info.scope !== 'Namespaced' || !storage) continue;
+    const resource = e2eClient().resource({ ...resourceOf(kind), version: storage.name });
+    const { items } = await resource.list({ namespace });
+    await Promise.all(
+      items.map((item) =>
+        resource.delete({ namespace, name: item.metadata?.name ?? '' }).catch((err) => {
+          if (!isNotFound(err)) throw err;
+        }),
+      ),
+    );
+  }
 }
 
 /**
