@@ -23,7 +23,8 @@ export interface StartManagerOptions extends ManagerOptions {
  */
 export async function startManager(options: StartManagerOptions = {}): Promise<number> {
   // The process's logger: its level from LOG_LEVEL (the Helm chart's manager.log.level).
-  const logger = options.logger ?? createLogger({ name: options.name ?? 'outrigger', level: logLevelFromEnv() });
+  const logger =
+    options.logger ?? createLogger({ name: options.name ?? 'outrigger', level: logLevelFromEnv() });
   const mgr = new Manager({ ...options, logger });
   const stop = new AbortController();
   options.signal?.addEventListener('abort', () => stop.abort(), { once: true });

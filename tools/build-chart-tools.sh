@@ -9,8 +9,10 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=versions.env
-source "$root/tools/versions.env"
+# Kept out of versions.env: that file keys the control-plane cache, and a chart-tool bump must not
+# rebuild kube-apiserver. tools/helm/go.mod and tools/kustomize/go.mod require these versions.
+HELM_VERSION=4.3.2
+KUSTOMIZE_VERSION=5.8.2
 binaries=(helm kustomize)
 log() { echo "build-chart-tools: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -31,11 +33,13 @@ if ! command -v go >/dev/null 2>&1; then
   die "no 'go' on PATH and no binaries in $out. The chart tests need helm $HELM_VERSION and kustomize $KUSTOMIZE_VERSION,
 built from Go modules (Go >= 1.26 and the Go module proxy), or OUTRIGGER_CHART_TOOLS_BIN pointing at both."
 fi
+grep -q "helm.sh/helm/v4 v$HELM_VERSION\( //\|\$\)" "$root/tools/helm/go.mod" || die "tools/helm/go.mod does not require helm v$HELM_VERSION"
+grep -q "sigs.k8s.io/kustomize/kustomize/v5 v$KUSTOMIZE_VERSION\( //\|\$\)" "$root/tools/kustomize/go.mod" || die "tools/kustomize/go.mod does not require kustomize v$KUSTOMIZE_VERSION"
 export GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0
 go_version=$(go env GOVERSION)
 case "$go_version" in go1.2[6-9]*|go1.[3-9]*) ;; *) die "Go $go_version is too old: helm v$HELM_VERSION needs Go >= 1.26." ;; esac
 
-tools_hash=$(cd "$root/tools" && cat versions.env build-chart-tools.sh helm/go.mod helm/go.sum kustomize/go.mod kustomize/go.sum | sha256sum | cut -c1-16)
+tools_hash=$(cd "$root/tools" && cat build-chart-tools.sh helm/go.mod helm/go.sum kustomize/go.mod kustomize/go.sum | sha256sum | cut -c1-16)
 key="helm-$HELM_VERSION-kustomize-$KUSTOMIZE_VERSION-$go_version-$(go env GOOS)-$(go env GOARCH)-$tools_hash"
 machine_cache="${XDG_CACHE_HOME:-$HOME/.cache}/outrigger/chart-tools/$key"
 

@@ -1,6 +1,5 @@
 // Builders for our MutatingWebhookConfiguration and ValidatingWebhookConfiguration. The reasons behind
 // each setting are in webhooks/README.md.
-import { stringify } from 'yaml';
 import { CONVERSION_PATH } from '../apis/gen-crds';
 import { KIND_NAMES, KINDS, type KindName } from '../apis/kinds';
 import { InjectionOptOutLabel } from '../controllers/sidecarset/match';
@@ -251,20 +250,4 @@ export function webhookSummary(): string[] {
     `sidecar injection into new pods (${POD_MUTATING_CONFIGURATION_NAME}, ${POD_MUTATE_PATH})`,
     `conversion between the served versions of ${converted} (${CONVERSION_PATH})`,
   ];
-}
-
-/** The Service-based configurations in config/webhook/manifests.yaml (caBundle patched at runtime). */
-export function renderClusterManifests(namespace = OPERATOR_NAMESPACE): string {
-  const options: WebhookConfigurationOptions = {
-    endpoint: serviceEndpoint(namespace),
-    operatorNamespace: namespace,
-  };
-  const header =
-    '# Generated from webhooks/configurations.ts by webhooks/configurations.test.ts; do not edit.\n';
-  const docs = [
-    buildMutatingWebhookConfiguration(options),
-    buildValidatingWebhookConfiguration(options),
-    buildPodWebhookConfiguration(options),
-  ];
-  return header + docs.map((doc) => `---\n${stringify(doc, { lineWidth: 0 })}`).join('');
 }
