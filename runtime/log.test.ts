@@ -3,6 +3,7 @@ import { logLevelFromEnv } from './log';
 describe('logLevelFromEnv', () => {
   it('reads LOG_LEVEL, info when unset or empty', () => {
     expect(logLevelFromEnv({ LOG_LEVEL: 'debug' })).toBe('debug');
+    expect(logLevelFromEnv({ LOG_LEVEL: 'WARN' })).toBe('warn');
     expect(logLevelFromEnv({})).toBe('info');
     expect(logLevelFromEnv({ LOG_LEVEL: '' })).toBe('info');
   });
