@@ -48,12 +48,16 @@ async function dryRunAll(rendered: KubeObject[]): Promise<string[]> {
 }
 
 describe('the Helm chart on the apiserver', () => {
-  it('helm install --dry-run=server renders against the cluster (version constraint, capabilities)', () => {
+  it('helm install --dry-run=server passes against the cluster (its version, API capabilities, ownership)', () => {
+    // helm's server dry run asks the cluster about itself but sends no object: the apply dry runs below
+    // do that. The shared cluster already has our CRDs, namespace and (from other files) webhook
+    // configurations, applied without Helm: --take-ownership adopts them, as moving from kustomize would.
     const out = helm([
       'install',
       'outrigger',
       CHART_DIR,
       '--dry-run=server',
+      '--take-ownership',
       '--kubeconfig',
       e2eKubeconfigPath(),
     ]);
@@ -75,6 +79,13 @@ describe('the Helm chart on the apiserver', () => {
         'Secret/outrigger-webhook-certs',
       ]),
     );
+  });
+
+  it('refuses what the apiserver refuses: the dry runs reach its validation', async () => {
+    const rendered = objects(
+      helmTemplate(['manager.resources.requests.cpu=2', 'manager.resources.limits.cpu=1']),
+    ).filter((o) => o.kind === 'Deployment');
+    await expect(dryRunAll(rendered)).rejects.toThrow(/must be less than or equal to cpu limit/);
   });
 
   it('accepts the cert-manager mode and the extender (cert-manager kinds aside: no cert-manager here)', async () => {
