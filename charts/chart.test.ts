@@ -56,6 +56,7 @@ describe('generated files', () => {
       'config/manager/manager.yaml',
       'config/manager/pdb.yaml',
       'config/manager/rbac.yaml',
+      'config/monitoring/podmonitor.yaml',
       'config/scheduler/extender-deployment.yaml',
       'config/webhook/manifests.yaml',
       'config/webhook/secret.yaml',
@@ -293,6 +294,28 @@ describe('values', () => {
       new Set(['platform-ops/outrigger-webhook-service']),
     );
     expect(find(render('installation.createNamespace=false'), 'Namespace')).toBeUndefined();
+  });
+
+  it('monitoring: PodMonitors for the manager and the enabled extender, the Grafana dashboard as a ConfigMap', () => {
+    expect(
+      defaults.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'monitoring'),
+    ).toEqual([]);
+    const monitors = render('monitoring.podMonitor.enabled=true').filter((o) => o.kind === 'PodMonitor');
+    expect(monitors.map((m) => m.metadata.name)).toEqual(['outrigger-manager']);
+    const manager = find(defaults, 'Deployment', 'outrigger-manager');
+    expect(manager.spec.template.metadata.labels).toMatchObject(monitors[0].spec.selector.matchLabels);
+    const withExtender = render('monitoring.podMonitor.enabled=true', 'extender.enabled=true');
+    expect(withExtender.filter((o) => o.kind === 'PodMonitor').map((m) => m.metadata.name)).toEqual([
+      'outrigger-manager',
+      'angle-extender',
+    ]);
+    const dashboard = find(render('monitoring.grafanaDashboard.enabled=true'), 'ConfigMap');
+    expect(dashboard.metadata.labels.grafana_dashboard).toBe('1');
+    const shipped = fs.readFileSync(
+      path.join(REPO_ROOT, 'config', 'monitoring', 'grafana-dashboard.json'),
+      'utf8',
+    );
+    expect(JSON.parse(dashboard.data['outrigger.json'])).toEqual(JSON.parse(shipped));
   });
 
   it('crds.managed=false leaves the CRDs out', () => {

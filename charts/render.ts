@@ -2,9 +2,10 @@
 // - the parts that have a TypeScript source are generated into it: the webhook configurations (from
 //   webhooks/configurations.ts) and values.schema.json (controller names from controllers/catalog.ts);
 //   the CRDs are read from crds/ through the files/crds link;
-// - the kustomize install (config/manager, config/webhook, reached from config/default) and
-//   config/scheduler/extender-deployment.yaml are `helm template` renders of it, so `kubectl apply -k`
-//   needs no helm.
+// - the kustomize install (config/manager, config/webhook, reached from config/default),
+//   config/scheduler/extender-deployment.yaml and config/monitoring/podmonitor.yaml are `helm template`
+//   renders of it, so `kubectl apply` needs no helm. The extender's config and the Grafana dashboard are
+//   read from config/ through links in files/.
 // `npm run gen:chart` writes all of them; charts/chart.test.ts fails while any is stale.
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -33,7 +34,21 @@ export const CONFIG_FILES: Record<string, string> = {
 };
 /** In the chart's default render but not in config/: kustomize users apply crds/ themselves. */
 const NOT_IN_CONFIG = new Set(['templates/crds.yaml']);
-export const EXTENDER_CONFIG_FILE = 'config/scheduler/extender-deployment.yaml';
+/** Optional parts, rendered on their own with the values that switch them on. */
+const EXTRA_RENDERS = [
+  {
+    file: 'config/scheduler/extender-deployment.yaml',
+    template: 'templates/extender.yaml',
+    set: ['extender.enabled=true', 'extender.namespace=kube-system'],
+    how: 'extender.enabled, in kube-system',
+  },
+  {
+    file: 'config/monitoring/podmonitor.yaml',
+    template: 'templates/podmonitor.yaml',
+    set: ['monitoring.podMonitor.enabled=true', 'extender.enabled=true', 'extender.namespace=kube-system'],
+    how: 'monitoring.podMonitor.enabled, the extender in kube-system',
+  },
+];
 
 const GENERATED_FROM_CHART = (how: string) =>
   `# Generated from charts/outrigger (${how}) by \`npm run gen:chart\`; do not edit.\n`;
@@ -129,6 +144,10 @@ export function valuesSchema(): Record<string, unknown> {
         resources: anyObject,
         priorityClassName: string,
       }),
+      monitoring: object({
+        podMonitor: object({ enabled: boolean, interval: string, labels: anyObject }),
+        grafanaDashboard: object({ enabled: boolean, labels: anyObject }),
+      }),
     }),
   };
 }
@@ -181,18 +200,17 @@ export function configFiles(tools = chartToolsDir()): Map<string, string> {
     if (!file) throw new Error(`${doc.source} renders by default but has no file in config/ (CONFIG_FILES)`);
     files.set(file, [...(files.get(file) ?? []), doc.text]);
   }
-  const extender = helmTemplate(
-    ['extender.enabled=true', 'extender.namespace=kube-system'],
-    ['--show-only', 'templates/extender.yaml'],
-    tools,
-  );
-  files.set(
-    EXTENDER_CONFIG_FILE,
-    splitRender(extender).map((d) => d.text),
-  );
+  // Renders of optional parts with the values they need, into their own files.
+  for (const extra of EXTRA_RENDERS) {
+    const render = helmTemplate(extra.set, ['--show-only', extra.template], tools);
+    files.set(
+      extra.file,
+      splitRender(render).map((d) => d.text),
+    );
+  }
   const out = new Map<string, string>();
   for (const [file, docs] of files) {
-    const how = file === EXTENDER_CONFIG_FILE ? 'extender.enabled, in kube-system' : 'default values';
+    const how = EXTRA_RENDERS.find((extra) => extra.file === file)?.how ?? 'default values';
     out.set(file, GENERATED_FROM_CHART(how) + docs.map((text) => `${text.trimEnd()}\n`).join('---\n'));
   }
   return out;
