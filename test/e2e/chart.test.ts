@@ -88,12 +88,13 @@ describe('the Helm chart on the apiserver', () => {
     await expect(dryRunAll(rendered)).rejects.toThrow(/must be less than or equal to cpu limit/);
   });
 
-  it('accepts the cert-manager mode and the extender (cert-manager kinds aside: no cert-manager here)', async () => {
+  it('accepts the cert-manager mode, the extender and the dashboard (cert-manager kinds aside: none here)', async () => {
     const rendered = objects(
       helmTemplate([
         'certs.mode=cert-manager',
         'extender.enabled=true',
         'manager.controllers.sidecarset=false',
+        'monitoring.grafanaDashboard.enabled=true',
       ]),
     );
     const certManagerKinds = rendered.filter((o) => o.apiVersion?.startsWith('cert-manager.io/'));
@@ -106,6 +107,7 @@ describe('the Helm chart on the apiserver', () => {
         'Deployment/angle-extender',
         'NetworkPolicy/angle-extender',
         'Deployment/outrigger-manager',
+        'ConfigMap/outrigger-grafana-dashboard',
       ]),
     );
   });
