@@ -4,6 +4,7 @@
 // from Go modules on first use (tools/build-chart-tools.sh), never skipped.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { selectControllers } from '../controllers/catalog';
@@ -78,6 +79,22 @@ describe('helm lint', () => {
   ])('passes with %s', (_, set: string[]) => {
     const out = helm(['lint', '--strict', CHART_DIR, ...set.flatMap((s) => ['--set', s])], tools);
     expect(out).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+});
+
+describe('helm package', () => {
+  it('makes a self-contained chart (the links into the repository resolved) that renders the same', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outrigger-chart-'));
+    try {
+      helm(['package', CHART_DIR, '--destination', dir], tools);
+      const packaged = path.join(dir, fs.readdirSync(dir)[0]!);
+      const set = ['--set', 'extender.enabled=true', '--set', 'monitoring.grafanaDashboard.enabled=true'];
+      const fromPackage = helm(['template', 'outrigger', packaged, ...set], tools);
+      expect(fromPackage).toBe(helm(['template', 'outrigger', CHART_DIR, ...set], tools));
+      expect(crds(objects(fromPackage))).toHaveLength(4);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
