@@ -1,4 +1,8 @@
-/** The taint kwok's fake nodes carry, so only pods that tolerate it land there. */
+/**
+ * kwok's usual taint for fake nodes: it keeps real pods off them in a cluster that also has real nodes.
+ * The local cluster has none, so its nodes go without it (any manifest runs there); tests that want a
+ * node only their own pods reach ask for it with `kwokTaint: true` and tolerate it.
+ */
 export const KWOK_TAINT = { key: 'kwok.x-k8s.io/node', value: 'fake', effect: 'NoSchedule' } as const;
 export const KWOK_TOLERATION = { key: KWOK_TAINT.key, operator: 'Exists', effect: 'NoSchedule' } as const;
 
@@ -13,9 +17,8 @@ export interface FakeNodeSpec {
   /** Capacity, also used as allocatable: cpu, memory, pods, nvidia.com/gpu or any extended resource. */
   capacity?: Record<string, string>;
   labels?: Record<string, string>;
-  /** Extra taints besides the kwok taint. */
   taints?: Taint[];
-  /** Set false to leave off the kwok taint, so pods without the toleration can land too. */
+  /** Add kwok's taint (default false): only pods with KWOK_TOLERATION land on the node. */
   kwokTaint?: boolean;
 }
 
@@ -24,7 +27,7 @@ export const DEFAULT_NODE_CAPACITY = { cpu: '32', memory: '128Gi', pods: '110' }
 /** A Node object kwok will manage (it selects nodes by the kwok.x-k8s.io/node=fake annotation). */
 export function fakeNode(spec: FakeNodeSpec): Record<string, unknown> {
   const capacity = { ...DEFAULT_NODE_CAPACITY, ...spec.capacity };
-  const taints = [...(spec.kwokTaint === false ? [] : [KWOK_TAINT]), ...(spec.taints ?? [])];
+  const taints = [...(spec.kwokTaint ? [KWOK_TAINT] : []), ...(spec.taints ?? [])];
   return {
     apiVersion: 'v1',
     kind: 'Node',

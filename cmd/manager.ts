@@ -1,20 +1,21 @@
 // The Outrigger operator process: connects to the cluster, serves /healthz, /readyz and /metrics, logs
 // JSON, and runs the controllers on the elected leader. Controllers, webhooks and the extender plug in here.
 import { parseArgs } from 'node:util';
-import { setupBroadcastJobController } from '../controllers/broadcastjob';
-import { setupCloneSetController } from '../controllers/cloneset';
-import { setupSidecarSetController } from '../controllers/sidecarset';
-import { setupStatefulSetController } from '../controllers/statefulset';
+import { CONTROLLER_NAMES, type ControllerSelection, selectControllers } from '../controllers/catalog';
+import { setupNoControllerReporter } from '../controllers/no-controller';
 import { defaultIdentity } from '../runtime/leaderelection';
 import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
 import { configAt as extenderConfigAt } from '../scheduler/config';
 import { setupExtender } from '../scheduler/extender/runnable';
-import { OPERATOR_NAMESPACE, WEBHOOK_PORT } from '../webhooks/configurations';
+import { OPERATOR_NAMESPACE, WEBHOOK_PORT, webhookSummary } from '../webhooks/configurations';
 import { operatorWebhooks } from '../webhooks/setup';
 
-const USAGE = `usage: manager [--kubeconfig PATH] [--health-addr HOST:PORT] [--leader-elect=true|false]
+const USAGE = `usage: manager [--controllers LIST] [--kubeconfig PATH] [--health-addr HOST:PORT] [--leader-elect=true|false]
                 [--leader-election-namespace NS] [--leader-election-id NAME]
+  --controllers                which controllers run (default *): * for all, a name to run one, -name to
+                               switch one off, e.g. *,-sidecarset. Names: ${CONTROLLER_NAMES.join(', ')}.
+                               Objects of a kind whose controller is off get a NoController Event
   --kubeconfig                 default: $KUBECONFIG, ~/.kube/config, or in-cluster config
   --health-addr                /healthz, /readyz, /metrics (default 127.0.0.1:8081; 0.0.0.0:8081 in a pod)
   --leader-elect               run controllers only on the Lease holder (default true)
@@ -34,6 +35,7 @@ function parseOptions(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
+      controllers: { type: 'string', default: '*' },
       kubeconfig: { type: 'string' },
       'health-addr': { type: 'string', default: '127.0.0.1:8081' },
       'leader-elect': { type: 'string', default: 'true' },
@@ -62,7 +64,12 @@ function parseOptions(argv: string[]) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--webhook-port must be a port number, got "${values['webhook-port']}"`);
   }
-  return { ...values, webhookMode: values.webhook as 'off' | 'local' | 'cluster', webhookPort: port };
+  return {
+    ...values,
+    selection: selectControllers(values.controllers),
+    webhookMode: values.webhook as 'off' | 'local' | 'cluster',
+    webhookPort: port,
+  };
 }
 
 /** Admission webhooks for our CRs and the pod injector, served on every replica (no leader needed). */
@@ -76,6 +83,32 @@ function setupWebhooks(mode: 'local' | 'cluster', host: string | undefined, port
     });
     mgr.add(webhooks);
     mgr.addReadyCheck('webhooks', () => webhooks.ready());
+  };
+}
+
+/** The controllers chosen by --controllers, and a reporter for each kind whose controller is off. */
+function setupControllers(selection: ControllerSelection, flag: string, namespace: string) {
+  return (mgr: Manager) => {
+    for (const entry of selection.enabled) entry.setup(mgr, { namespace });
+    for (const entry of selection.disabled) {
+      setupNoControllerReporter(mgr, entry, `switched off: --controllers=${flag}`);
+    }
+  };
+}
+
+/** One log line saying what this process runs. */
+function logWhatRuns(options: ReturnType<typeof parseOptions>) {
+  return (mgr: Manager) => {
+    const names = (entries: { name: string }[]) => entries.map((e) => e.name);
+    mgr.logger.info(
+      {
+        controllers: names(options.selection.enabled),
+        switchedOff: names(options.selection.disabled),
+        webhooks: options.webhookMode === 'off' ? [] : webhookSummary(),
+        extender: options['extender-addr'] ?? 'off',
+      },
+      'what runs',
+    );
   };
 }
 
@@ -110,10 +143,8 @@ async function main(): Promise<void> {
           }
         : false,
     controllers: [
-      setupCloneSetController,
-      setupBroadcastJobController,
-      setupStatefulSetController,
-      (mgr) => setupSidecarSetController(mgr, { namespace: options.namespace }),
+      logWhatRuns(options),
+      setupControllers(options.selection, options.controllers, options.namespace),
       ...(options.webhookMode === 'off'
         ? []
         : [

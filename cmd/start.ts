@@ -7,24 +7,39 @@ import { CONVERSION_PATH } from '../apis/gen-crds';
 import { installCrds } from '../apis/install';
 import { REPO_ROOT } from '../cluster/binaries';
 import { type LocalCluster, startLocalCluster } from '../cluster/cluster';
-import { assertPortFree, freePort } from '../cluster/net';
+import { assertPortFree, freePort, probe } from '../cluster/net';
 import { fakeNodes } from '../cluster/nodes';
+import { waitFor } from '../cluster/wait';
+import { CONTROLLER_NAMES, type ControllerSelection, selectControllers } from '../controllers/catalog';
 import { parseConfig as parseExtenderConfig } from '../scheduler/config';
 import { schedulerSettings } from '../scheduler/kubescheduler';
+import { webhookSummary } from '../webhooks/configurations';
 
-const USAGE = `usage: npm start [-- --nodes N] [--health-port PORT]
+const USAGE = `usage: npm start [-- --nodes N] [--health-port PORT] [--controllers LIST]
   --nodes N          kwok nodes to create (default 3, at least 1)
-  --health-port P    where the manager serves /healthz, /readyz and /metrics on 127.0.0.1 (default 8080)`;
+  --health-port P    where the manager serves /healthz, /readyz and /metrics on 127.0.0.1 (default 8080)
+  --controllers L    which controllers run (default *): * for all, a name to run one, -name to switch one
+                     off, e.g. *,-sidecarset. Names: ${CONTROLLER_NAMES.join(', ')}`;
 
 interface StartOptions {
   nodes: number;
   healthPort: number;
+  /** The --controllers value, passed on to the manager. */
+  controllers: string;
+  selection: ControllerSelection;
 }
+
+/** How long the manager may take to become ready before start says so (it keeps waiting). */
+const MANAGER_READY_HINT_MS = 60_000;
 
 function parseOptions(argv: string[]): StartOptions {
   const { values } = parseArgs({
     args: argv,
-    options: { nodes: { type: 'string', default: '3' }, 'health-port': { type: 'string', default: '8080' } },
+    options: {
+      nodes: { type: 'string', default: '3' },
+      'health-port': { type: 'string', default: '8080' },
+      controllers: { type: 'string', default: '*' },
+    },
   });
   const nodes = Number(values.nodes);
   const healthPort = Number(values['health-port']);
@@ -33,7 +48,12 @@ function parseOptions(argv: string[]): StartOptions {
   if (!Number.isInteger(healthPort) || healthPort < 1 || healthPort > 65535) {
     throw new Error(`--health-port must be a port number, got "${values['health-port']}"`);
   }
-  return { nodes, healthPort };
+  return {
+    nodes,
+    healthPort,
+    controllers: values.controllers,
+    selection: selectControllers(values.controllers),
+  };
 }
 
 function buildBinaries(): void {
@@ -45,7 +65,7 @@ function buildBinaries(): void {
 
 function startManager(
   kubeconfigPath: string,
-  healthPort: number,
+  options: StartOptions,
   extenderPort: number,
   webhookPort: number,
 ): ChildProcess {
@@ -58,7 +78,8 @@ function startManager(
       '--kubeconfig',
       kubeconfigPath,
       '--health-addr',
-      `127.0.0.1:${healthPort}`,
+      `127.0.0.1:${options.healthPort}`,
+      `--controllers=${options.controllers}`,
       '--webhook=local',
       `--webhook-port=${webhookPort}`,
       `--extender-addr=127.0.0.1:${extenderPort}`,
@@ -102,19 +123,46 @@ async function main(): Promise<void> {
   await installCrds(cluster.client, {
     conversion: { url: `https://127.0.0.1:${webhookPort}${CONVERSION_PATH}` },
   });
-  manager = startManager(cluster.kubeconfigPath, options.healthPort, extenderPort, webhookPort);
+  manager = startManager(cluster.kubeconfigPath, options, extenderPort, webhookPort);
   manager.on('exit', (code, signal) => {
     if (stopping) return;
     log(`the manager exited (${signal ?? `code ${code}`}); stopping the cluster`);
     void shutdown(code || 1);
   });
+  log(`the cluster is up; waiting for the manager (${cluster.kubeconfigPath})…`);
+  if (!(await managerReady(options.healthPort, () => stopping))) return;
   printReady(cluster, options, extenderUrl);
 }
 
+/** Waits for the manager's /readyz; false when start is stopping meanwhile. Says so if it takes long. */
+async function managerReady(healthPort: number, stopping: () => boolean): Promise<boolean> {
+  const started = Date.now();
+  let hinted = false;
+  await waitFor(
+    'the manager to be ready',
+    async () => {
+      if (!hinted && Date.now() - started > MANAGER_READY_HINT_MS) {
+        hinted = true;
+        log(`the manager is not ready after ${MANAGER_READY_HINT_MS / 1000} s; still waiting (see its log)`);
+      }
+      return stopping() || (await probe(`http://127.0.0.1:${healthPort}/readyz`)) === 200;
+    },
+    Number.POSITIVE_INFINITY,
+  );
+  return !stopping();
+}
+
 function printReady(cluster: LocalCluster, options: StartOptions, extenderUrl: string): void {
+  const names = (entries: { name: string }[]) => entries.map((e) => e.name).join(', ') || 'none';
+  const off = options.selection.disabled;
   log(
     [
       'ready.',
+      `  controllers: ${names(options.selection.enabled)}`,
+      ...(off.length > 0
+        ? [`  switched off: ${names(off)} (their objects get a NoController Event and a log line)`]
+        : []),
+      ...webhookSummary().map((line, i) => `  ${i === 0 ? 'webhooks:' : '         '}    ${line}`),
       `  kubeconfig:  ${cluster.kubeconfigPath}`,
       `  try:         kubectl --kubeconfig ${cluster.kubeconfigPath} get nodes`,
       `  manager:     http://127.0.0.1:${options.healthPort}/healthz  /readyz  /metrics`,

@@ -1,4 +1,5 @@
 import type { Runnable } from './controller';
+import { createLogger, logLevelFromEnv } from './log';
 import { LeaderElectionLostError, Manager, type ManagerOptions } from './manager';
 
 /** Registers a controller (or anything else) with the manager, e.g. via controller(mgr).for(...).complete(...). */
@@ -21,7 +22,10 @@ export interface StartManagerOptions extends ManagerOptions {
  * an error (controller-runtime exits on a lost lease so the restarted pod campaigns afresh).
  */
 export async function startManager(options: StartManagerOptions = {}): Promise<number> {
-  const mgr = new Manager(options);
+  // The process's logger: its level from LOG_LEVEL (the Helm chart's manager.log.level).
+  const logger =
+    options.logger ?? createLogger({ name: options.name ?? 'outrigger', level: logLevelFromEnv() });
+  const mgr = new Manager({ ...options, logger });
   const stop = new AbortController();
   options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   const removeSignalHandlers = options.handleSignals === false ? () => undefined : onStopSignals(mgr, stop);

@@ -1,6 +1,6 @@
 // Builders for our MutatingWebhookConfiguration and ValidatingWebhookConfiguration. The reasons behind
 // each setting are in webhooks/README.md.
-import { stringify } from 'yaml';
+import { CONVERSION_PATH } from '../apis/gen-crds';
 import { KIND_NAMES, KINDS, type KindName } from '../apis/kinds';
 import { InjectionOptOutLabel } from '../controllers/sidecarset/match';
 import type { JsonPatchOp } from '../runtime/json';
@@ -241,18 +241,13 @@ export function caBundlePatchOps(
   });
 }
 
-/** The Service-based configurations in config/webhook/manifests.yaml (caBundle patched at runtime). */
-export function renderClusterManifests(namespace = OPERATOR_NAMESPACE): string {
-  const options: WebhookConfigurationOptions = {
-    endpoint: serviceEndpoint(namespace),
-    operatorNamespace: namespace,
-  };
-  const header =
-    '# Generated from webhooks/configurations.ts by webhooks/configurations.test.ts; do not edit.\n';
-  const docs = [
-    buildMutatingWebhookConfiguration(options),
-    buildValidatingWebhookConfiguration(options),
-    buildPodWebhookConfiguration(options),
+/** What the admission server serves, one line each, for the operator's start-up report. */
+export function webhookSummary(): string[] {
+  const kinds = WEBHOOK_KINDS.map((k) => k.kind).join(', ');
+  const converted = KIND_NAMES.filter((kind) => KINDS[kind].conversion === 'Webhook').join(', ');
+  return [
+    `defaulting and validation of ${kinds} (${MUTATING_CONFIGURATION_NAME}, ${VALIDATING_CONFIGURATION_NAME})`,
+    `sidecar injection into new pods (${POD_MUTATING_CONFIGURATION_NAME}, ${POD_MUTATE_PATH})`,
+    `conversion between the served versions of ${converted} (${CONVERSION_PATH})`,
   ];
-  return header + docs.map((doc) => `---\n${stringify(doc, { lineWidth: 0 })}`).join('');
 }

@@ -1,4 +1,5 @@
-// Runs the admission server with self-managed certificates as one manager runnable, on every replica.
+// Runs the admission server as one manager runnable, on every replica: with self-managed certificates,
+// or (cluster mode) with certificates another party keeps in a directory (cert-manager, see cert-dir.ts).
 import type { Registry } from 'prom-client';
 import { CONVERSION_PATH } from '../apis/gen-crds';
 import type { KubeClient } from '../runtime/client';
@@ -8,6 +9,7 @@ import type { Logger } from '../runtime/log';
 import type { Manager } from '../runtime/manager';
 import { Namespaces } from '../runtime/meta';
 import type { AdmissionRegistry } from './admission';
+import { CERT_DIR_ENV, CertDirSource } from './cert-dir';
 import { CertManager, caBundlePem, tlsKeyPair, WEBHOOK_CERT_SECRET, webhookHosts } from './certs';
 import {
   buildMutatingWebhookConfiguration,
@@ -50,6 +52,12 @@ export interface WebhookRunnableOptions {
   host: string;
   /** 0 picks a free port (local mode only). */
   port: number;
+  /**
+   * Serve tls.crt and tls.key from this directory (cluster mode) instead of self-managed certificates:
+   * no Secret is written and no caBundle patched (cert-manager's cainjector does that). Default: the
+   * WEBHOOK_CERT_DIR environment variable, which the Helm chart sets in its cert-manager mode.
+   */
+  certDir?: string;
   metricsRegistry?: Registry;
   logger?: Logger;
 }
@@ -88,6 +96,13 @@ export function operatorWebhooks(
 }
 
 export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
+  const certDir = options.certDir ?? (process.env[CERT_DIR_ENV] || undefined);
+  if (certDir) {
+    if (options.mode !== 'cluster') {
+      throw new Error(`${CERT_DIR_ENV} (certificates from ${certDir}) needs cluster webhook mode`);
+    }
+    return certDirWebhooks(options, certDir);
+  }
   const { client, namespace } = options;
   // The CRDs' conversion webhook: the Service in a cluster; our loopback URL once listening, locally.
   let conversionEndpoint: WebhookEndpoint | undefined =
@@ -141,6 +156,38 @@ export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
         await Promise.all([certs.run(signal), aborted(signal)]);
       } finally {
         if (options.mode === 'local') await removeLocalConfigurations(client);
+        await server.close();
+      }
+    },
+  };
+}
+
+/** Cluster mode with certificates from `certDir`, reloaded when they change. */
+function certDirWebhooks(options: WebhookRunnableOptions, certDir: string): Webhooks {
+  let server: WebhookServer | undefined;
+  const source = new CertDirSource(certDir, (pair) => server?.setCertificate(pair));
+  return {
+    name: 'webhooks',
+    needLeaderElection: false,
+    ready: () => server?.ready ?? false,
+    port: () => server?.address()?.port,
+    checkCertificates: async () => void (await source.check()),
+    async start(signal) {
+      server = new WebhookServer({
+        registry: options.registry,
+        host: options.host,
+        port: options.port,
+        tls: await source.load(),
+        metricsRegistry: options.metricsRegistry,
+        logger: options.logger,
+      });
+      const { port } = await server.listen();
+      options.logger?.info({ host: options.host, port, certDir }, 'serving admission webhooks');
+      try {
+        await source.run(signal, {
+          onError: (err) => options.logger?.warn({ err }, 'webhook certificates not reloaded'),
+        });
+      } finally {
         await server.close();
       }
     },

@@ -19,6 +19,7 @@ import type { ReconcileContext, ReconcileResult } from '../../runtime/reconcile'
 import { ResourceVersionExpectations } from '../../runtime/resource-version';
 import type { WorkloadPlan } from '../workload/actions';
 import { type ExecutorDeps, execute, type WorkloadKind } from '../workload/execute';
+import { registerWorkloadStatus } from '../workload/metrics';
 import { isActivePod, isInjectableNamespace, sidecarSetSelects } from './match';
 import { injectedSidecarSetNames, parseUpgradeSpecs } from './pod-annotations';
 import { registerLatestRevision, withHashes } from './revisions';
@@ -61,6 +62,7 @@ export function setupSidecarSetController(mgr: Manager, options: SidecarSetContr
       labelNames: ['sidecarset'],
       registers: [mgr.metrics.registry],
     });
+  registerWorkloadStatus(mgr.metrics.registry, 'SidecarSet', () => listers.sidecarSets.list());
   // The pods last reported per SidecarSet, so an Event is written when the set grows, not every reconcile.
   const reported = new Map<string, Set<string>>();
   const executor: ExecutorDeps = {

@@ -40,7 +40,7 @@ export function traceNodeSpec(n: TraceNode, cluster: Cluster, o: TraceObjects): 
     }
     if (n.model >= 0) labels[GPU.modelLabel] = cluster.models[n.model]!;
   }
-  return { name: n.name, capacity, labels };
+  return { name: n.name, capacity, labels, kwokTaint: true };
 }
 
 /** `count` GPU nodes spread evenly over the trace's 1213, keeping its mix of shapes. */

@@ -28,7 +28,7 @@ export async function withBenchOperator(
   process.stderr.write(`starting a local cluster with ${options.nodes} kwok nodes…\n`);
   const cluster = await startLocalCluster({
     disableRateLimits: true,
-    nodes: fakeNodes(options.nodes),
+    nodes: fakeNodes(options.nodes, { kwokTaint: true }),
     kubeletParallelism: options.nodes,
   });
   const stop = new AbortController();

@@ -454,7 +454,7 @@ async function main(): Promise<void> {
     throw new Error(`${MANAGER_BINARY} is missing: run 'npm run build' first`);
   const load = os.loadavg();
   const cluster = await startLocalCluster({
-    nodes: fakeNodes(options.nodes, { capacity: { pods: '250' } }),
+    nodes: fakeNodes(options.nodes, { capacity: { pods: '250' }, kwokTaint: true }),
     disableRateLimits: true,
     kubeletParallelism: 64,
   });

@@ -220,7 +220,10 @@ export async function startChaosEnv(): Promise<ChaosEnv> {
   if (!fs.existsSync(MANAGER_BINARY)) {
     throw new Error(`${MANAGER_BINARY} is missing: run 'npm run build' first (npm run test:chaos does)`);
   }
-  const cluster = await startLocalCluster({ nodes: fakeNodes(4), auditPolicy: AUDIT_POLICY });
+  const cluster = await startLocalCluster({
+    nodes: fakeNodes(4, { kwokTaint: true }),
+    auditPolicy: AUDIT_POLICY,
+  });
   const client = cluster.client;
   try {
     await installCrds(client);

@@ -30,8 +30,11 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   const cluster = await startLocalCluster({
+    // Tainted, as kwok's nodes usually are: test pods tolerate the taint, so they also run on a real
+    // cluster (OUTRIGGER_TEST_KUBECONFIG) beside real nodes.
     nodes: fakeNodes(E2E_NODE_COUNT, {
       capacity: { cpu: '16', memory: '64Gi', pods: '110', 'nvidia.com/gpu': '2' },
+      kwokTaint: true,
     }),
   });
   (globalThis as { __outriggerCluster?: LocalCluster }).__outriggerCluster = cluster;

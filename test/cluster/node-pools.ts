@@ -54,6 +54,7 @@ export function useNodePools(): { nodePool(nodes: PoolNodeSpec[]): Promise<NodeP
           name: nodeName(n.name),
           capacity: n.capacity,
           labels: { [POOL_KEY]: pool, ...n.labels },
+          kwokTaint: true,
           taints: [{ key: POOL_KEY, value: pool, effect: 'NoSchedule' }, ...(n.taints ?? [])],
         });
         await nodes().create(node as KubeObject);
