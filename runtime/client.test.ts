@@ -1,3 +1,5 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createClient, credentialsForServer, KubeClient, retryOnConflict } from './client';
 import { ApiError, isNotFound } from './errors';
 import { type KubeObject, Leases, Nodes, Pods } from './meta';
@@ -205,5 +207,58 @@ describe('retryOnConflict', () => {
     };
     await expect(retryOnConflict(update, 4, 0)).rejects.toMatchObject({ code: 409 });
     expect(calls).toBe(4);
+  });
+});
+
+describe('KubeClient on keep-alive sockets the server closes', () => {
+  it('resends a write once when a reused socket was closed before it answered', async () => {
+    const requestsPerSocket = new Map<unknown, number>();
+    let posts = 0;
+    const server = http.createServer((req, res) => {
+      posts++;
+      const seen = (requestsPerSocket.get(req.socket) ?? 0) + 1;
+      requestsPerSocket.set(req.socket, seen);
+      // The second request on a connection finds it closed, as after the server's idle timeout.
+      if (seen === 2) return void req.socket.destroy();
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify({ metadata: { name: 'p', namespace: 'default' } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new KubeClient(credentialsForServer(`http://127.0.0.1:${port}`), { maxRetries: 0 });
+    try {
+      const pods = client.resource(Pods);
+      await pods.create({ metadata: { name: 'p', namespace: 'default' } });
+      await pods.create({ metadata: { name: 'p', namespace: 'default' } });
+      expect(posts).toBe(3);
+      expect(requestsPerSocket.size).toBe(2);
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('does not resend a write whose fresh connection fails', async () => {
+    let posts = 0;
+    const server = http.createServer((req) => {
+      posts++;
+      req.socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new KubeClient(credentialsForServer(`http://127.0.0.1:${port}`), { maxRetries: 0 });
+    try {
+      await expect(
+        client.resource(Pods).create({ metadata: { name: 'p', namespace: 'default' } }),
+      ).rejects.toMatchObject({ code: 0, reason: 'ECONNRESET' });
+      expect(posts).toBe(1);
+    } finally {
+      client.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -94,6 +94,12 @@ interface Connection {
   refreshAt: number;
 }
 
+// kube-apiserver closes connections idle for 90 s; dropping ours first avoids reusing a closing socket.
+const IDLE_SOCKET_MS = 30_000;
+
+/** The request failed on a reused keep-alive socket before any answer: the server had closed it. */
+class StaleSocketError extends ApiError {}
+
 // Exec plugins and projected service-account tokens rotate; re-read credentials this often.
 const CREDENTIAL_REFRESH_MS = 60_000;
 
@@ -179,6 +185,17 @@ export class KubeClient {
   }
 
   private async send(req: HttpRequest): Promise<HttpResponse> {
+    try {
+      return await this.sendOnce(req);
+    } catch (err) {
+      // A keep-alive socket the server closed while idle fails at once on reuse, before the server
+      // read anything; resending on a new socket is safe for any verb (node's documented pattern).
+      if (err instanceof StaleSocketError) return this.sendOnce(req);
+      throw err;
+    }
+  }
+
+  private async sendOnce(req: HttpRequest): Promise<HttpResponse> {
     const conn = await this.connect();
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const clientReq = this.startRequest(conn, {
@@ -237,11 +254,11 @@ export class KubeClient {
           : err instanceof ApiError
             ? err.reason
             : (err.code ?? err.name);
-        reject(
-          err instanceof ApiError
-            ? err
-            : new ApiError(0, reason, `${req.method} ${req.path}: ${err.message}`),
-        );
+        const message = `${req.method} ${req.path}: ${err.message}`;
+        if (err instanceof ApiError) reject(err);
+        else if (clientReq.reusedSocket && err.code === 'ECONNRESET' && !req.signal?.aborted)
+          reject(new StaleSocketError(0, reason, message));
+        else reject(new ApiError(0, reason, message));
       });
     });
   }
@@ -268,8 +285,8 @@ export class KubeClient {
       agent?.destroy();
       agent =
         base.protocol === 'http:'
-          ? new http.Agent({ keepAlive: true })
-          : new https.Agent({ keepAlive: true, ...withoutUndefined(tls) });
+          ? new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS })
+          : new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, ...withoutUndefined(tls) });
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(opts.headers ?? {})) headers[name] = String(value);

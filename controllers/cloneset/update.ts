@@ -23,6 +23,7 @@ import {
   shortHash,
   sortActivePods,
   updatePod,
+  updateRoundEvents,
 } from '../workload';
 import { emptyResult, type PhaseResult, type SyncContext } from './context';
 import { calculateDiffs, type ExpectationDiffs } from './diffs';
@@ -71,12 +72,7 @@ export function planUpdate(ctx: SyncContext): PhaseResult {
     }
   }
   result.modified = result.actions.length > 0;
-  if (decisions.length > 0) {
-    const message = `update pods to revision ${update}: ${decisions.join(', ')}`;
-    result.events.push({ type: 'Normal', reason: 'UpdatePods', message });
-  }
-  if (result.failure)
-    result.events.push({ type: 'Warning', reason: 'FailedUpdate', message: result.failure });
+  result.events.push(...updateRoundEvents(update, decisions, result.failure));
   return result;
 }
 

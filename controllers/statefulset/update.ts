@@ -19,6 +19,7 @@ import {
   rangeOrdinals,
   revisionDiffs,
   updatePod,
+  updateRoundEvents,
 } from '../workload';
 import {
   availability,
@@ -158,12 +159,7 @@ export function planRollingUpdate(ctx: StsContext, input: UpdateInput): HalfResu
     result.actions.push(...deleted.actions);
     decisions.push(`${name(pod)} (${deleted.actions.some(isDelete) ? 'recreate' : 'preDelete hook'})`);
   }
-  if (decisions.length > 0) {
-    const message = `update pods to revision ${update}: ${decisions.join(', ')}`;
-    result.events.push({ type: 'Normal', reason: 'UpdatePods', message });
-  }
-  if (result.failure)
-    result.events.push({ type: 'Warning', reason: 'FailedUpdate', message: result.failure });
+  result.events.push(...updateRoundEvents(update, decisions, result.failure));
   return result;
 }
 

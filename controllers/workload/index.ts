@@ -112,4 +112,5 @@ export {
   refreshPod,
   revisionDiffs,
   updatePod,
+  updateRoundEvents,
 } from './update';

@@ -25,7 +25,7 @@ import {
   strategyCanUpdateInPlace,
   type TemplateDiff,
 } from '../inplace';
-import type { Action } from './actions';
+import type { Action, PlanEvent } from './actions';
 import { isHooked, lifecycleActions, nextLifecycleState, rfc3339 } from './lifecycle';
 import { isAtRevision, lifecycleState } from './pods';
 
@@ -149,6 +149,17 @@ export function updatePod(
     }
   }
   return { type: 'recreate' };
+}
+
+/** The Events of one update round: which pods moved to `revision` and how, and a plan-time failure. */
+export function updateRoundEvents(revision: string, decisions: string[], failure?: string): PlanEvent[] {
+  const events: PlanEvent[] = [];
+  if (decisions.length > 0) {
+    const message = `update pods to revision ${revision}: ${decisions.join(', ')}`;
+    events.push({ type: 'Normal', reason: 'UpdatePods', message });
+  }
+  if (failure) events.push({ type: 'Warning', reason: 'FailedUpdate', message: failure });
+  return events;
 }
 
 /**

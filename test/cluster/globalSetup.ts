@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
+import { freePort } from '../../cluster/net';
 import { fakeNodes } from '../../cluster/nodes';
 
 /** Where e2e test files find the shared cluster (jest workers inherit the environment). */
@@ -9,12 +10,17 @@ export const E2E_ENV = {
   kubeconfig: 'OUTRIGGER_E2E_KUBECONFIG',
   logDir: 'OUTRIGGER_E2E_LOG_DIR',
   local: 'OUTRIGGER_E2E_LOCAL_CLUSTER',
+  webhookPort: 'OUTRIGGER_E2E_WEBHOOK_PORT',
 } as const;
 
 export const E2E_NODE_COUNT = 4;
 
 /** jest globalSetup: one shared control plane per run, or the user's cluster. */
 export default async function globalSetup(): Promise<void> {
+  // Every file serves our webhooks on this one port, so the CRDs' conversion URL never changes: a
+  // changed URL makes the apiserver swap the CRD's storage, and watches it opened just before keep
+  // calling the old, stopped endpoint for up to a minute.
+  process.env[E2E_ENV.webhookPort] = String(await freePort());
   const existing = process.env.OUTRIGGER_TEST_KUBECONFIG;
   if (existing) {
     if (!fs.existsSync(existing)) throw new Error(`OUTRIGGER_TEST_KUBECONFIG=${existing} does not exist`);

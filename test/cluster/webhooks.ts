@@ -1,12 +1,12 @@
 import { CONVERSION_PATH } from '../../apis/gen-crds';
 import { installCrds } from '../../apis/install';
-import { freePort } from '../../cluster/net';
 import { waitFor } from '../../cluster/wait';
 import { silentLogger } from '../../runtime/log';
 import { createRuntimeMetrics } from '../../runtime/metrics';
 import { customResourceRegistry } from '../../webhooks/custom-resources';
 import { type Webhooks, webhookRunnable } from '../../webhooks/setup';
 import { e2eClient } from './e2e';
+import { E2E_ENV } from './globalSetup';
 
 export const OPERATOR_NS = 'outrigger-system';
 
@@ -33,9 +33,16 @@ export function serveWebhooks(port: number): { webhooks: Webhooks; stop(): Promi
   };
 }
 
-/** Installs our CRDs with their conversion webhook at https://127.0.0.1:<port>, a free port it returns. */
+/** The one port this run's test files serve our webhooks on, one file at a time (see globalSetup). */
+export function e2eWebhookPort(): number {
+  const port = Number(process.env[E2E_ENV.webhookPort]);
+  if (!port) throw new Error(`${E2E_ENV.webhookPort} is not set: run e2e tests through jest's e2e project`);
+  return port;
+}
+
+/** Installs our CRDs with their conversion webhook at https://127.0.0.1:<port>; returns the port. */
 export async function installCrdsForLocalWebhooks(): Promise<number> {
-  const port = await freePort();
+  const port = e2eWebhookPort();
   await installCrds(e2eClient(), { conversion: { url: `https://127.0.0.1:${port}${CONVERSION_PATH}` } });
   return port;
 }

@@ -1,9 +1,9 @@
 // A HorizontalPodAutoscaler can target a CloneSet: kube-controller-manager's HPA controller reads and
 // writes replicas through the CloneSet's scale subresource, and the CloneSet controller follows.
-import { installCrds } from '../../apis/install';
 import { waitFor } from '../../cluster/wait';
 import type { KubeObject, ResourceType } from '../../runtime/meta';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
+import { useCustomResourceWebhooks } from '../cluster/webhooks';
 import {
   cloneSetOf,
   cloneSets,
@@ -32,8 +32,11 @@ describe('CloneSet and the HorizontalPodAutoscaler', () => {
   const ns = useTestNamespace('cloneset-hpa');
   let running: RunningController | undefined;
 
+  // The HPA reads the scale subresource in the group's preferred version (v1beta1), which the apiserver
+  // converts from the stored v1alpha1 through our conversion webhook.
+  useCustomResourceWebhooks();
+
   beforeAll(async () => {
-    await installCrds(e2eClient());
     running = await startController(ns.name);
   });
   afterAll(async () => {

@@ -18,7 +18,7 @@ import { customResourceRegistry } from '../../webhooks/custom-resources';
 import { informerPodInjectionSources, registerPodWebhook } from '../../webhooks/pod';
 import { removePodWebhookConfiguration, webhookRunnable } from '../../webhooks/setup';
 import { e2eClient, e2eKubeconfigPath } from '../cluster/e2e';
-import { OPERATOR_NS } from '../cluster/webhooks';
+import { e2eWebhookPort, OPERATOR_NS } from '../cluster/webhooks';
 
 export type SidecarSetObject = SidecarSet & KubeObject;
 export type PodObject = Pod & KubeObject;
@@ -42,7 +42,7 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-/** Starts the webhooks (registered as https://127.0.0.1:<port>) and the SidecarSet controller. */
+/** Starts the webhooks (registered as https://127.0.0.1:<the run's webhook port>) and the SidecarSet controller. */
 export async function startOperator(options: { cloneSetNamespace?: string } = {}): Promise<RunningOperator> {
   const client = createClient(e2eKubeconfigPath());
   await installCrds(client);
@@ -57,25 +57,27 @@ export async function startOperator(options: { cloneSetNamespace?: string } = {}
     mode: 'local',
     namespace: OPERATOR_NS,
     host: '127.0.0.1',
-    port: 0,
+    port: e2eWebhookPort(),
     metricsRegistry: mgr.metrics.registry,
     logger: silentLogger(),
   });
-  mgr.add(webhooks);
+  // Serve first: the informers read SidecarSets through our conversion webhook.
+  const serving = new AbortController();
+  const served = webhooks.start(serving.signal);
+  await waitFor('the webhooks to serve', () => webhooks.ready());
   setupSidecarSetController(mgr, { namespace: OPERATOR_NS });
   if (options.cloneSetNamespace) setupCloneSetController(mgr, { namespace: options.cloneSetNamespace });
   const stop = new AbortController();
   const running = mgr.start(stop.signal);
-  await waitFor(
-    'the operator to serve with synced caches',
-    () => webhooks.ready() && mgr.informers.hasSynced(),
-  );
+  await waitFor('the operator caches to sync', () => mgr.informers.hasSynced());
   return {
     mgr,
     stop: async () => {
+      // Webhooks first: they unregister through the client the manager closes when it stops.
+      serving.abort();
+      await served;
       stop.abort();
       await running;
-      client.close();
     },
   };
 }
@@ -90,9 +92,14 @@ export function useOperator(options: { cloneSetNamespace?: () => string } = {}) 
     holder.operator = await startOperator({ cloneSetNamespace: options.cloneSetNamespace?.() });
   });
   afterAll(async () => {
-    await holder.operator?.stop();
-    await removePodWebhookConfiguration(e2eClient());
-    for (const name of holder.created) await deleteSidecarSet(name);
+    // SidecarSets are cluster-scoped: they must go even when a step before fails, or they would
+    // select the next files' pods.
+    try {
+      await holder.operator?.stop();
+      await removePodWebhookConfiguration(e2eClient());
+    } finally {
+      for (const name of holder.created) await deleteSidecarSet(name);
+    }
   });
   return holder;
 }
