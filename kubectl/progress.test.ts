@@ -1,7 +1,13 @@
 import { ControllerRevisionHashLabel, type Pod } from '../apis';
 import * as cs from '../controllers/cloneset/testing/fixtures';
 import * as sts from '../controllers/statefulset/testing/fixtures';
-import { broadcastJobProgress, cloneSetProgress, progressLine, statefulSetProgress, summary } from './progress';
+import {
+  broadcastJobProgress,
+  cloneSetProgress,
+  progressLine,
+  statefulSetProgress,
+  summary,
+} from './progress';
 import { planText } from './render';
 
 const at = (p: Pod, rev: string, ready = true) => {
@@ -50,7 +56,14 @@ describe('rollout progress', () => {
       lifecycle: { inPlaceUpdate: { finalizersHandler: ['example.com/drain'] } },
     });
     const r1 = cs.revisionOf(c, 1);
-    c.status = { observedGeneration: 3, replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 0, updatedReadyReplicas: 0 };
+    c.status = {
+      observedGeneration: 3,
+      replicas: 2,
+      readyReplicas: 2,
+      availableReplicas: 2,
+      updatedReplicas: 0,
+      updatedReadyReplicas: 0,
+    };
     const hooked = cs.pod('web-a', r1, { state: 'PreparingUpdate' });
     hooked.metadata.finalizers = ['example.com/drain'];
     const p = cloneSetProgress(c, [hooked, cs.pod('web-b', r1)], cs.NOW);
@@ -62,9 +75,20 @@ describe('rollout progress', () => {
   });
 
   it('a finished partitioned Advanced StatefulSet is done, and says so', () => {
-    const s = sts.statefulSet({ replicas: 3, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } });
+    const s = sts.statefulSet({
+      replicas: 3,
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } },
+    });
     const r1 = sts.revisionOf(s, 1);
-    s.status = { observedGeneration: 2, replicas: 3, readyReplicas: 3, availableReplicas: 3, updatedReplicas: 2, updatedReadyReplicas: 2, updateRevision: 'web-new' } as never;
+    s.status = {
+      observedGeneration: 2,
+      replicas: 3,
+      readyReplicas: 3,
+      availableReplicas: 3,
+      updatedReplicas: 2,
+      updatedReadyReplicas: 2,
+      updateRevision: 'web-new',
+    } as never;
     const p = statefulSetProgress(s, sts.podsAt([0, 1, 2], r1), sts.NOW);
     expect(p.done).toBe(true);
     expect(summary(p)).toBe('statefulset "web" partitioned roll out complete: 2 of 3 pods updated');
@@ -76,7 +100,13 @@ describe('rollout progress', () => {
       kind: 'BroadcastJob',
       metadata: { name: 'warm' },
       spec: { template: { spec: { containers: [] } } },
-      status: { desired: 3, succeeded: 1, failed: 2, phase: 'failed', conditions: [{ type: 'Failed', status: 'True', message: 'pods failed' }] },
+      status: {
+        desired: 3,
+        succeeded: 1,
+        failed: 2,
+        phase: 'failed',
+        conditions: [{ type: 'Failed', status: 'True', message: 'pods failed' }],
+      },
     } as never);
     expect(summary(p)).toBe('broadcastjob "warm" cannot finish: Failed: pods failed');
   });
@@ -91,7 +121,10 @@ describe('plan text', () => {
       updateRevision: 'web-2',
       batches: [
         { pods: [{ pod: 'web-a', how: 'in place', why: 'image app=nginx:2' }], created: 0 },
-        { pods: [{ pod: 'web-b', how: 'recreate', why: 'cannot change in place: spec.volumes' }], created: 1 },
+        {
+          pods: [{ pod: 'web-b', how: 'recreate', why: 'cannot change in place: spec.volumes' }],
+          created: 1,
+        },
       ],
       held: [{ pod: 'web-c', why: 'partition 1' }],
       notes: [],

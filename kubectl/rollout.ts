@@ -11,8 +11,10 @@ import {
   type StatefulSet,
   templateOfRevision,
 } from '../apis';
+import { revisionSource as cloneSetRevisions } from '../controllers/cloneset';
+import { revisionSource as statefulSetRevisions } from '../controllers/statefulset';
+import { activeRevisions } from '../controllers/workload';
 import { Discovery } from '../runtime/discovery';
-import { deepEqual } from '../runtime/json';
 import type { KubeObject } from '../runtime/meta';
 import { bool, type FlagSpec, num, type Parsed, str, UsageError } from './args';
 import { parseTarget, type Target, type TargetKind } from './kinds';
@@ -164,10 +166,27 @@ function renderTemplate(template: PodTemplateSpec | undefined): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The revision undo goes to: --to-revision, else the newest one before the current template's. */
+/**
+ * The revision the workload's template is at, named as the controller names it (the kit's
+ * activeRevisions on the defaulted object): the revision stores the template with the apiserver's
+ * defaults, so comparing templates directly would tell them apart.
+ */
+export function currentRevisionName(
+  kind: TargetKind,
+  owner: KubeObject,
+  revisions: ControllerRevision[],
+): string {
+  const source =
+    kind === 'CloneSet'
+      ? cloneSetRevisions(applyDefaults('CloneSet', structuredClone(owner) as CloneSet))
+      : statefulSetRevisions(applyDefaults('StatefulSet', structuredClone(owner) as StatefulSet));
+  return activeRevisions(source, revisions).updateRevision.metadata.name ?? '';
+}
+
+/** The revision undo goes to: --to-revision, else the newest one other than the current. */
 export function undoTarget(
   revisions: ControllerRevision[],
-  currentTemplate: PodTemplateSpec,
+  current: string,
   toRevision: number,
 ): ControllerRevision {
   if (toRevision > 0) {
@@ -175,10 +194,9 @@ export function undoTarget(
     if (!rev) throw new UsageError(`unable to find the specified revision ${toRevision}`);
     return rev;
   }
-  const older = revisions
-    .filter((r) => !deepEqual(templateOfRevision(r), currentTemplate))
-    .sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0));
-  const previous = older[0];
+  const previous = revisions
+    .filter((r) => r.metadata.name !== current)
+    .sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0))[0];
   if (!previous)
     throw new UsageError('no rollout history found: there is no previous revision to go back to');
   return previous;
@@ -206,10 +224,11 @@ const undo: CommandDef = {
     const target = revisionsTarget(parsed);
     const owner = await session.get<KubeObject & { spec: { template: PodTemplateSpec } }>(target);
     const revisions = await session.revisionsOf(owner);
-    const to = undoTarget(revisions, owner.spec.template, num(parsed, 'to-revision') ?? 0);
+    const current = currentRevisionName(target.kind, owner, revisions);
+    const to = undoTarget(revisions, current, num(parsed, 'to-revision') ?? 0);
     const template = templateOfRevision(to);
     if (!template) throw new UsageError(`revision ${to.revision} has no pod template`);
-    if (deepEqual(template, owner.spec.template)) {
+    if (to.metadata.name === current) {
       session.io.out(
         `${qualifiedName(target)} skipped rollback (current template already matches revision ${to.revision})\n`,
       );
