@@ -238,7 +238,7 @@ class World {
   constructor(input: PreviewInput) {
     this.kind = input.kind;
     this.owner = structuredClone(input.owner);
-    this.pods = structuredClone(input.pods).filter((p) => !p.metadata.deletionTimestamp);
+    this.pods = structuredClone(input.pods);
     this.revisions = structuredClone(input.revisions);
     this.pvcs = structuredClone(input.pvcs);
     this.resizeSupported = input.resizeSupported;
@@ -407,7 +407,10 @@ class World {
    * Whether anything changed.
    */
   kubeletStep(): boolean {
-    let changed = false;
+    // Pods being deleted are gone by the next step.
+    const remaining = this.pods.filter((p) => !p.metadata.deletionTimestamp);
+    let changed = remaining.length !== this.pods.length;
+    this.pods = remaining;
     this.tick(Math.max(this.minReadySeconds, this.graceSeconds()) * 1000 + 1000);
     const at = new Date(this.now).toISOString();
     for (const pod of this.pods) {

@@ -73,8 +73,10 @@ export class Session {
     try {
       return await this.resource<T>(target).get({ namespace: this.namespace, name: target.name });
     } catch (err) {
-      if (isNotFound(err))
-        throw new NotFoundError(`${describeTarget(target)} not found in namespace "${this.namespace}"`);
+      if (isNotFound(err)) {
+        const where = resourceFor(target.kind).namespaced ? ` in namespace "${this.namespace}"` : '';
+        throw new NotFoundError(`${describeTarget(target)} not found${where}`);
+      }
       throw err;
     }
   }

@@ -225,8 +225,14 @@ describe('kubectl outrigger', () => {
       );
       const back = await cs.waitRolledOut(ns.name, 'web');
       expect(back.every((p) => p.spec?.containers?.[0]?.image === image('v1'))).toBe(true);
-      const again = await plugin(['rollout', 'undo', 'cloneset/web', '--to-revision=1'], ns.name);
-      expect(again.stdout).toMatch(/skipped rollback/);
+      // As for a Deployment, the template rolled back to becomes the newest revision.
+      const after = await plugin(['rollout', 'history', 'cloneset/web'], ns.name);
+      expect(after.stdout).toMatch(new RegExp(`^2 .*app=${image('v2')}`, 'm'));
+      expect(after.stdout).toMatch(new RegExp(`^3 \\(current\\) .*app=${image('v1')}`, 'm'));
+      const again = await plugin(['rollout', 'undo', 'cloneset/web', '--to-revision=3'], ns.name);
+      expect(again.stdout).toBe(
+        'cloneset.apps.kruise.io/web skipped rollback (current template already matches revision 3)\n',
+      );
     },
     240_000,
   );
