@@ -122,3 +122,18 @@ describe('previewRollout: Advanced StatefulSet', () => {
     expect(p.held).toEqual([{ pod: 'web-0', why: 'partition 1' }]);
   });
 });
+
+describe('previewRollout: scale in with the update', () => {
+  it('pods removed by fewer replicas are listed apart from the batches', () => {
+    const p = cloneSetPreview({ updateStrategy: { type: 'ReCreate', maxUnavailable: 4 } }, (c) => {
+      const next = cs.withImage(c, 'nginx:2');
+      next.spec!.replicas = 2;
+      return next;
+    });
+    expect(p.removed).toHaveLength(2);
+    const updated = p.batches.flatMap((b) => b.pods.map((u) => u.pod));
+    expect(updated).toHaveLength(2);
+    expect(updated.some((n) => p.removed.includes(n))).toBe(false);
+    expect(p.held).toEqual([]);
+  });
+});

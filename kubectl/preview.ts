@@ -77,6 +77,8 @@ export interface Preview {
   batches: Batch[];
   /** Pods that stay at an old revision when the rollout ends, and why. */
   held: { pod: string; why: string }[];
+  /** Pods deleted without a replacement (scale in, fewer replicas than pods). */
+  removed: string[];
   /** Why the simulated rollout stopped before every pod was updated (failure, hook, step limit). */
   stopped?: string;
   notes: string[];
@@ -104,6 +106,7 @@ export function previewRollout(input: PreviewInput): Preview {
     updateRevision: '',
     batches: [],
     held: [],
+    removed: [],
     notes: [],
   };
   const started = new Map<string, PodUpdate>();
@@ -131,6 +134,11 @@ export function previewRollout(input: PreviewInput): Preview {
           (q) => q.metadata.name === podName && q.metadata.uid === old.metadata.uid,
         );
         if (now && !startedUpdate(now, update)) continue;
+        if (!now && isScaleIn(p.actions, podName)) {
+          preview.removed.push(podName);
+          started.set(podName, { pod: podName, how: 'recreate', why: 'removed' });
+          continue;
+        }
         const how: UpdateHow =
           !now || now.metadata.labels?.[SpecifiedDeleteLabel] !== undefined ? 'recreate' : 'in place';
         const step = describeUpdate(world, old, how);
@@ -156,6 +164,16 @@ export function previewRollout(input: PreviewInput): Preview {
   preview.held.sort((a, b) => a.pod.localeCompare(b.pod, undefined, { numeric: true }));
   if (pausedOf(input)) preview.notes.push('the rollout is paused: nothing moves until it is resumed');
   return preview;
+}
+
+/** Deleted by the plan for another reason than the update (a rollout deletes with 'update' or a specified delete). */
+function isScaleIn(actions: Action[], name: string): boolean {
+  const deletion = actions.find((a) => a.type === 'deletePod' && a.name === name);
+  return (
+    deletion?.type === 'deletePod' &&
+    deletion.reason !== 'update' &&
+    deletion.reason !== 'specified to delete'
+  );
 }
 
 function pausedOf(input: PreviewInput): boolean {

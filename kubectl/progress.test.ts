@@ -127,6 +127,7 @@ describe('plan text', () => {
         },
       ],
       held: [{ pod: 'web-c', why: 'partition 1' }],
+      removed: [],
       notes: [],
     });
     expect(text).toBe(

@@ -39,6 +39,7 @@ export function planText(p: Preview): string {
   if (p.held.length > 0) {
     out.push(`Stay at their revision: ${p.held.map((h) => `${h.pod} (${h.why})`).join(', ')}\n`);
   }
+  if (p.removed.length > 0) out.push(`Removed (scale in): ${p.removed.join(', ')}\n`);
   if (p.stopped) out.push(`Stops: ${p.stopped}\n`);
   for (const note of p.notes) out.push(`Note: ${note}\n`);
   out.push(

@@ -372,6 +372,29 @@ describe('kubectl outrigger', () => {
       } as KubeObject);
       expect((await plugin(['rollout', 'pause', 'broadcastjob/warm'], ns.name)).code).toBe(0);
       expect((await jobs.get({ namespace: ns.name, name: 'warm' })).spec?.paused).toBe(true);
+
+      // Cluster-scoped: -n is ignored.
+      type SidecarSetObject = KubeObject & { spec?: { updateStrategy?: { paused?: boolean } } };
+      const sidecarSets = e2eClient().resource<SidecarSetObject>(resourceOf('SidecarSet'));
+      const side = `${ns.name}-side`;
+      await sidecarSets.create({
+        apiVersion: 'apps.kruise.io/v1alpha1',
+        kind: 'SidecarSet',
+        metadata: { name: side },
+        spec: {
+          selector: { matchLabels: { 'matches-nothing': side } },
+          containers: [{ name: 'log', image: 'example.com/log:1' }],
+        },
+      } as SidecarSetObject);
+      try {
+        expect((await plugin(['rollout', 'pause', `sidecarset/${side}`], ns.name)).code).toBe(0);
+        expect((await sidecarSets.get({ name: side })).spec?.updateStrategy?.paused).toBe(true);
+        const shown = await plugin(['rollout', 'status', `sidecarset/${side}`, '--watch=false'], ns.name);
+        expect(shown.code).toBe(0);
+        expect(shown.stdout).toMatch(/0\/0 updated/);
+      } finally {
+        await sidecarSets.delete({ name: side });
+      }
     },
     180_000,
   );
