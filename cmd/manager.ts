@@ -9,9 +9,7 @@ import { startManager } from '../runtime/start';
 import { configAt as extenderConfigAt } from '../scheduler/config';
 import { setupExtender } from '../scheduler/extender/runnable';
 import { OPERATOR_NAMESPACE, WEBHOOK_PORT, webhookSummary } from '../webhooks/configurations';
-import { customResourceRegistry } from '../webhooks/custom-resources';
-import { informerPodInjectionSources, registerPodWebhook } from '../webhooks/pod';
-import { webhookRunnable } from '../webhooks/setup';
+import { operatorWebhooks } from '../webhooks/setup';
 
 const USAGE = `usage: manager [--controllers LIST] [--kubeconfig PATH] [--health-addr HOST:PORT] [--leader-elect=true|false]
                 [--leader-election-namespace NS] [--leader-election-id NAME]
@@ -77,20 +75,11 @@ function parseOptions(argv: string[]) {
 /** Admission webhooks for our CRs and the pod injector, served on every replica (no leader needed). */
 function setupWebhooks(mode: 'local' | 'cluster', host: string | undefined, port: number, namespace: string) {
   return (mgr: Manager) => {
-    const registry = customResourceRegistry(mgr.client, namespace);
-    registerPodWebhook(registry, informerPodInjectionSources(mgr.client, mgr.informers, namespace), {
-      operatorNamespace: namespace,
-      logger: mgr.logger.child({ component: 'pod-webhook' }),
-    });
-    const webhooks = webhookRunnable({
-      client: mgr.client,
-      registry,
+    const webhooks = operatorWebhooks(mgr, {
       mode,
       namespace,
       host: host ?? (mode === 'local' ? '127.0.0.1' : '0.0.0.0'),
       port,
-      metricsRegistry: mgr.metrics.registry,
-      logger: mgr.logger.child({ component: 'webhooks' }),
     });
     mgr.add(webhooks);
     mgr.addReadyCheck('webhooks', () => webhooks.ready());

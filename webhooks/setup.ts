@@ -5,6 +5,7 @@ import type { KubeClient } from '../runtime/client';
 import type { Runnable } from '../runtime/controller';
 import { isNotFound } from '../runtime/errors';
 import type { Logger } from '../runtime/log';
+import type { Manager } from '../runtime/manager';
 import { Namespaces } from '../runtime/meta';
 import type { AdmissionRegistry } from './admission';
 import { CertManager, caBundlePem, tlsKeyPair, WEBHOOK_CERT_SECRET, webhookHosts } from './certs';
@@ -22,12 +23,14 @@ import {
   type WebhookEndpoint,
 } from './configurations';
 import { CrdConversionSink } from './crd-conversion';
+import { customResourceRegistry } from './custom-resources';
 import {
   MutatingWebhookConfigurations,
   SecretCertStore,
   ValidatingWebhookConfigurations,
   WebhookConfigurationSink,
 } from './kube';
+import { informerPodInjectionSources, registerPodWebhook } from './pod';
 import { WebhookServer } from './server';
 
 export interface WebhookRunnableOptions {
@@ -58,6 +61,30 @@ export interface Webhooks extends Runnable {
   port(): number | undefined;
   /** Re-check the certificates now (the periodic check runs every minute), e.g. after the Secret changed. */
   checkCertificates(): Promise<void>;
+}
+
+/**
+ * The operator's webhooks on `mgr`'s client: CR admission and conversion, and the pod injector fed by the
+ * manager's informers. Add the result to the manager; or start it on its own first, where conversion must
+ * serve before any informer watches.
+ */
+export function operatorWebhooks(
+  mgr: Manager,
+  options: Pick<WebhookRunnableOptions, 'mode' | 'namespace' | 'host' | 'port'>,
+): Webhooks {
+  const { namespace } = options;
+  const registry = customResourceRegistry(mgr.client, namespace);
+  registerPodWebhook(registry, informerPodInjectionSources(mgr.client, mgr.informers, namespace), {
+    operatorNamespace: namespace,
+    logger: mgr.logger.child({ component: 'pod-webhook' }),
+  });
+  return webhookRunnable({
+    ...options,
+    client: mgr.client,
+    registry,
+    metricsRegistry: mgr.metrics.registry,
+    logger: mgr.logger.child({ component: 'webhooks' }),
+  });
 }
 
 export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {

@@ -10,19 +10,17 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { BroadcastJobNameLabel } from '../../apis';
-import { installCrds, resourceOf } from '../../apis/install';
-import { startLocalCluster } from '../../cluster/cluster';
+import { resourceOf } from '../../apis/install';
 import { POD_COMPLETE_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
-import { fakeNodes, KWOK_TOLERATION } from '../../cluster/nodes';
+import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { sleep } from '../../cluster/wait';
 import { setupBroadcastJobController } from '../../controllers/broadcastjob';
-import { createClient, type KubeClient } from '../../runtime/client';
+import type { KubeClient } from '../../runtime/client';
 import { Informer } from '../../runtime/informer';
 import { silentLogger } from '../../runtime/log';
-import { Manager } from '../../runtime/manager';
-import { type KubeObject, Namespaces, Pods, type ResourceType } from '../../runtime/meta';
+import { type KubeObject, Pods, type ResourceType } from '../../runtime/meta';
 import { apiserverCounters } from './apiserver-writes';
-import { waitNoPods } from './rollout-bench';
+import { checkDurations, runBench, waitNoPods, withBenchOperator } from './rollout-bench';
 
 const NAMESPACE = 'bench';
 const TIMEOUT_MS = 20 * 60_000;
@@ -273,83 +271,56 @@ async function main(): Promise<void> {
   const nodes = Number(values.nodes);
   if (!Number.isInteger(nodes) || nodes < 1)
     throw new Error(`--nodes must be a whole number ≥ 1, not ${values.nodes}`);
-  for (const flag of ['pod-start', 'run-time'] as const) {
-    if (!/^\d+(\.\d+)?(ms|s|m)$/.test(values[flag])) {
-      throw new Error(`--${flag} must be a duration such as 500ms, 2s or 1m, not ${values[flag]}`);
-    }
-  }
+  checkDurations({ '--pod-start': values['pod-start'], '--run-time': values['run-time'] });
   const kubelet = { podStart: values['pod-start'], runTime: values['run-time'] };
-  process.stderr.write(`starting a local cluster with ${nodes} kwok nodes…\n`);
-  const cluster = await startLocalCluster({
-    disableRateLimits: true,
-    nodes: fakeNodes(nodes, { kwokTaint: true }),
-    kubeletParallelism: nodes,
-  });
-  const stop = new AbortController();
-  let running: Promise<void> | undefined;
-  try {
-    const { client, kubeconfigPath } = cluster;
-    await installCrds(client);
-    await client.resource(Namespaces).create({ metadata: { name: NAMESPACE } });
-    const mgr = new Manager({
-      client: createClient(kubeconfigPath),
-      leaderElection: false,
-      healthAddress: false,
-      logger: silentLogger(),
-    });
-    setupBroadcastJobController(mgr, { namespace: NAMESPACE, workers: 4 });
-    running = mgr.start(stop.signal);
-    await mgr.informers.waitForSync(stop.signal);
-    const jobPods = (name: string) => `${BroadcastJobNameLabel}=${name}`;
-    const results: Measurement[] = [];
-    results.push(
-      await measure(
-        client,
-        kubeconfigPath,
-        'BroadcastJob parallelism 100%',
-        resourceOf('BroadcastJob'),
-        broadcastJob('bench-full', '100%', kubelet),
-        jobPods('bench-full'),
-        isSucceeded,
-        jobFinished,
-      ),
-    );
-    await waitNoPods(client, NAMESPACE);
-    results.push(
-      await measure(
-        client,
-        kubeconfigPath,
-        'DaemonSet',
-        DaemonSets,
-        daemonSet('bench-daemon', kubelet),
-        'app=bench-daemon',
-        isReady,
-        daemonSetFinished,
-      ),
-    );
-    await waitNoPods(client, NAMESPACE);
-    results.push(
-      await measure(
-        client,
-        kubeconfigPath,
-        'BroadcastJob parallelism 10%',
-        resourceOf('BroadcastJob'),
-        broadcastJob('bench-paced', '10%', kubelet),
-        jobPods('bench-paced'),
-        isSucceeded,
-        jobFinished,
-        Math.ceil(nodes / 10),
-      ),
-    );
-    report(results, nodes, kubelet);
-  } finally {
-    stop.abort();
-    await running?.catch(() => undefined);
-    await cluster.stop();
-  }
+  await withBenchOperator(
+    { nodes, namespace: NAMESPACE },
+    (mgr) => void setupBroadcastJobController(mgr, { namespace: NAMESPACE, workers: 4 }),
+    async ({ client, kubeconfigPath }) => {
+      const jobPods = (name: string) => `${BroadcastJobNameLabel}=${name}`;
+      const results: Measurement[] = [];
+      results.push(
+        await measure(
+          client,
+          kubeconfigPath,
+          'BroadcastJob parallelism 100%',
+          resourceOf('BroadcastJob'),
+          broadcastJob('bench-full', '100%', kubelet),
+          jobPods('bench-full'),
+          isSucceeded,
+          jobFinished,
+        ),
+      );
+      await waitNoPods(client, NAMESPACE);
+      results.push(
+        await measure(
+          client,
+          kubeconfigPath,
+          'DaemonSet',
+          DaemonSets,
+          daemonSet('bench-daemon', kubelet),
+          'app=bench-daemon',
+          isReady,
+          daemonSetFinished,
+        ),
+      );
+      await waitNoPods(client, NAMESPACE);
+      results.push(
+        await measure(
+          client,
+          kubeconfigPath,
+          'BroadcastJob parallelism 10%',
+          resourceOf('BroadcastJob'),
+          broadcastJob('bench-paced', '10%', kubelet),
+          jobPods('bench-paced'),
+          isSucceeded,
+          jobFinished,
+          Math.ceil(nodes / 10),
+        ),
+      );
+      report(results, nodes, kubelet);
+    },
+  );
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`bench:broadcastjob: ${err.stack ?? err.message}\n`);
-  process.exit(1);
-});
+runBench('bench:broadcastjob', main);

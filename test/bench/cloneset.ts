@@ -10,24 +10,25 @@
 // (apiserver_request_total, mutating verbs, without Events, Leases and Nodes: every writer counts).
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { installCrds, resourceOf } from '../../apis/install';
-import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
+import { resourceOf } from '../../apis/install';
+import type { LocalCluster } from '../../cluster/cluster';
 import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
-import { fakeNodes, KWOK_TOLERATION } from '../../cluster/nodes';
+import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { setupCloneSetController } from '../../controllers/cloneset';
-import { createClient } from '../../runtime/client';
-import { silentLogger } from '../../runtime/log';
-import { Manager } from '../../runtime/manager';
-import { type KubeObject, Namespaces, type ResourceType } from '../../runtime/meta';
+import type { Manager } from '../../runtime/manager';
+import type { KubeObject, ResourceType } from '../../runtime/meta';
 import {
   apiserverCounters,
+  checkDurations,
   difference,
   machine,
   printTable,
   ratio,
+  runBench,
   seconds,
   waitNoPods,
   waitSettled,
+  withBenchOperator,
 } from './rollout-bench';
 import { RolloutTracker } from './rollout-tracker';
 
@@ -305,70 +306,42 @@ async function main(): Promise<void> {
       : [PROFILES[values.profile as 'default' | 'instant']].filter(Boolean);
   if (profiles.length === 0)
     throw new Error(`--profile must be default, instant or both, not ${values.profile}`);
-  for (const [flag, value] of Object.entries({
-    '--pod-start': values['pod-start'],
-    '--container-restart': values['container-restart'],
-  })) {
-    if (value !== undefined && !/^\d+(\.\d+)?(ms|s|m)$/.test(value)) {
-      throw new Error(`${flag} must be a duration such as 500ms, 2s or 1m, not ${value}`);
-    }
-  }
+  checkDurations({ '--pod-start': values['pod-start'], '--container-restart': values['container-restart'] });
   if (!['cloneset', 'deployment', 'both'].includes(values.only)) {
     throw new Error(`--only must be cloneset, deployment or both, not ${values.only}`);
   }
   const replicas = Number(values.replicas);
   const nodes = Number(values.nodes);
-  process.stderr.write(`starting a local cluster with ${nodes} kwok nodes…\n`);
-  const cluster = await startLocalCluster({
-    disableRateLimits: true,
-    nodes: fakeNodes(nodes, { kwokTaint: true }),
-    kubeletParallelism: nodes,
-  });
-  const stop = new AbortController();
-  let running: Promise<void> | undefined;
-  try {
-    await installCrds(cluster.client);
-    await cluster.client.resource(Namespaces).create({ metadata: { name: NAMESPACE } });
-    const mgr = new Manager({
-      client: createClient(cluster.kubeconfigPath),
-      leaderElection: false,
-      healthAddress: false,
-      logger: silentLogger(),
-    });
-    setupCloneSetController(mgr, { namespace: NAMESPACE, workers: 4 });
-    running = mgr.start(stop.signal);
-    const reports: (() => void)[] = [];
-    for (const kubelet of profiles) {
-      process.stderr.write(`profile ${kubelet.name}\n`);
-      const results: Measurement[] = [];
-      if (values.only !== 'deployment') {
-        results.push(await measure(cluster, 'CloneSet', cloneSet(replicas, kubelet)));
-        await waitNoPods(cluster.client, NAMESPACE);
-      }
-      if (values.only !== 'cloneset') {
-        for (const surge of [DEFAULT_SURGE, '0%']) {
-          results.push(await measure(cluster, 'Deployment', deployment(replicas, kubelet, surge), surge));
+  await withBenchOperator(
+    { nodes, namespace: NAMESPACE },
+    (mgr) => void setupCloneSetController(mgr, { namespace: NAMESPACE, workers: 4 }),
+    async (cluster, mgr) => {
+      const reports: (() => void)[] = [];
+      for (const kubelet of profiles) {
+        process.stderr.write(`profile ${kubelet.name}\n`);
+        const results: Measurement[] = [];
+        if (values.only !== 'deployment') {
+          results.push(await measure(cluster, 'CloneSet', cloneSet(replicas, kubelet)));
           await waitNoPods(cluster.client, NAMESPACE);
         }
+        if (values.only !== 'cloneset') {
+          for (const surge of [DEFAULT_SURGE, '0%']) {
+            results.push(await measure(cluster, 'Deployment', deployment(replicas, kubelet, surge), surge));
+            await waitNoPods(cluster.client, NAMESPACE);
+          }
+        }
+        // Each table is printed as soon as its profile is done, and again together at the end.
+        const conditions = machine();
+        report(kubelet, results, replicas, nodes, values.details, conditions);
+        reports.push(() => report(kubelet, results, replicas, nodes, false, conditions));
       }
-      // Each table is printed as soon as its profile is done, and again together at the end.
-      const conditions = machine();
-      report(kubelet, results, replicas, nodes, values.details, conditions);
-      reports.push(() => report(kubelet, results, replicas, nodes, false, conditions));
-    }
-    if (reports.length > 1) {
-      process.stdout.write('\n==== all profiles ====\n');
-      for (const print of reports) print();
-    }
-    if (values.details) await printControllerMetrics(mgr);
-  } finally {
-    stop.abort();
-    await running?.catch(() => undefined);
-    await cluster.stop();
-  }
+      if (reports.length > 1) {
+        process.stdout.write('\n==== all profiles ====\n');
+        for (const print of reports) print();
+      }
+      if (values.details) await printControllerMetrics(mgr);
+    },
+  );
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`bench:cloneset: ${err.stack ?? err.message}\n`);
-  process.exit(1);
-});
+runBench('bench:cloneset', main);

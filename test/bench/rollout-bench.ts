@@ -1,14 +1,74 @@
-// What the rollout benchmarks (bench:cloneset, bench:statefulset) share: Go-style durations, the
-// apiserver's own write counters, waiting for a rollout to settle with a progress timeline, the machine's
-// load, and the one table layout.
+// What the workload benchmarks share: their cluster and operator, Go-style durations, the apiserver's
+// own write counters, waiting for a rollout to settle with a progress timeline, the machine's load, and
+// the one table layout.
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { sleep } from '../../cluster/wait';
-import type { KubeClient } from '../../runtime/client';
-import { Pods } from '../../runtime/meta';
+import { installCrds } from '../../apis/install';
+import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
+import { fakeNodes } from '../../cluster/nodes';
+import { sleep, waitFor } from '../../cluster/wait';
+import { createClient, type KubeClient } from '../../runtime/client';
+import { silentLogger } from '../../runtime/log';
+import { Manager } from '../../runtime/manager';
+import { Namespaces, Pods } from '../../runtime/meta';
 import type { Progress, RolloutTracker } from './rollout-tracker';
 
 export { apiserverCounters, difference } from './apiserver-writes';
+
+/**
+ * One benchmark run: a local cluster of `nodes` kwok nodes without client rate limits, our CRDs, the
+ * namespace, and a manager that `setup` fills (it may return what else must be ready, e.g. webhooks).
+ * `body` runs once the manager's caches have synced; the manager and the cluster stop whatever happens.
+ */
+export async function withBenchOperator(
+  options: { nodes: number; namespace: string },
+  setup: (mgr: Manager) => (() => boolean) | undefined,
+  body: (cluster: LocalCluster, mgr: Manager) => Promise<void>,
+): Promise<void> {
+  process.stderr.write(`starting a local cluster with ${options.nodes} kwok nodes…\n`);
+  const cluster = await startLocalCluster({
+    disableRateLimits: true,
+    nodes: fakeNodes(options.nodes, { kwokTaint: true }),
+    kubeletParallelism: options.nodes,
+  });
+  const stop = new AbortController();
+  let running: Promise<void> | undefined;
+  try {
+    await installCrds(cluster.client);
+    await cluster.client.resource(Namespaces).create({ metadata: { name: options.namespace } });
+    const mgr = new Manager({
+      client: createClient(cluster.kubeconfigPath),
+      leaderElection: false,
+      healthAddress: false,
+      logger: silentLogger(),
+    });
+    const ready = setup(mgr) ?? (() => true);
+    running = mgr.start(stop.signal);
+    await waitFor('the operator to be ready', () => mgr.informers.hasSynced() && ready(), 120_000);
+    await body(cluster, mgr);
+  } finally {
+    stop.abort();
+    await running?.catch(() => undefined);
+    await cluster.stop();
+  }
+}
+
+/** Runs a benchmark's main; a failure is printed under the script's name and exits 1. */
+export function runBench(script: string, main: () => Promise<void>): void {
+  main().catch((err: Error) => {
+    process.stderr.write(`${script}: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+}
+
+/** Throws unless every given flag holds a Go-style duration. */
+export function checkDurations(flags: Record<string, string | undefined>): void {
+  for (const [flag, value] of Object.entries(flags)) {
+    if (value !== undefined && !/^\d+(\.\d+)?(ms|s|m)$/.test(value)) {
+      throw new Error(`${flag} must be a duration such as 500ms, 2s or 1m, not ${value}`);
+    }
+  }
+}
 
 /** Seconds of a Go-style duration ("30s", "200ms", "1m"); kwok's defaults when unset. */
 export function seconds(duration: string | undefined, unset: number): number {

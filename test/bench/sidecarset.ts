@@ -12,21 +12,15 @@
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { installCrds, resourceOf } from '../../apis/install';
-import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
+import { resourceOf } from '../../apis/install';
+import type { LocalCluster } from '../../cluster/cluster';
 import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
-import { fakeNodes, KWOK_TOLERATION } from '../../cluster/nodes';
-import { waitFor } from '../../cluster/wait';
+import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { setupCloneSetController } from '../../controllers/cloneset';
 import { setupSidecarSetController } from '../../controllers/sidecarset';
-import { createClient } from '../../runtime/client';
-import { silentLogger } from '../../runtime/log';
-import { Manager } from '../../runtime/manager';
-import { type KubeObject, Namespaces } from '../../runtime/meta';
-import { customResourceRegistry } from '../../webhooks/custom-resources';
-import { informerPodInjectionSources, registerPodWebhook } from '../../webhooks/pod';
-import { webhookRunnable } from '../../webhooks/setup';
-import { apiserverCounters, waitNoPods, waitSettled } from './rollout-bench';
+import type { KubeObject } from '../../runtime/meta';
+import { operatorWebhooks } from '../../webhooks/setup';
+import { apiserverCounters, runBench, waitNoPods, waitSettled, withBenchOperator } from './rollout-bench';
 import { RolloutTracker, type TrackedPod } from './rollout-tracker';
 
 const NAMESPACE = 'bench';
@@ -203,95 +197,71 @@ async function main(): Promise<void> {
     throw new Error(`--profile must be default, instant or both, not ${values.profile}`);
   const replicas = Number(values.replicas);
   const nodes = Number(values.nodes);
-  process.stderr.write(`starting a local cluster with ${nodes} kwok nodes…\n`);
-  const cluster = await startLocalCluster({
-    disableRateLimits: true,
-    nodes: fakeNodes(nodes, { kwokTaint: true }),
-    kubeletParallelism: nodes,
-  });
-  const stop = new AbortController();
-  let running: Promise<void> | undefined;
-  try {
-    await installCrds(cluster.client);
-    await cluster.client.resource(Namespaces).create({ metadata: { name: NAMESPACE } });
-    const client = createClient(cluster.kubeconfigPath);
-    const mgr = new Manager({ client, leaderElection: false, healthAddress: false, logger: silentLogger() });
-    const registry = customResourceRegistry(client, OPERATOR_NS);
-    registerPodWebhook(registry, informerPodInjectionSources(client, mgr.informers, OPERATOR_NS), {
-      operatorNamespace: OPERATOR_NS,
-    });
-    const webhooks = webhookRunnable({
-      client,
-      registry,
-      mode: 'local',
-      namespace: OPERATOR_NS,
-      host: '127.0.0.1',
-      port: 0,
-      metricsRegistry: mgr.metrics.registry,
-      logger: silentLogger(),
-    });
-    mgr.add(webhooks);
-    setupSidecarSetController(mgr, { namespace: OPERATOR_NS });
-    setupCloneSetController(mgr, { namespace: NAMESPACE, workers: 4 });
-    running = mgr.start(stop.signal);
-    await waitFor('the operator to serve', () => webhooks.ready() && mgr.informers.hasSynced(), 120_000);
-
-    const cloneSets = cluster.client.resource<Obj>(resourceOf('CloneSet'));
-    const sidecarSets = cluster.client.resource<Obj>(resourceOf('SidecarSet'));
-    const envoyV2 = [{ name: 'envoy', image: ENVOY_V2, podInjectPolicy: 'BeforeAppContainer' }];
-    for (const profile of profiles) {
-      process.stderr.write(`profile ${profile.name}\n`);
-      const results: Measurement[] = [];
-      results.push(
-        await measure(
-          cluster,
-          'SidecarSet in place',
-          'mesh-inplace',
-          replicas,
-          async () => {
-            await sidecarSets.create(sidecarSet('mesh-inplace'));
-            await cloneSets.create(cloneSet('mesh-inplace', replicas, profile, false));
-          },
-          async () =>
-            void (await sidecarSets.patch(
-              { name: 'mesh-inplace' },
-              { spec: { containers: envoyV2 } },
-              { type: 'merge' },
-            )),
-          async () => {
-            await cloneSets.delete({ namespace: NAMESPACE, name: 'mesh-inplace' });
-            await sidecarSets.delete({ name: 'mesh-inplace' });
-          },
-        ),
-      );
-      await waitNoPods(cluster.client, NAMESPACE);
-      results.push(
-        await measure(
-          cluster,
-          'CloneSet ReCreate',
-          'mesh-recreate',
-          replicas,
-          async () => void (await cloneSets.create(cloneSet('mesh-recreate', replicas, profile, true))),
-          async () => {
-            const patch = [
-              { op: 'replace', path: '/spec/template/spec/containers/0/image', value: ENVOY_V2 },
-            ];
-            await cloneSets.patch({ namespace: NAMESPACE, name: 'mesh-recreate' }, patch, { type: 'json' });
-          },
-          async () => void (await cloneSets.delete({ namespace: NAMESPACE, name: 'mesh-recreate' })),
-        ),
-      );
-      await waitNoPods(cluster.client, NAMESPACE);
-      report(profile, results, replicas, nodes);
-    }
-  } finally {
-    stop.abort();
-    await running?.catch(() => undefined);
-    await cluster.stop();
-  }
+  await withBenchOperator(
+    { nodes, namespace: NAMESPACE },
+    (mgr) => {
+      const webhooks = operatorWebhooks(mgr, {
+        mode: 'local',
+        namespace: OPERATOR_NS,
+        host: '127.0.0.1',
+        port: 0,
+      });
+      mgr.add(webhooks);
+      setupSidecarSetController(mgr, { namespace: OPERATOR_NS });
+      setupCloneSetController(mgr, { namespace: NAMESPACE, workers: 4 });
+      return () => webhooks.ready();
+    },
+    async (cluster) => {
+      const cloneSets = cluster.client.resource<Obj>(resourceOf('CloneSet'));
+      const sidecarSets = cluster.client.resource<Obj>(resourceOf('SidecarSet'));
+      const envoyV2 = [{ name: 'envoy', image: ENVOY_V2, podInjectPolicy: 'BeforeAppContainer' }];
+      for (const profile of profiles) {
+        process.stderr.write(`profile ${profile.name}\n`);
+        const results: Measurement[] = [];
+        results.push(
+          await measure(
+            cluster,
+            'SidecarSet in place',
+            'mesh-inplace',
+            replicas,
+            async () => {
+              await sidecarSets.create(sidecarSet('mesh-inplace'));
+              await cloneSets.create(cloneSet('mesh-inplace', replicas, profile, false));
+            },
+            async () =>
+              void (await sidecarSets.patch(
+                { name: 'mesh-inplace' },
+                { spec: { containers: envoyV2 } },
+                { type: 'merge' },
+              )),
+            async () => {
+              await cloneSets.delete({ namespace: NAMESPACE, name: 'mesh-inplace' });
+              await sidecarSets.delete({ name: 'mesh-inplace' });
+            },
+          ),
+        );
+        await waitNoPods(cluster.client, NAMESPACE);
+        results.push(
+          await measure(
+            cluster,
+            'CloneSet ReCreate',
+            'mesh-recreate',
+            replicas,
+            async () => void (await cloneSets.create(cloneSet('mesh-recreate', replicas, profile, true))),
+            async () => {
+              const patch = [
+                { op: 'replace', path: '/spec/template/spec/containers/0/image', value: ENVOY_V2 },
+              ];
+              await cloneSets.patch({ namespace: NAMESPACE, name: 'mesh-recreate' }, patch, { type: 'json' });
+            },
+            async () => void (await cloneSets.delete({ namespace: NAMESPACE, name: 'mesh-recreate' })),
+          ),
+        );
+        await waitNoPods(cluster.client, NAMESPACE);
+        report(profile, results, replicas, nodes);
+      }
+    },
+  );
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`bench:sidecarset: ${err.stack ?? err.message}\n`);
-  process.exit(1);
-});
+runBench('bench:sidecarset', main);

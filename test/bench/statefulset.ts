@@ -12,24 +12,24 @@
 // start apart. API writes are counted by the apiserver, without Events, Leases and Nodes.
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { installCrds, resourceOf } from '../../apis/install';
-import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
+import { resourceOf } from '../../apis/install';
+import type { LocalCluster } from '../../cluster/cluster';
 import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
-import { fakeNodes, KWOK_TOLERATION } from '../../cluster/nodes';
+import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { setupStatefulSetController } from '../../controllers/statefulset';
-import { createClient } from '../../runtime/client';
-import { silentLogger } from '../../runtime/log';
-import { Manager } from '../../runtime/manager';
-import { type KubeObject, Namespaces, type ResourceType } from '../../runtime/meta';
+import type { KubeObject, ResourceType } from '../../runtime/meta';
 import {
   apiserverCounters,
+  checkDurations,
   difference,
   machine,
   printTable,
   ratio,
+  runBench,
   seconds,
   waitNoPods,
   waitSettled,
+  withBenchOperator,
 } from './rollout-bench';
 import { RolloutTracker } from './rollout-tracker';
 
@@ -259,53 +259,31 @@ async function main(): Promise<void> {
     '--nodes': nodes,
   }))
     if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer`);
-  if (!/^\d+(\.\d+)?(ms|s|m)$/.test(podStart))
-    throw new Error(`--pod-start must be a duration such as 500ms, 2s or 1m, not ${podStart}`);
+  checkDurations({ '--pod-start': podStart });
   if (!['outrigger', 'native', 'both'].includes(values.only))
     throw new Error(`--only must be outrigger, native or both, not ${values.only}`);
   const rows: Row[] = [
     ...(values.only !== 'native' ? (['recreate', 'in-place'] as const) : []),
     ...(values.only !== 'outrigger' ? (['native-window', 'native'] as const) : []),
   ];
-  process.stderr.write(`starting a local cluster with ${nodes} kwok nodes…\n`);
-  const cluster = await startLocalCluster({
-    disableRateLimits: true,
-    nodes: fakeNodes(nodes, { kwokTaint: true }),
-    kubeletParallelism: nodes,
-  });
-  const stop = new AbortController();
-  let running: Promise<void> | undefined;
-  try {
-    await installCrds(cluster.client);
-    await cluster.client.resource(Namespaces).create({ metadata: { name: NAMESPACE } });
-    const mgr = new Manager({
-      client: createClient(cluster.kubeconfigPath),
-      leaderElection: false,
-      healthAddress: false,
-      logger: silentLogger(),
-    });
-    setupStatefulSetController(mgr, { namespace: NAMESPACE, workers: 4 });
-    running = mgr.start(stop.signal);
-    const results: Measurement[] = [];
-    const skipped: string[] = [];
-    for (const row of rows) {
-      const m = await measure(cluster, row, replicas, maxUnavailable, podStart);
-      if (typeof m === 'string') skipped.push(`${LABELS[row](maxUnavailable)}: ${m}`);
-      else results.push(m);
-      await waitNoPods(cluster.client, NAMESPACE);
-    }
-    // Native one by one first in the table: the ratios are to it.
-    const order: Row[] = ['native', 'native-window', 'recreate', 'in-place'];
-    results.sort((a, b) => order.indexOf(a.row) - order.indexOf(b.row));
-    report(results, skipped, { replicas, maxUnavailable, nodes, podStart, details: values.details });
-  } finally {
-    stop.abort();
-    await running?.catch(() => undefined);
-    await cluster.stop();
-  }
+  await withBenchOperator(
+    { nodes, namespace: NAMESPACE },
+    (mgr) => void setupStatefulSetController(mgr, { namespace: NAMESPACE, workers: 4 }),
+    async (cluster) => {
+      const results: Measurement[] = [];
+      const skipped: string[] = [];
+      for (const row of rows) {
+        const m = await measure(cluster, row, replicas, maxUnavailable, podStart);
+        if (typeof m === 'string') skipped.push(`${LABELS[row](maxUnavailable)}: ${m}`);
+        else results.push(m);
+        await waitNoPods(cluster.client, NAMESPACE);
+      }
+      // Native one by one first in the table: the ratios are to it.
+      const order: Row[] = ['native', 'native-window', 'recreate', 'in-place'];
+      results.sort((a, b) => order.indexOf(a.row) - order.indexOf(b.row));
+      report(results, skipped, { replicas, maxUnavailable, nodes, podStart, details: values.details });
+    },
+  );
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`bench:statefulset: ${err.stack ?? err.message}\n`);
-  process.exit(1);
-});
+runBench('bench:statefulset', main);

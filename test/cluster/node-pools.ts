@@ -7,6 +7,7 @@ import { type KubeObject, Nodes } from '../../runtime/meta';
 import { e2eClient } from './e2e';
 
 export const POOL_KEY = 'outrigger.io/pool';
+const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
 
 export interface PoolNodeSpec {
   /** Short name; the node is called `<pool>-<name>`. */
@@ -25,7 +26,7 @@ export interface NodePool {
     tolerations: { key?: string; operator: string; value?: string; effect?: string }[];
   };
   nodeName(name: string): string;
-  /** Adds nodes to the pool and waits until kwok has them Ready; returns their full names. */
+  /** Adds nodes to the pool and waits until they take pods (Ready, not-ready taint lifted); returns their full names. */
   add(nodes: PoolNodeSpec[]): Promise<string[]>;
 }
 
@@ -59,11 +60,16 @@ export function useNodePools(): { nodePool(nodes: PoolNodeSpec[]): Promise<NodeP
         await nodes().create(node as KubeObject);
         created.push(nodeName(n.name));
       }
-      await waitFor(`the ${pool} nodes ${names.join(', ')} to be Ready`, async () => {
+      // Ready, and without the not-ready taint the apiserver puts on new nodes: kube-controller-manager
+      // lifts it some seconds after Ready, node by node, and until then the node takes no pods.
+      await waitFor(`the ${pool} nodes ${names.join(', ')} to be Ready and untainted`, async () => {
         const ready = await Promise.all(
           names.map(async (name) => {
             const node = await nodes().get({ name });
-            return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+            return (
+              node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') &&
+              !node.spec?.taints?.some((t) => t.key === NOT_READY_TAINT)
+            );
           }),
         );
         return ready.every(Boolean);

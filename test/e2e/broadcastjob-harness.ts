@@ -6,12 +6,12 @@ import { pinnedNode } from '../../apis/node-fit';
 import { POD_COMPLETE_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
 import { waitFor } from '../../cluster/wait';
 import { setupBroadcastJobController } from '../../controllers/broadcastjob';
-import { createClient } from '../../runtime/client';
-import { Informer } from '../../runtime/informer';
-import { silentLogger } from '../../runtime/log';
 import { Events, type KubeObject, Pods } from '../../runtime/meta';
-import { e2eClient, e2eKubeconfigPath, type RunningController, startControllers } from '../cluster/e2e';
+import { e2eClient, type RunningController, startControllers } from '../cluster/e2e';
 import type { NodePool } from '../cluster/node-pools';
+import { PodWatcher, watchWhile } from './pod-watcher';
+
+export { expectInvariantsHeld } from './pod-watcher';
 
 export type JobObject = BroadcastJob & KubeObject;
 export type PodObject = Pod;
@@ -108,43 +108,18 @@ export async function jobEventReasons(namespace: string, name: string): Promise<
  * Watches one job's pods and checks at every event: at most `parallelism` active pods, and never two
  * pods for one node that are not being deleted. Records every pod uid per node and the peak of active pods.
  */
-export class JobWatcher {
-  readonly violations: string[] = [];
+export class JobWatcher extends PodWatcher<PodObject> {
   /** Every pod uid ever seen, by the node it is pinned to. */
   readonly uidsByNode = new Map<string, Set<string>>();
   peakActive = 0;
-  /** Pod events checked; a watcher that saw nothing proves nothing. */
-  checked = 0;
-  private readonly informer: Informer<PodObject>;
   private readonly observers: ((pod: PodObject) => void)[] = [];
-  private readonly stop = new AbortController();
-  private readonly client = createClient(e2eKubeconfigPath());
 
   constructor(
     namespace: string,
     private readonly name: string,
     private readonly parallelism = Number.POSITIVE_INFINITY,
   ) {
-    this.informer = new Informer<PodObject>(this.client.resource<PodObject>(Pods), {
-      namespace,
-      labelSelector: `${BroadcastJobNameLabel}=${name}`,
-      logger: silentLogger(),
-    });
-    const check = (pod: PodObject) => {
-      for (const observe of this.observers) observe(pod);
-      const node = pinnedNode(pod);
-      if (node && pod.metadata?.uid) {
-        const uids = this.uidsByNode.get(node) ?? new Set<string>();
-        uids.add(pod.metadata.uid);
-        this.uidsByNode.set(node, uids);
-      }
-      this.check();
-    };
-    this.informer.addEventHandler({
-      onAdd: check,
-      onUpdate: (_old, pod) => check(pod),
-      onDelete: check,
-    });
+    super(namespace, `${BroadcastJobNameLabel}=${name}`);
   }
 
   /** Also calls `observe` with the pod of every event. */
@@ -153,25 +128,20 @@ export class JobWatcher {
     return this;
   }
 
-  async start(): Promise<this> {
-    void this.informer.start(this.stop.signal);
-    await waitFor('the pod watcher to sync', () => this.informer.hasSynced());
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.stop.abort();
-    this.client.close();
-  }
-
   /** Nodes that ever had more than one pod of the job. */
   nodesWithSeveralPods(): string[] {
     return [...this.uidsByNode].filter(([, uids]) => uids.size > 1).map(([node]) => node);
   }
 
-  private check(): void {
-    this.checked++;
-    const all = this.informer.lister.list();
+  protected check(changed: PodObject): void {
+    for (const observe of this.observers) observe(changed);
+    const node = pinnedNode(changed);
+    if (node && changed.metadata?.uid) {
+      const uids = this.uidsByNode.get(node) ?? new Set<string>();
+      uids.add(changed.metadata.uid);
+      this.uidsByNode.set(node, uids);
+    }
+    const all = this.pods();
     const active = all.filter(isActive);
     this.peakActive = Math.max(this.peakActive, active.length);
     const at = `${this.name} at event ${this.checked}`;
@@ -185,7 +155,7 @@ export class JobWatcher {
 }
 
 /** Starts a watcher for the job (before it is created), runs `body`, and returns the watcher afterwards. */
-export async function watchJob(
+export function watchJob(
   namespace: string,
   name: string,
   parallelism: number | undefined,
@@ -194,17 +164,5 @@ export async function watchJob(
 ): Promise<JobWatcher> {
   const watcher = new JobWatcher(namespace, name, parallelism);
   if (observe) watcher.observe(observe);
-  await watcher.start();
-  try {
-    await body();
-  } finally {
-    await watcher.close();
-  }
-  return watcher;
-}
-
-/** The watcher saw events and no invariant broke. */
-export function expectInvariantsHeld(watcher: JobWatcher): void {
-  expect(watcher.violations).toEqual([]);
-  expect(watcher.checked).toBeGreaterThan(0);
+  return watchWhile(watcher, body);
 }

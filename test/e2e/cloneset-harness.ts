@@ -4,12 +4,12 @@ import { type CloneSet, CloneSetInstanceIdLabel } from '../../apis';
 import { resourceOf } from '../../apis/install';
 import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { waitFor } from '../../cluster/wait';
-import { createClient } from '../../runtime/client';
-import { Informer } from '../../runtime/informer';
-import { silentLogger } from '../../runtime/log';
-import { type KubeObject, Pods } from '../../runtime/meta';
-import { e2eClient, e2eKubeconfigPath } from '../cluster/e2e';
+import type { KubeObject } from '../../runtime/meta';
+import { e2eClient } from '../cluster/e2e';
+import { PodWatcher, watchWhile } from './pod-watcher';
 import { isActive, isReady, type PodObject, pods, revisionOf } from './workload-harness';
+
+export { expectInvariantsHeld } from './pod-watcher';
 
 export {
   isActive,
@@ -103,38 +103,15 @@ export interface Limits {
  * active pods, at most maxUnavailable of the desired replicas unavailable, no duplicate instance ids.
  * Every pod ever seen is kept, so a test can also tell which pods went away.
  */
-export class InvariantWatcher {
-  readonly violations: string[] = [];
-  readonly deletedUids = new Set<string>();
-  /** Pod events checked; a watcher that saw nothing proves nothing. */
-  checked = 0;
-  private readonly informer: Informer<PodObject>;
+export class InvariantWatcher extends PodWatcher<PodObject> {
   private readonly observers: ((pod: PodObject) => void)[] = [];
-  private readonly stop = new AbortController();
-  private readonly client = createClient(e2eKubeconfigPath());
 
   constructor(
     namespace: string,
     private readonly name: string,
     private readonly limits: Limits,
   ) {
-    this.informer = new Informer<PodObject>(this.client.resource<PodObject>(Pods), {
-      namespace,
-      labelSelector: `app=${name}`,
-      logger: silentLogger(),
-    });
-    const check = (pod: PodObject) => {
-      for (const observe of this.observers) observe(pod);
-      this.check();
-    };
-    this.informer.addEventHandler({
-      onAdd: check,
-      onUpdate: (_old, pod) => check(pod),
-      onDelete: (pod) => {
-        if (pod.metadata?.uid) this.deletedUids.add(pod.metadata.uid);
-        check(pod);
-      },
-    });
+    super(namespace, `app=${name}`);
   }
 
   /** Also calls `observe` with the pod of every event, before the invariants are checked. */
@@ -143,19 +120,9 @@ export class InvariantWatcher {
     return this;
   }
 
-  async start(): Promise<void> {
-    void this.informer.start(this.stop.signal);
-    await waitFor('the invariant watcher to sync', () => this.informer.hasSynced());
-  }
-
-  async close(): Promise<void> {
-    this.stop.abort();
-    this.client.close();
-  }
-
-  private check(): void {
-    this.checked++;
-    const active = this.informer.lister.list().filter(isActive);
+  protected check(changed: PodObject): void {
+    for (const observe of this.observers) observe(changed);
+    const active = this.pods().filter(isActive);
     const { replicas, maxSurge, maxUnavailable } = this.limits;
     const at = `${this.name} at event ${this.checked}`;
     if (active.length > replicas + maxSurge) {
@@ -172,14 +139,8 @@ export class InvariantWatcher {
   }
 }
 
-/** The rollout kept every invariant, and the watcher did see it. */
-export function expectInvariantsHeld(watcher: InvariantWatcher): void {
-  expect(watcher.violations).toEqual([]);
-  expect(watcher.checked).toBeGreaterThan(0);
-}
-
 /** Starts a watcher with these limits, runs `rollout`, and returns the watcher once the rollout is done. */
-export async function watchRollout(
+export function watchRollout(
   namespace: string,
   name: string,
   limits: Limits,
@@ -188,11 +149,5 @@ export async function watchRollout(
 ): Promise<InvariantWatcher> {
   const watcher = new InvariantWatcher(namespace, name, limits);
   if (observe) watcher.observe(observe);
-  await watcher.start();
-  try {
-    await rollout();
-  } finally {
-    await watcher.close();
-  }
-  return watcher;
+  return watchWhile(watcher, rollout);
 }

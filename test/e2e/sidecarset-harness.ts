@@ -14,9 +14,7 @@ import { Informer } from '../../runtime/informer';
 import { silentLogger } from '../../runtime/log';
 import { Manager } from '../../runtime/manager';
 import { type KubeObject, Pods } from '../../runtime/meta';
-import { customResourceRegistry } from '../../webhooks/custom-resources';
-import { informerPodInjectionSources, registerPodWebhook } from '../../webhooks/pod';
-import { removePodWebhookConfiguration, webhookRunnable } from '../../webhooks/setup';
+import { operatorWebhooks, removePodWebhookConfiguration } from '../../webhooks/setup';
 import { e2eClient, e2eKubeconfigPath } from '../cluster/e2e';
 import { e2eWebhookPort, OPERATOR_NS } from '../cluster/webhooks';
 
@@ -47,19 +45,11 @@ export async function startOperator(options: { cloneSetNamespace?: string } = {}
   const client = createClient(e2eKubeconfigPath());
   await installCrds(client);
   const mgr = new Manager({ client, leaderElection: false, healthAddress: false, logger: silentLogger() });
-  const registry = customResourceRegistry(client, OPERATOR_NS);
-  registerPodWebhook(registry, informerPodInjectionSources(client, mgr.informers, OPERATOR_NS), {
-    operatorNamespace: OPERATOR_NS,
-  });
-  const webhooks = webhookRunnable({
-    client,
-    registry,
+  const webhooks = operatorWebhooks(mgr, {
     mode: 'local',
     namespace: OPERATOR_NS,
     host: '127.0.0.1',
     port: e2eWebhookPort(),
-    metricsRegistry: mgr.metrics.registry,
-    logger: silentLogger(),
   });
   // Serve first: the informers read SidecarSets through our conversion webhook.
   const serving = new AbortController();

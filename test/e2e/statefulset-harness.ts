@@ -7,12 +7,12 @@ import { resourceOf } from '../../apis/install';
 import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { waitFor } from '../../cluster/wait';
 import { ordinalOf } from '../../controllers/workload';
-import { createClient } from '../../runtime/client';
-import { Informer } from '../../runtime/informer';
-import { silentLogger } from '../../runtime/log';
-import { type KubeObject, Pods } from '../../runtime/meta';
-import { e2eClient, e2eKubeconfigPath } from '../cluster/e2e';
+import type { KubeObject } from '../../runtime/meta';
+import { e2eClient } from '../cluster/e2e';
+import { type PodEvent, PodWatcher, watchWhile } from './pod-watcher';
 import { isActive, isReady, type PodObject, pods, revisionOf } from './workload-harness';
+
+export { expectInvariantsHeld } from './pod-watcher';
 
 export type StatefulSetObject = StatefulSet & KubeObject;
 export type StatefulSetSpec = NonNullable<StatefulSet['spec']>;
@@ -111,41 +111,21 @@ export interface StatefulSetLimits {
  * Watches the pods of one StatefulSet and checks the invariants at every event. Every pod ever seen is
  * kept, so a test can also tell which pods went away.
  */
-export class StatefulSetWatcher {
-  readonly violations: string[] = [];
-  readonly deletedUids = new Set<string>();
+export class StatefulSetWatcher extends PodWatcher<PodObject> {
   /** `<name>@<revision>` of each pod deleted, in order. */
   readonly deletedPods: string[] = [];
-  /** Pod events checked; a watcher that saw nothing proves nothing. */
-  checked = 0;
   /** Most of the set's ordinals without a ready pod at any one event. */
   peakUnavailable = 0;
   private oldRevision?: string;
   private orderedScaling = false;
   private readonly observers: ((unavailable: number) => void)[] = [];
-  private readonly informer: Informer<PodObject>;
-  private readonly stop = new AbortController();
-  private readonly client = createClient(e2eKubeconfigPath());
 
   constructor(
     namespace: string,
     private readonly name: string,
     private readonly limits: StatefulSetLimits,
   ) {
-    this.informer = new Informer<PodObject>(this.client.resource<PodObject>(Pods), {
-      namespace,
-      labelSelector: `app=${name}`,
-      logger: silentLogger(),
-    });
-    this.informer.addEventHandler({
-      onAdd: (pod) => this.check(pod, 'add'),
-      onUpdate: (_old, pod) => this.check(pod, 'update'),
-      onDelete: (pod) => {
-        if (pod.metadata?.uid) this.deletedUids.add(pod.metadata.uid);
-        this.deletedPods.push(`${pod.metadata?.name}@${revisionOf(pod)}`);
-        this.check(pod, 'delete');
-      },
-    });
+    super(namespace, `app=${name}`);
   }
 
   /** Pods move off `oldRevision` highest ordinal first: none is ready at a newer one above an old one. */
@@ -169,20 +149,10 @@ export class StatefulSetWatcher {
     return this;
   }
 
-  async start(): Promise<void> {
-    void this.informer.start(this.stop.signal);
-    await waitFor('the invariant watcher to sync', () => this.informer.hasSynced());
-  }
-
-  async close(): Promise<void> {
-    this.stop.abort();
-    this.client.close();
-  }
-
-  private check(changed: PodObject, event: 'add' | 'update' | 'delete'): void {
-    this.checked++;
+  protected check(changed: PodObject, event: PodEvent): void {
+    if (event === 'delete') this.deletedPods.push(`${changed.metadata?.name}@${revisionOf(changed)}`);
     const at = `${this.name} at event ${this.checked} (${event} ${changed.metadata?.name})`;
-    const all = this.informer.lister.list();
+    const all = this.pods();
     const ordinal = (p: PodObject) => ordinalOfPod(p, this.name);
     const byOrdinal = new Map<number, PodObject[]>();
     for (const p of all) {
@@ -237,14 +207,8 @@ export class StatefulSetWatcher {
   }
 }
 
-/** The rollout kept every invariant, and the watcher did see it. */
-export function expectInvariantsHeld(watcher: StatefulSetWatcher): void {
-  expect(watcher.violations).toEqual([]);
-  expect(watcher.checked).toBeGreaterThan(0);
-}
-
 /** Starts a watcher, runs `rollout`, and returns the watcher once the rollout is done. */
-export async function watchRollout(
+export function watchRollout(
   namespace: string,
   name: string,
   limits: StatefulSetLimits,
@@ -253,13 +217,7 @@ export async function watchRollout(
 ): Promise<StatefulSetWatcher> {
   const watcher = new StatefulSetWatcher(namespace, name, limits);
   configure(watcher);
-  await watcher.start();
-  try {
-    await rollout(watcher);
-  } finally {
-    await watcher.close();
-  }
-  return watcher;
+  return watchWhile(watcher, rollout);
 }
 
 /** 0 … n−1 */
