@@ -137,3 +137,17 @@ describe('previewRollout: scale in with the update', () => {
     expect(p.held).toEqual([]);
   });
 });
+
+describe('previewRollout: maxSurge', () => {
+  it('a recreate rollout with a surge pod: the pod a scale in takes back is an update, not a removal', () => {
+    const p = cloneSetPreview({ updateStrategy: { type: 'ReCreate', maxUnavailable: 1, maxSurge: 1 } }, (c) =>
+      cs.withImage(c, 'nginx:2'),
+    );
+    expect(p.removed).toEqual([]);
+    const updates = p.batches.flatMap((b) => b.pods);
+    expect(updates.map((u) => u.pod).sort()).toEqual(['web-p0', 'web-p1', 'web-p2', 'web-p3']);
+    expect(updates.filter((u) => u.why.startsWith('replaced by a surge pod'))).toHaveLength(1);
+    expect(p.batches.reduce((n, b) => n + b.created, 0)).toBe(4);
+    expect(p.currentRevision).not.toBe(p.updateRevision);
+  });
+});

@@ -110,6 +110,9 @@ export function previewRollout(input: PreviewInput): Preview {
     notes: [],
   };
   const started = new Map<string, PodUpdate>();
+  // How many pods the new replicas count drops: the first scale-in deletions are those.
+  const replicas = (input.owner.spec as { replicas?: number } | undefined)?.replicas ?? 1;
+  const excess = Math.max(0, input.pods.filter((p) => !p.metadata.deletionTimestamp).length - replicas);
   const maxSteps = input.maxSteps ?? 200;
   let steps = 0;
   for (; steps < maxSteps; steps++) {
@@ -117,7 +120,10 @@ export function previewRollout(input: PreviewInput): Preview {
     let acted = false;
     for (let i = 0; i < MAX_PLANS_PER_STEP; i++) {
       const p = world.plan();
-      preview.currentRevision = (p.status as { currentRevision?: string }).currentRevision ?? '';
+      // The revision the pods are at when the preview starts.
+      if (steps === 0 && i === 0) {
+        preview.currentRevision = (p.status as { currentRevision?: string }).currentRevision ?? '';
+      }
       preview.updateRevision = (p.status as { updateRevision?: string }).updateRevision ?? '';
       if (p.failure) preview.stopped = p.failure;
       const before = new Map(structuredClone(world.pods).map((pod) => [pod.metadata.name ?? '', pod]));
@@ -134,7 +140,8 @@ export function previewRollout(input: PreviewInput): Preview {
           (q) => q.metadata.name === podName && q.metadata.uid === old.metadata.uid,
         );
         if (now && !startedUpdate(now, update)) continue;
-        if (!now && isScaleIn(p.actions, podName)) {
+        const scaledIn = !now && isScaleIn(p.actions, podName);
+        if (scaledIn && preview.removed.length < excess) {
           preview.removed.push(podName);
           started.set(podName, { pod: podName, how: 'recreate', why: 'removed' });
           continue;
@@ -142,6 +149,8 @@ export function previewRollout(input: PreviewInput): Preview {
         const how: UpdateHow =
           !now || now.metadata.labels?.[SpecifiedDeleteLabel] !== undefined ? 'recreate' : 'in place';
         const step = describeUpdate(world, old, how);
+        // Past the pods the new replicas drop, a scale in takes back a surge pod: its place goes to one.
+        if (scaledIn) step.why = `replaced by a surge pod; ${step.why}`;
         if (now && lifecycleState(now) === 'PreparingUpdate') step.hooked = true;
         started.set(podName, step);
         batch.pods.push(step);

@@ -123,6 +123,7 @@ const ranksOrder = chain<RankFacts>(
   byReadyTime,
   byRestarts,
   byCreation,
+  byName,
 );
 
 function sortWithRanks(

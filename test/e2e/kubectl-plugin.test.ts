@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { Pod } from '../../apis';
 import { installCrds, resourceOf } from '../../apis/install';
 import { REPO_ROOT } from '../../cluster/binaries';
@@ -235,6 +235,45 @@ describe('kubectl outrigger', () => {
       );
     },
     240_000,
+  );
+
+  itOnLocalCluster(
+    'CloneSet ReCreate with maxSurge: the preview names the pods each batch recreates, surge included',
+    async () => {
+      const spec = {
+        replicas: 4,
+        updateStrategy: { type: 'ReCreate' as const, maxUnavailable: 1, maxSurge: 1 },
+      };
+      await cs.cloneSets().create(cs.cloneSetOf('surge', ns.name, spec));
+      await cs.waitRolledOut(ns.name, 'surge');
+      const planned = await plugin(
+        ['rollout', 'plan', 'cs/surge', '--image', `app=${image('v2')}`, '-o', 'yaml'],
+        ns.name,
+      );
+      expect(planned.stderr).toBe('');
+      const preview = parse(planned.stdout) as Preview;
+      expect(preview.batches.flatMap((b) => b.pods)).toHaveLength(4);
+      expect(preview.batches.flatMap((b) => b.pods).every((u) => u.how === 'recreate')).toBe(true);
+      expect(preview.removed).toEqual([]);
+
+      const order = new UpdateOrder(ns.name, 'surge', () => preview.updateRevision);
+      await order.start();
+      const watcher = await cs.watchRollout(
+        ns.name,
+        'surge',
+        { replicas: 4, maxUnavailable: 1, maxSurge: 1 },
+        async () => {
+          await cs.patchSpec(ns.name, 'surge', {
+            template: { spec: { containers: [{ name: 'app', image: image('v2') }] } },
+          });
+          await cs.waitRolledOut(ns.name, 'surge');
+        },
+      );
+      order.close();
+      cs.expectInvariantsHeld(watcher);
+      expectBatchesFollowed(preview, order.order);
+    },
+    180_000,
   );
 
   itOnLocalCluster(
