@@ -1,5 +1,7 @@
 // `rollout status|history|undo|pause|resume|restart|plan`, kubectl's rollout verbs on our kinds, through
 // their own fields (updateStrategy.paused, partition) and ControllerRevisions.
+import * as fs from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import {
   applyDefaults,
   type BroadcastJob,
@@ -402,7 +404,10 @@ export async function previewFor(session: Session, target: Target, parsed: Parse
     // Admission as the apiserver would run it (defaults, webhooks, validation), nothing stored.
     proposed = await session.resource(target).update(proposed, { dryRun: true });
   }
-  const owner = applyDefaults(target.kind as 'CloneSet', proposed as CloneSet) as CloneSet | StatefulSet;
+  const owner =
+    target.kind === 'CloneSet'
+      ? applyDefaults('CloneSet', proposed as CloneSet)
+      : applyDefaults('StatefulSet', proposed as StatefulSet);
   const [pods, revisions, claims] = await Promise.all([
     session.podsOf(live as never),
     session.revisionsOf(live),
@@ -428,8 +433,6 @@ export async function previewFor(session: Session, target: Target, parsed: Parse
 }
 
 async function readProposed(file: string, target: Target, live: KubeObject): Promise<KubeObject> {
-  const fs = await import('node:fs');
-  const { parseAllDocuments } = await import('yaml');
   let text: string;
   try {
     text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');

@@ -38,31 +38,38 @@ interface Result {
   stderr: string;
 }
 
-/** The plugin as a user runs it: its own process. */
-function pluginProcess(args: string[], namespace: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(REPO_ROOT, 'cmd', 'kubectl-outrigger.ts'),
-        ...args,
-        '--kubeconfig',
-        e2eKubeconfigPath(),
-        '-n',
-        namespace,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
+/** The plugin as a user runs it, in its own process; `output` shows its stdout so far. */
+function startPlugin(args: string[], namespace: string): { output: () => string; done: Promise<Result> } {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(REPO_ROOT, 'cmd', 'kubectl-outrigger.ts'),
+      ...args,
+      '--kubeconfig',
+      e2eKubeconfigPath(),
+      '-n',
+      namespace,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
+  const done = new Promise<Result>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
+  return { output: () => stdout, done };
 }
+
+const pluginProcess = (args: string[], namespace: string) => startPlugin(args, namespace).done;
 
 /** The same main() in this process (faster, for the commands already run as a process elsewhere). */
 async function plugin(args: string[], namespace: string): Promise<Result> {
@@ -190,13 +197,22 @@ describe('kubectl outrigger', () => {
         'web',
         { replicas: 5, maxUnavailable: 2, maxSurge: 0 },
         async () => {
+          // Paused first, so the status process surely sees the rollout before it ends.
           await cs.patchSpec(ns.name, 'web', {
+            updateStrategy: { paused: true },
             template: { spec: { containers: [{ name: 'app', image: image('v2') }] } },
           });
-          status = await pluginProcess(
+          const watching = startPlugin(
             ['rollout', 'status', 'cloneset/web', '--timeout=120s', '--interval=200ms'],
             ns.name,
           );
+          await waitFor(
+            'rollout status to show the paused rollout',
+            async () => /paused/.test(watching.output()),
+            60_000,
+          );
+          await plugin(['rollout', 'resume', 'cloneset/web'], ns.name);
+          status = await watching.done;
           await cs.waitRolledOut(ns.name, 'web');
         },
       );
@@ -207,6 +223,7 @@ describe('kubectl outrigger', () => {
       expect(status?.code).toBe(0);
       expect(status?.stdout).toMatch(/\[[#.]{24}\] \d\/5 updated {2}\d\/5 ready {2}\d\/5 available/);
       expect(status?.stdout).toMatch(/cloneset "web" successfully rolled out\n$/);
+      expect(status?.stdout).toMatch(/paused: resume it to go on/);
 
       const history = await plugin(['rollout', 'history', 'cloneset/web'], ns.name);
       expect(history.code).toBe(0);
