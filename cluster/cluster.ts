@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { createClient, type KubeClient, type KubeConfig, loadKubeConfig } from '../runtime/client';
-import { type KubeObject, Namespaces, Nodes } from '../runtime/meta';
+import { type KubeObject, Namespaces, Nodes, type ResourceType } from '../runtime/meta';
 import type { ExtenderEntry } from '../scheduler/kubescheduler';
 import { type Component, resolveBinDir } from './binaries';
 import { writeKubeconfig } from './kubeconfig';
@@ -158,7 +158,16 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     }
     let kwok: ManagedProcess | undefined;
     if (options.kwok !== false) {
-      kwok = component('kwok', kwokArgs(kubeconfigPath, writeKwokConfig(workDir, options)));
+      const kwokKubeconfig = path.join(workDir, 'kwok.kubeconfig');
+      const kwokCert = await issueClientCert(pki.clientCa, KWOK_USER, ['system:masters']);
+      writeKubeconfig(kwokKubeconfig, { ...credentials, ...kwokCert, user: KWOK_USER });
+      await client.resource(ValidatingAdmissionPolicies).apply(kwokDeletesOnlyTerminatingPods.policy, {
+        fieldManager: 'outrigger-cluster',
+      });
+      await client.resource(ValidatingAdmissionPolicyBindings).apply(kwokDeletesOnlyTerminatingPods.binding, {
+        fieldManager: 'outrigger-cluster',
+      });
+      kwok = component('kwok', kwokArgs(kwokKubeconfig, writeKwokConfig(workDir, options)));
       kwok.start();
     }
 
@@ -432,6 +441,59 @@ function writeKwokConfig(workDir: string, options: LocalClusterOptions): string 
   fs.writeFileSync(file, stringify(config));
   return file;
 }
+
+const KWOK_USER = 'kwok';
+
+const ValidatingAdmissionPolicies: ResourceType = {
+  group: 'admissionregistration.k8s.io',
+  version: 'v1',
+  plural: 'validatingadmissionpolicies',
+  kind: 'ValidatingAdmissionPolicy',
+  namespaced: false,
+};
+const ValidatingAdmissionPolicyBindings: ResourceType = {
+  ...ValidatingAdmissionPolicies,
+  plural: 'validatingadmissionpolicybindings',
+  kind: 'ValidatingAdmissionPolicyBinding',
+};
+
+/**
+ * kwok finishes a pod's deletion by name, without the UID precondition a real kubelet sends, and may run
+ * that step twice: the second run then deletes a new pod of the same name (a StatefulSet's replacement)
+ * that nobody asked to delete. This policy gives kwok the kubelet's rule: it may only delete pods that are
+ * already terminating.
+ */
+const kwokDeletesOnlyTerminatingPods = {
+  policy: {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name: 'outrigger-kwok-deletes-only-terminating-pods' },
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        resourceRules: [
+          { apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE'], resources: ['pods'] },
+        ],
+      },
+      matchConditions: [{ name: 'from-kwok', expression: `request.userInfo.username == '${KWOK_USER}'` }],
+      validations: [
+        {
+          expression: 'has(oldObject.metadata.deletionTimestamp)',
+          message: 'the simulated kubelet only finishes the deletion of terminating pods',
+        },
+      ],
+    },
+  } as KubeObject,
+  binding: {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name: 'outrigger-kwok-deletes-only-terminating-pods' },
+    spec: {
+      policyName: 'outrigger-kwok-deletes-only-terminating-pods',
+      validationActions: ['Deny'],
+    },
+  } as KubeObject,
+};
 
 function kwokArgs(kubeconfig: string, configFile: string): string[] {
   return [

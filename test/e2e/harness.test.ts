@@ -1,6 +1,7 @@
 // The local control plane behaves like a real cluster where Outrigger depends on it: kube-controller-manager
 // creates pods, kube-scheduler binds them, and kwok's stages act as kubelet.
 
+import * as path from 'node:path';
 import {
   CONTAINER_RESTART_DELAY_ANNOTATION,
   POD_COMPLETE_DELAY_ANNOTATION,
@@ -10,8 +11,9 @@ import {
 } from '../../cluster/kwok/delays';
 import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { waitFor } from '../../cluster/wait';
+import { createClient } from '../../runtime/client';
 import { type KubeObject, Nodes, Pods, type ResourceType } from '../../runtime/meta';
-import { e2eClient, exists, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
+import { e2eClient, e2eKubeconfigPath, exists, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { E2E_NODE_COUNT } from '../cluster/globalSetup';
 
 const Deployments: ResourceType = {
@@ -234,6 +236,25 @@ describe('local control plane', () => {
       expect(await phaseOf('serve')).toBe('Running');
     },
   );
+
+  itOnLocalCluster('kwok, like a kubelet, may only finish the deletion of a terminating pod', async () => {
+    // kwok deletes by name; a replacement pod of the same name must survive a late second delete.
+    const asKwok = createClient(path.join(path.dirname(e2eKubeconfigPath()), 'kwok.kubeconfig'));
+    try {
+      const { spec } = podTemplate({ app: 'kept' }, { terminationGracePeriodSeconds: 30 });
+      await pods().create({ metadata: { name: 'kept', namespace: ns.name }, spec } as Pod);
+      const ref = { namespace: ns.name, name: 'kept' };
+      await expect(asKwok.resource(Pods).delete(ref)).rejects.toThrow(
+        /only finishes the deletion of terminating pods/,
+      );
+      expect((await pods().get(ref)).metadata?.deletionTimestamp).toBeUndefined();
+      await pods().delete(ref);
+      await asKwok.resource(Pods).delete(ref, { gracePeriodSeconds: 0 });
+      await waitFor('the pod to be gone', async () => !(await exists(() => pods().get(ref))), 10_000);
+    } finally {
+      asKwok.close();
+    }
+  });
 
   itOnLocalCluster('a deleted pod stays Terminating for its grace period, then goes away', async () => {
     const { spec } = podTemplate({ app: 'graceful' }, { terminationGracePeriodSeconds: 3 });
