@@ -349,6 +349,13 @@ describe('kubectl outrigger', () => {
       const done = await plugin(['rollout', 'status', 'statefulset/db', '--watch=false'], ns.name);
       expect(done.code).toBe(0);
       expect(done.stdout).toMatch(/partitioned roll out complete: 3 of 4 pods updated/);
+
+      const history = await plugin(['rollout', 'history', 'asts/db'], ns.name);
+      expect(history.stdout).toMatch(new RegExp(`^2 \\(current\\) .*app=${image('v2')}`, 'm'));
+      const undo = await plugin(['rollout', 'undo', 'asts/db'], ns.name);
+      expect(undo.stdout).toBe('statefulset.apps.kruise.io/db rolled back to revision 1\n');
+      const back = await sts.waitRolledOut(ns.name, 'db');
+      expect(back.map((p) => p.spec?.containers?.[0]?.image)).toEqual(Array(4).fill(image('v1')));
     },
     240_000,
   );
