@@ -390,10 +390,21 @@ function toApiError(res: HttpResponse, req: Pick<HttpRequest, 'method' | 'path'>
  */
 export function createClient(
   source?: string | KubeConfig | Credentials,
-  options: ClientOptions = {},
+  options: ClientOptions & { context?: string } = {},
 ): KubeClient {
   if (source && typeof source === 'object' && 'apply' in source) return new KubeClient(source, options);
   if (typeof source === 'object') return new KubeClient(credentialsFromKubeConfig(source), options);
-  const credentials = nativeCredentials(source) ?? credentialsFromKubeConfig(loadKubeConfig(source));
+  const credentials =
+    nativeCredentials(source, process.env, options.context) ??
+    credentialsFromKubeConfig(withContext(source, options.context));
   return new KubeClient(credentials, options);
+}
+
+function withContext(path: string | undefined, context: string | undefined): KubeConfig {
+  const kc = loadKubeConfig(path);
+  if (context) {
+    if (!kc.getContextObject(context)) throw new Error(`kubeconfig context "${context}" not found`);
+    kc.setCurrentContext(context);
+  }
+  return kc;
 }

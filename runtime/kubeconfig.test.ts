@@ -3,7 +3,7 @@ import type * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { nativeCredentials } from './kubeconfig';
+import { contextNamespace, nativeCredentials } from './kubeconfig';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -126,5 +126,37 @@ describe('nativeCredentials', () => {
       clusters: [{ name: 'c', cluster: {} }],
     });
     expect(() => nativeCredentials(noServer, {})).toThrow(/no cluster server/);
+  });
+});
+
+describe('--context', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeconfig-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const two = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      { name: 'a', cluster: { server: 'https://127.0.0.1:1111' } },
+      { name: 'b', cluster: { server: 'https://127.0.0.1:2222' } },
+    ],
+    users: [{ name: 'u', user: { token: 't' } }],
+    contexts: [
+      { name: 'first', context: { cluster: 'a', user: 'u' } },
+      { name: 'second', context: { cluster: 'b', user: 'u', namespace: 'team' } },
+    ],
+    'current-context': 'first',
+  };
+
+  it('picks another context than the current one, with its namespace', () => {
+    const file = kubeconfig(dir, 'config', two);
+    expect(nativeCredentials(file, {})?.server).toBe('https://127.0.0.1:1111');
+    expect(nativeCredentials(file, {}, 'second')?.server).toBe('https://127.0.0.1:2222');
+    expect(contextNamespace(file, {})).toBeUndefined();
+    expect(contextNamespace(file, {}, 'second')).toBe('team');
+    expect(() => nativeCredentials(file, {}, 'third')).toThrow('kubeconfig context "third" not found');
   });
 });

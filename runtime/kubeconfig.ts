@@ -30,12 +30,14 @@ interface Loaded {
 
 /**
  * Credentials from a kubeconfig file, or from the default chain ($KUBECONFIG's files merged as kubectl
- * does, ~/.kube/config, then the pod's service account) when `file` is omitted. Undefined when the
- * user needs a plugin or the cluster a proxy: client-node handles those.
+ * does, ~/.kube/config, then the pod's service account) when `file` is omitted; `context` overrides the
+ * current context (kubectl --context). Undefined when the user needs a plugin or the cluster a proxy:
+ * client-node handles those.
  */
 export function nativeCredentials(
   file?: string,
   env: NodeJS.ProcessEnv = process.env,
+  contextOverride?: string,
 ): Credentials | undefined {
   const files = file ? [file] : defaultFiles(env);
   if (files.length === 0) {
@@ -44,7 +46,7 @@ export function nativeCredentials(
     throw new Error('no kubeconfig: set --kubeconfig or $KUBECONFIG, create ~/.kube/config, or run in a pod');
   }
   const loaded = load(files);
-  const contextName = loaded.currentContext;
+  const contextName = contextOverride ?? loaded.currentContext;
   if (!contextName) throw new Error(`kubeconfig ${files.join(':')} has no current-context`);
   const context = loaded.contexts.get(contextName);
   if (!context) throw new Error(`kubeconfig context "${contextName}" not found`);
@@ -75,6 +77,26 @@ export function nativeCredentials(
       options.headers = headers;
     },
   };
+}
+
+/**
+ * The namespace a kubeconfig context names (kubectl's default for -n), undefined when it names none or
+ * there is no kubeconfig (in a pod: the service account's namespace).
+ */
+export function contextNamespace(
+  file?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  context?: string,
+): string | undefined {
+  const files = file ? [file] : defaultFiles(env);
+  if (files.length === 0) {
+    const inPod = path.join(IN_CLUSTER_DIR, 'namespace');
+    return fs.existsSync(inPod) ? fs.readFileSync(inPod, 'utf8').trim() : undefined;
+  }
+  const loaded = load(files);
+  const name = context ?? loaded.currentContext;
+  const namespace = name ? loaded.contexts.get(name)?.namespace : undefined;
+  return typeof namespace === 'string' && namespace ? namespace : undefined;
 }
 
 function defaultFiles(env: NodeJS.ProcessEnv): string[] {

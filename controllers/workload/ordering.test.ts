@@ -5,6 +5,7 @@ import {
   sameNodeRanks,
   scaleInOrder,
   scatterOrder,
+  sortActivePods,
   spreadConstraintRanks,
 } from './ordering';
 import { isPodAvailable } from './pods';
@@ -228,5 +229,14 @@ describe('priorityOrder', () => {
     const pods = [labelled('web-a', {}), labelled('web-b', { canary: 'true' }), labelled('web-c', {})];
     const strategy = { weightPriority: [{ weight: 50, matchSelector: { matchLabels: { canary: 'true' } } }] };
     expect(names(priorityOrder(pods, strategy))).toEqual(['web-b', 'web-a', 'web-c']);
+  });
+});
+
+describe('sortActivePods ties', () => {
+  it('pods equal in every fact come in name order, whatever order they are listed in', () => {
+    const same = { createdMinutesAgo: 5, readyMinutesAgo: 4 };
+    const pods = ['web-c', 'web-a', 'web-b'].map((n) => pod(n, r1, same));
+    expect(names(sortActivePods(pods))).toEqual(['web-a', 'web-b', 'web-c']);
+    expect(names(sortActivePods([...pods].reverse()))).toEqual(['web-a', 'web-b', 'web-c']);
   });
 });

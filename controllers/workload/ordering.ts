@@ -54,6 +54,16 @@ const byReady: Compare = (a, b) => Number(a.ready) - Number(b.ready);
 const byReadyTime: Compare = (a, b) => (a.ready && b.ready ? laterFirst(a.readySince, b.readySince) : 0);
 const byRestarts: Compare = (a, b) => b.restarts - a.restarts;
 const byCreation: Compare = (a, b) => laterFirst(a.created, b.created);
+/**
+ * The last tie-break (Kruise's unstable sort leaves ties arbitrary): pods created and ready in the same
+ * second then come in one order whatever order the cache lists them in, so a plan run on a listing
+ * (kubectl outrigger rollout plan) picks the pods the controller picks.
+ */
+const byName: Compare = (a, b) => {
+  const x = a.pod.metadata.name ?? '';
+  const y = b.pod.metadata.name ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+};
 
 function chain<T extends Facts>(...compares: Compare<T>[]): Compare<T> {
   return (a, b) => {
@@ -66,7 +76,15 @@ function chain<T extends Facts>(...compares: Compare<T>[]): Compare<T> {
 }
 
 /** k8s controller.ActivePods: the pods least worth keeping come first. */
-const activePodsOrder: Compare = chain(byAssigned, byPhase, byReady, byReadyTime, byRestarts, byCreation);
+const activePodsOrder: Compare = chain(
+  byAssigned,
+  byPhase,
+  byReady,
+  byReadyTime,
+  byRestarts,
+  byCreation,
+  byName,
+);
 
 /** A sorted copy in k8s controller.ActivePods order (stable). */
 export function sortActivePods(pods: Pod[]): Pod[] {
@@ -105,6 +123,7 @@ const ranksOrder = chain<RankFacts>(
   byReadyTime,
   byRestarts,
   byCreation,
+  byName,
 );
 
 function sortWithRanks(
