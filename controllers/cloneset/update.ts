@@ -16,6 +16,7 @@ import {
   lifecycleState,
   type PodUpdateContext,
   priorityOrder,
+  RECREATE_FOR_UPDATE,
   type RefreshContext,
   refreshPod,
   revisionDiffs,
@@ -34,7 +35,7 @@ function markForRecreate(name: string): Action {
     type: 'patchPodMetadata',
     name,
     patch: { metadata: { labels: { [SpecifiedDeleteLabel]: 'true' } } },
-    reason: 'recreate update',
+    reason: RECREATE_FOR_UPDATE,
     report: { reason: 'UpdatePodReCreate', what: `patch pod ${name} specified-delete for update` },
   };
 }

@@ -19,7 +19,7 @@ import type { ReconcileContext, ReconcileResult } from '../../runtime/reconcile'
 import { ResourceVersionExpectations } from '../../runtime/resource-version';
 import type { WorkloadPlan } from '../workload/actions';
 import { type ExecutorDeps, execute, type WorkloadKind } from '../workload/execute';
-import { registerWorkloadStatus } from '../workload/metrics';
+import { podUpdatesCounter, registerWorkloadStatus } from '../workload/metrics';
 import { isActivePod, isInjectableNamespace, sidecarSetSelects } from './match';
 import { injectedSidecarSetNames, parseUpgradeSpecs } from './pod-annotations';
 import { registerLatestRevision, withHashes } from './revisions';
@@ -71,6 +71,7 @@ export function setupSidecarSetController(mgr: Manager, options: SidecarSetContr
     expectations: new Expectations({ metrics: mgr.metrics, controller: SidecarSetControllerName }),
     rvExpectations: new ResourceVersionExpectations(),
     kind: SidecarSetKind,
+    podUpdates: podUpdatesCounter(mgr.metrics.registry),
   };
   const deps = { mgr, executor, listers, namespace: options.namespace, missingGauge, reported };
 

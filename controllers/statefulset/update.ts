@@ -16,6 +16,7 @@ import {
   ordinalOf,
   type PodUpdateContext,
   priorityOrder,
+  RECREATE_FOR_UPDATE,
   rangeOrdinals,
   revisionDiffs,
   updatePod,
@@ -155,7 +156,7 @@ export function planRollingUpdate(ctx: StsContext, input: UpdateInput): HalfResu
       if (r.decision) decisions.push(`${name(pod)} (${r.decision})`);
       continue;
     }
-    const deleted = deleteOrHold(ctx, pod, 'update');
+    const deleted = deleteOrHold(ctx, pod, RECREATE_FOR_UPDATE);
     result.actions.push(...deleted.actions);
     decisions.push(`${name(pod)} (${deleted.actions.some(isDelete) ? 'recreate' : 'preDelete hook'})`);
   }

@@ -38,6 +38,9 @@ interface PodRef {
   namespace?: string;
 }
 
+/** The reason of the write that sends a pod to be recreated at the update revision (a delete, or a mark). */
+export const RECREATE_FOR_UPDATE = 'recreate update';
+
 export type Action =
   | RevisionAction
   /** Create before the pod that mounts it; skip (not fail) on AlreadyExists. */

@@ -20,7 +20,7 @@ import type { ReconcileResult } from '../../runtime/reconcile';
 import { ResourceVersionExpectations } from '../../runtime/resource-version';
 import type { WorkloadPlan } from './actions';
 import { execute, type Owner, type WorkloadKind } from './execute';
-import { registerWorkloadStatus } from './metrics';
+import { podUpdatesCounter, registerWorkloadStatus } from './metrics';
 import { observing, ownedBy } from './ownership';
 
 /** What the cluster offers that plans depend on, read by the wiring (never guessed by a plan). */
@@ -94,7 +94,14 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
   };
   registerWorkloadStatus(mgr.metrics.registry, def.kind.resource.kind, () => listers.owners.list());
   const discovery = new Discovery(mgr.client);
-  const deps = { client: mgr.client, events: mgr.events, expectations, rvExpectations, kind: def.kind };
+  const deps = {
+    client: mgr.client,
+    events: mgr.events,
+    expectations,
+    rvExpectations,
+    kind: def.kind,
+    podUpdates: podUpdatesCounter(mgr.metrics.registry),
+  };
   const builder = controller(mgr)
     .named(def.name)
     .for(ownerType, scope)

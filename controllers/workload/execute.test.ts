@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { ControllerRevisionHashLabel, type Pod } from '../../apis';
 import { ApiError } from '../../runtime/errors';
 import type { EventRecorder } from '../../runtime/events';
@@ -6,8 +7,9 @@ import type { KubeObject } from '../../runtime/meta';
 import { ResourceVersionExpectations } from '../../runtime/resource-version';
 import { type RecordedCall, recordingClient } from '../../runtime/testing/recording-client';
 import { startInPlaceUpdate } from '../inplace';
-import type { Action, PlanEvent, WorkloadPlan } from './actions';
+import { type Action, type PlanEvent, RECREATE_FOR_UPDATE, type WorkloadPlan } from './actions';
 import { execute, groupActions, type WorkloadKind } from './execute';
+import { podUpdatesCounter } from './metrics';
 import { NOW, pod } from './testing/pods';
 
 // Any kind: the executor knows it only by its resource and its failure conditions.
@@ -227,6 +229,28 @@ describe('execute: failures and the status', () => {
       },
       planned,
     ]);
+  });
+
+  it('counts the pod updates it started, by method, and not the failed ones', async () => {
+    const { deps } = setup(failing('delete', 'c'));
+    const registry = new Registry();
+    const podUpdates = podUpdatesCounter(registry);
+    const mark: Action = {
+      type: 'patchPodMetadata',
+      name: 'a',
+      patch: { metadata: { labels: { x: 'y' } } },
+      reason: RECREATE_FOR_UPDATE,
+    };
+    const del = (name: string, reason: string): Action => ({ type: 'deletePod', name, pvcs: [], reason });
+    const plan = planOf([
+      mark,
+      del('b', RECREATE_FOR_UPDATE),
+      del('c', RECREATE_FOR_UPDATE),
+      del('d', 'scale in'),
+    ]);
+    await execute(owner, plan, { ...deps, podUpdates }, new AbortController().signal);
+    const values = (await podUpdates.get()).values;
+    expect(values).toEqual([{ labels: { kind: Widgets.resource.kind, method: 'recreate' }, value: 2 }]);
   });
 
   it("records a kind's own per-pod Events when the kind words them", async () => {

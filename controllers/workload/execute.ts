@@ -1,6 +1,7 @@
 // The one executor: applies any workload's plan through the client, in order, with create/delete and
 // resource-version expectations; records the plan's Events and one Event per pod result; decides the
 // failure condition; writes the status. Writes happen here and nowhere else.
+
 import { setMaxListeners } from 'node:events';
 import type { Pod } from '../../apis';
 import type { KubeClient } from '../../runtime/client';
@@ -21,6 +22,7 @@ import type { ResourceVersionExpectations } from '../../runtime/resource-version
 import { type PodPatch, type ResizePatch, startInPlaceUpdate } from '../inplace';
 import type { Action, Phase, PlanEvent, PodAction, WorkloadPlan } from './actions';
 import { withFailureCondition } from './conditions';
+import { type PodUpdates, podUpdateMethod } from './metrics';
 import { releasePatch } from './ownership';
 
 /** What the executor needs to know of a kind. */
@@ -39,6 +41,8 @@ export interface ExecutorDeps {
   expectations: Expectations;
   rvExpectations: ResourceVersionExpectations;
   kind: WorkloadKind;
+  /** Counts each pod update started, in place or by recreation. */
+  podUpdates?: PodUpdates;
 }
 
 export interface ExecuteResult {
@@ -277,6 +281,8 @@ class ActionApplier {
       failure = { error, stale: isConflict(error) || isAlreadyExists(error) };
     }
     const error = failure?.error;
+    const method = error === undefined ? podUpdateMethod(action) : undefined;
+    if (method) this.deps.podUpdates?.inc({ kind: this.deps.kind.resource.kind, method });
     const kindEvent = this.deps.kind.resultEvent;
     const event = kindEvent ? kindEvent(action, this.owner, error) : resultEvent(action, error);
     if (event) void this.deps.events.event(this.owner, event.type, event.reason, event.message);

@@ -7,6 +7,7 @@ export {
   type Phase,
   type PlanEvent,
   type PodMetadataPatch,
+  RECREATE_FOR_UPDATE,
   type RevisionAction,
   type WorkloadPlan,
 } from './actions';

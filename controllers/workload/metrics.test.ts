@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import type { KubeObject } from '../../runtime/meta';
-import { registerWorkloadStatus, WorkloadStatusMetric } from './metrics';
+import { type Action, RECREATE_FOR_UPDATE } from './actions';
+import { podUpdateMethod, registerWorkloadStatus, WorkloadStatusMetric } from './metrics';
 
 const cloneSet = (name: string, updated: number): KubeObject =>
   ({
@@ -35,5 +36,19 @@ describe('the workload status metric', () => {
     expect(await values(registry)).toContainEqual({ ...web, field: 'updatedReplicas', value: 3 });
     cloneSets.length = 0;
     expect((await values(registry)).filter((v) => v.kind === 'CloneSet')).toEqual([]);
+  });
+});
+
+describe('podUpdateMethod', () => {
+  it('names in-place updates and recreations for an update, nothing else', () => {
+    const inPlace = { type: 'inPlaceUpdate', name: 'a', revision: 'r2', patch: {} } as unknown as Action;
+    expect(podUpdateMethod(inPlace)).toBe('in_place');
+    expect(podUpdateMethod({ type: 'deletePod', name: 'a', pvcs: [], reason: RECREATE_FOR_UPDATE })).toBe(
+      'recreate',
+    );
+    expect(podUpdateMethod({ type: 'deletePod', name: 'a', pvcs: [], reason: 'scale in' })).toBeUndefined();
+    expect(
+      podUpdateMethod({ type: 'patchPodMetadata', name: 'a', patch: { metadata: {} }, reason: 'relabel' }),
+    ).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 // Rollout progress per workload as a metric, read from the informer cache when /metrics is scraped (no
 // writes, no timers): spec.replicas as field "desired", and every numeric field of the status
 // (updatedReplicas, readyReplicas, …; a SidecarSet's matchedPods, updatedPods, …).
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { KubeObject } from '../../runtime/meta';
+import { type Action, RECREATE_FOR_UPDATE } from './actions';
 
 export const WorkloadStatusMetric = 'outrigger_workload_status_replicas';
 
@@ -47,4 +48,32 @@ export function workloadFields(obj: KubeObject): [string, number][] {
     if (typeof value === 'number' && field !== 'observedGeneration') fields.push([field, value]);
   }
   return fields;
+}
+
+export const PodUpdatesMetric = 'outrigger_pod_updates_total';
+
+export type PodUpdates = Counter<'kind' | 'method'>;
+
+/** The registry's one counter of pod updates started, by owner kind and method (in_place, recreate). */
+export function podUpdatesCounter(registry: Registry): PodUpdates {
+  return (
+    (registry.getSingleMetric(PodUpdatesMetric) as PodUpdates | undefined) ??
+    new Counter({
+      name: PodUpdatesMetric,
+      help: 'Pods moved to a new revision: method="in_place" (containers restarted in the pod) or "recreate"',
+      labelNames: ['kind', 'method'] as const,
+      registers: [registry],
+    })
+  );
+}
+
+/** How an applied action starts moving a pod to a new revision, if it does. */
+export function podUpdateMethod(action: Action): 'in_place' | 'recreate' | undefined {
+  if (action.type === 'inPlaceUpdate' || action.type === 'drainAndUpdate') return 'in_place';
+  if (
+    (action.type === 'deletePod' || action.type === 'patchPodMetadata') &&
+    action.reason === RECREATE_FOR_UPDATE
+  )
+    return 'recreate';
+  return undefined;
 }

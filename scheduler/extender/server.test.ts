@@ -105,6 +105,15 @@ describe('extender HTTP server', () => {
     const body = JSON.parse(res.text) as { Host: string; Score: number }[];
     expect(body.map((h) => h.Host)).toEqual(['n1', 'n2', 'n4']);
     expect(body.find((h) => h.Host === 'n1')!.Score).toBeGreaterThan(0);
+    // Every score answered is counted in its bucket.
+    const metrics = (await post('/metrics', '', 'GET')).text;
+    const count = Number(/^outrigger_extender_node_scores_count (\d+)$/m.exec(metrics)?.[1]);
+    expect(count).toBeGreaterThanOrEqual(3);
+    const n1 = body.find((h) => h.Host === 'n1')!.Score;
+    const upToN1 = Number(
+      new RegExp(`^outrigger_extender_node_scores_bucket\\{le="${n1}"\\} (\\d+)$`, 'm').exec(metrics)?.[1],
+    );
+    expect(upToN1).toBeGreaterThanOrEqual(1);
   });
 
   it('serves filter in the ExtenderFilterResult shape', async () => {

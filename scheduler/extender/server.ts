@@ -102,10 +102,21 @@ export function createExtenderServer(extender: Extender, options: ServerOptions)
     registers: [registry],
   });
 
+  const scores = new Histogram({
+    name: 'outrigger_extender_node_scores',
+    help: 'Node scores answered to prioritize (0-10; kube-scheduler multiplies them by the extender weight).',
+    buckets: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    registers: [registry],
+  });
+
   const budget = new BodyBudget(4 * options.maxBodyBytes);
   const verbs: Record<string, (body: unknown) => Promise<unknown> | unknown> = {
     filter: (body) => extender.filter(parseExtenderArgs(body)),
-    prioritize: (body) => extender.prioritize(parseExtenderArgs(body)),
+    prioritize: async (body) => {
+      const priorities = await extender.prioritize(parseExtenderArgs(body));
+      for (const { Score } of priorities) scores.observe(Score);
+      return priorities;
+    },
   };
   if (extender.canBind) {
     // ExtenderBindingResult carries the failure; kube-scheduler then retries the pod.
