@@ -16,7 +16,7 @@ import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '
 import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { setupCloneSetController } from '../../controllers/cloneset';
 import type { Manager } from '../../runtime/manager';
-import type { KubeObject, ResourceType } from '../../runtime/meta';
+import { Deployments, type KubeObject } from '../../runtime/meta';
 import {
   apiserverCounters,
   checkDurations,
@@ -33,13 +33,6 @@ import {
 import { RolloutTracker } from './rollout-tracker';
 
 const NAMESPACE = 'bench';
-const Deployments: ResourceType = {
-  group: 'apps',
-  version: 'v1',
-  plural: 'deployments',
-  kind: 'Deployment',
-  namespaced: true,
-};
 const ROLLOUT_TIMEOUT_MS = 20 * 60_000;
 const MAX_UNAVAILABLE = '20%';
 /** A Deployment's default maxSurge. */

@@ -12,17 +12,10 @@ import {
 import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { waitFor } from '../../cluster/wait';
 import { createClient } from '../../runtime/client';
-import { type KubeObject, Nodes, Pods, type ResourceType } from '../../runtime/meta';
+import { Deployments, type KubeObject, Nodes, Pods, type ResourceType } from '../../runtime/meta';
 import { e2eClient, e2eKubeconfigPath, exists, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { E2E_NODE_COUNT } from '../cluster/globalSetup';
 
-const Deployments: ResourceType = {
-  group: 'apps',
-  version: 'v1',
-  plural: 'deployments',
-  kind: 'Deployment',
-  namespaced: true,
-};
 const Jobs: ResourceType = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true };
 
 interface Condition {
