@@ -1,9 +1,8 @@
 // The admission HTTPS server. It runs on every replica (webhooks need no leader), takes its serving
-// certificate from memory and swaps it without dropping connections. It speaks HTTP/2 (what the apiserver's
-// client asks for) and HTTP/1.1.
+// certificate from memory and swaps it without dropping connections.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import {
@@ -71,16 +70,6 @@ export const DEFAULT_MAX_CONNECTIONS = 512;
 
 export const DEFAULT_MAX_BODY_BYTES = 7 * 1024 * 1024;
 
-/** Longer than Go's 90 s idle timeout, so the apiserver closes idle connections first and never writes into one we are closing. */
-const KEEP_ALIVE_TIMEOUT_MS = 120_000;
-
-/**
- * HTTP/2 limits per connection. The apiserver multiplexes all its calls to one replica over one connection, so
- * a hundred concurrent streams is ample (Go's client opens another connection beyond it); headers are capped
- * as HTTP/1.1's are (16 KiB).
- */
-const HTTP2_SETTINGS = { maxConcurrentStreams: 100, maxHeaderListSize: 16 * 1024 } as const;
-
 export interface WebhookMetrics {
   requests: Counter<'webhook' | 'code'>;
   latency: Histogram<'webhook'>;
@@ -119,17 +108,10 @@ export function webhookMetrics(registry: Registry): WebhookMetrics {
 
 type BodyResult = { ok: true; body: Buffer } | { ok: false; reply: HttpReply };
 
-/** A request over either protocol (node:http2's compatibility API mirrors node:http's). */
-type Request = IncomingMessage | Http2ServerRequest;
-type Response = ServerResponse | Http2ServerResponse;
-
 export class WebhookServer {
   /** For the manager: webhooks serve on every replica. */
   readonly needLeaderElection = false;
-  private readonly server: http2.Http2SecureServer;
-  /** Every open TLS connection (HTTP/1.1 or HTTP/2), to cut what is left after the shutdown grace. */
-  private readonly sockets = new Set<Socket>();
-  private readonly sessions = new Set<ServerHttp2Session>();
+  private readonly server: https.Server;
   private readonly metrics?: WebhookMetrics;
   private readonly log: Logger;
   private readonly maxBodyBytes: number;
@@ -146,44 +128,31 @@ export class WebhookServer {
     this.readTimeoutMs = options.readTimeoutMs ?? 10_000;
     this.handlerTimeoutMs = options.handlerTimeoutMs ?? 9_000;
     const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
-    // HTTP/2 when the client offers it (ALPN): the apiserver then sends all its calls over one connection
-    // instead of one TLS connection per concurrent call, each with its own handshake.
-    this.server = http2.createSecureServer(
+    this.server = https.createServer(
       {
         key: options.tls.key,
         cert: options.tls.cert,
         ...TLS_SETTINGS,
-        allowHTTP1: true,
-        // node:http does this for its own servers; Nagle would hold small replies back for a delayed ACK.
-        noDelay: true,
-        settings: HTTP2_SETTINGS,
         handshakeTimeout: headersTimeoutMs,
+        headersTimeout: headersTimeoutMs,
+        // Node's own backstop; the per-request read deadline below is the precise one.
+        requestTimeout: this.readTimeoutMs + this.handlerTimeoutMs + 5_000,
+        // Node enforces headersTimeout and requestTimeout only when it sweeps its connections, every
+        // 30 s by default: a silent connection would live 30 s, not 10.
+        connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
+        // Longer than Go's 90 s idle timeout, so the apiserver closes idle connections first and
+        // never writes into one we are closing.
+        keepAliveTimeout: 120_000,
       },
       (req, res) => {
         this.onRequest(req, res).catch((err) => this.failed(res, err));
       },
     );
-    // node:http's limits for the HTTP/1.1 connections (an HTTP/2 server takes them as properties).
-    Object.assign(this.server, {
-      headersTimeout: headersTimeoutMs,
-      // Node's own backstop; the per-request read deadline below is the precise one.
-      requestTimeout: this.readTimeoutMs + this.handlerTimeoutMs + 5_000,
-      // Node enforces headersTimeout and requestTimeout only when it sweeps its connections, every
-      // 30 s by default: a silent connection would live 30 s, not 10.
-      connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    });
     this.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    this.server.on('secureConnection', (socket: Socket & { alpnProtocol?: string | false }) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      // Node times out HTTP/1.1 headers only once a request has begun: a connection that completes the
-      // handshake and sends nothing would be held forever. Close it unless its first request starts in
-      // time (the request handler clears this; between requests keepAliveTimeout applies). HTTP/2
-      // sessions have their own idle deadline (onSession).
-      if (socket.alpnProtocol !== 'h2') socket.setTimeout(headersTimeoutMs);
-    });
-    this.server.on('session', (session) => this.onSession(session, headersTimeoutMs));
+    // Node times out headers only once a request has begun: a connection that completes the handshake
+    // and sends nothing would be held forever. Close it unless its first request starts in time (the
+    // request handler clears this; between requests keepAliveTimeout applies).
+    this.server.on('secureConnection', (socket) => socket.setTimeout(headersTimeoutMs));
     let droppedSince = 0;
     this.server.on('drop', () => {
       // Once per 10 s at most: a flood of connections must not become a flood of log lines.
@@ -196,29 +165,11 @@ export class WebhookServer {
     this.server.on('tlsClientError', (err) =>
       this.log.debug({ err: errorMessage(err) }, 'TLS handshake failed'),
     );
-    // HTTP/1.1 parse errors (an HTTP/2 server also reports failed handshakes here; their socket is not writable).
-    this.server.on('clientError', (err: Error, socket: Socket) => {
+    this.server.on('clientError', (err, socket) => {
       this.log.debug({ err: errorMessage(err) }, 'bad HTTP request');
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       socket.destroy();
     });
-    this.server.on('sessionError', (err: Error) =>
-      this.log.debug({ err: errorMessage(err) }, 'HTTP/2 session error'),
-    );
-  }
-
-  /**
-   * An HTTP/2 connection must open its first stream within the headers timeout, and is closed after
-   * KEEP_ALIVE_TIMEOUT_MS without any frame (the apiserver pings an idle connection and drops it after 90 s).
-   */
-  private onSession(session: ServerHttp2Session, headersTimeoutMs: number): void {
-    this.sessions.add(session);
-    session.once('close', () => this.sessions.delete(session));
-    if (this.shutdown.signal.aborted) session.close();
-    session.setTimeout(headersTimeoutMs);
-    session.once('stream', () => session.setTimeout(KEEP_ALIVE_TIMEOUT_MS));
-    // Streams in flight keep their own deadlines (body read, handler); a graceful close lets them finish.
-    session.on('timeout', () => session.close());
   }
 
   /** Starts listening; resolves with the bound address. */
@@ -264,27 +215,23 @@ export class WebhookServer {
 
   private async drain(): Promise<void> {
     this.shutdown.abort(new Error('webhook server shutting down'));
-    // Also closes idle HTTP/1.1 connections.
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    // GOAWAY: HTTP/2 clients open no new streams here and move to another replica; open streams finish.
-    for (const session of this.sessions) session.close();
+    this.server.closeIdleConnections();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.options.shutdownGraceMs ?? 10_000);
     });
     await Promise.race([closed, grace]);
     clearTimeout(timer);
-    for (const socket of this.sockets) socket.destroy();
+    this.server.closeAllConnections();
     await closed;
     this.listening = false;
   }
 
-  private async onRequest(req: Request, res: Response): Promise<void> {
-    // HTTP/1.1: the request began, so the first-request deadline is over (on HTTP/2 this would be the
-    // session's idle deadline, which stays).
-    if (!isHttp2(req)) req.socket.setTimeout(0);
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.socket.setTimeout(0);
     const path = requestPath(req.url);
-    if (this.shutdown.signal.aborted) closeAfterReply(req, res);
+    if (this.shutdown.signal.aborted) res.setHeader('Connection', 'close');
     if (path === undefined) return send(res, textReply(400, 'the request target is not a valid path'));
     if (path === '/healthz') return send(res, textReply(200, 'ok'));
     if (path === '/readyz') return send(res, this.ready ? textReply(200, 'ok') : textReply(503, 'not ready'));
@@ -300,12 +247,12 @@ export class WebhookServer {
     await this.serveRoute(route, req, res);
   }
 
-  private async serveRoute(route: WebhookRoute, req: Request, res: Response): Promise<void> {
+  private async serveRoute(route: WebhookRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     this.metrics?.inFlight.inc({ webhook: route.path });
     try {
       const reply = await this.review(route, req, res);
-      if (reply.status !== 200) closeAfterReply(req, res);
+      if (reply.status !== 200) res.setHeader('Connection', 'close');
       send(res, reply);
       this.metrics?.requests.inc({ webhook: route.path, code: String(reply.status) });
       if (reply.status === 408) setTimeout(() => req.socket.destroy(), 1_000).unref();
@@ -315,7 +262,7 @@ export class WebhookServer {
     }
   }
 
-  private async review(route: WebhookRoute, req: Request, res: Response): Promise<HttpReply> {
+  private async review(route: WebhookRoute, req: IncomingMessage, res: ServerResponse): Promise<HttpReply> {
     const body = await readBody(req, this.maxBodyBytes, this.readTimeoutMs);
     if (!body.ok) return body.reply;
     // Abort the handler when the client goes away or the server shuts down.
@@ -332,20 +279,10 @@ export class WebhookServer {
     }
   }
 
-  private failed(res: Response, err: unknown): void {
+  private failed(res: ServerResponse, err: unknown): void {
     this.log.error({ err: errorMessage(err) }, 'webhook request failed');
     send(res, textReply(500, 'internal error'));
   }
-}
-
-const isHttp2 = (req: Request): req is Http2ServerRequest => req.httpVersionMajor === 2;
-
-/**
- * HTTP/1.1: close the connection after this reply (after an error the rest of a body may still be in
- * flight). HTTP/2 streams are independent and have no such header; shutdown sends GOAWAY instead.
- */
-function closeAfterReply(req: Request, res: Response): void {
-  if (!isHttp2(req)) res.setHeader('Connection', 'close');
 }
 
 /** The path of a request target; undefined when it does not parse (e.g. `//`). */
@@ -363,7 +300,7 @@ function mediaType(header: string | undefined): string {
 }
 
 /** Reads the body within a size limit and a deadline; past either, replies 400 or 408. */
-function readBody(req: Request, limit: number, timeoutMs: number): Promise<BodyResult> {
+function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume(); // discard the rest so the client can read our reply
@@ -400,8 +337,8 @@ function tooLarge(limit: number): HttpReply {
   return textReply(400, `request body exceeds the ${limit}-byte limit`);
 }
 
-function send(res: Response, reply: HttpReply): void {
-  if (res.headersSent || ('stream' in res ? res.stream.destroyed : res.destroyed)) return;
+function send(res: ServerResponse, reply: HttpReply): void {
+  if (res.headersSent || res.destroyed) return;
   res.writeHead(reply.status, {
     'Content-Type': reply.contentType,
     'Content-Length': Buffer.byteLength(reply.body),
