@@ -7,6 +7,9 @@
 //   3. pod creation through the real apiserver: as fast as `concurrency` clients go, into a namespace the
 //      webhook sees and one it does not (opted out), alternating rounds; then at the fixed rate, with the
 //      handler time measured in the server.
+//   4. where the CPU goes per pod create (kube-apiserver, etcd, the webhook server, the client), also for
+//      pods sent already carrying the sidecars without the webhook: on a machine the pod creates saturate,
+//      throughput is inversely proportional to it.
 // Goals (issue 14): handler p99 ≤ 5 ms at 200 pod creates/s; throughput with the webhook ≥ 90% of without.
 import { fork } from 'node:child_process';
 import https from 'node:https';
@@ -28,6 +31,7 @@ import { caBundlePem, WEBHOOK_CERT_SECRET } from '../../webhooks/certs';
 import { INJECTION_OPT_OUT_LABEL, POD_MUTATE_PATH } from '../../webhooks/configurations';
 import { SecretCertStore } from '../../webhooks/kube';
 import { type PodInjectionSources, podInjectionHandler } from '../../webhooks/pod';
+import { cpuSecondsOf, descendantPids } from './manager-process';
 import type { ClientMessage, ServerMessage } from './webhook-server';
 
 const OPERATOR_NS = 'outrigger-system';
@@ -212,10 +216,10 @@ async function paced(
   return total / ((performance.now() - started) / 1000);
 }
 
-/** Creates `count` pods in `namespace` with `concurrency` parallel clients; pods per second. */
+/** Creates `count` pods made by `pod(offset + i)` with `concurrency` parallel clients; pods per second. */
 async function createPods(
   client: KubeClient,
-  namespace: string,
+  pod: (i: number) => Pod,
   count: number,
   concurrency: number,
   offset: number,
@@ -225,11 +229,25 @@ async function createPods(
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < count; i = next++) await pods.create(benchPod(namespace, offset + i));
+      for (let i = next++; i < count; i = next++) await pods.create(pod(offset + i));
     }),
   );
   return count / ((performance.now() - started) / 1000);
 }
+
+/** `pod` as the apiserver stored it, minus what the server assigns: the same object sent anew. */
+function resendable(pod: Pod, namespace: string) {
+  const { uid, resourceVersion, creationTimestamp, managedFields, generation, ...metadata } =
+    pod.metadata as Record<string, unknown>;
+  const spec = structuredClone(pod.spec);
+  return (i: number): Pod =>
+    ({ apiVersion: 'v1', kind: 'Pod', metadata: { ...metadata, name: `web-${i}`, namespace }, spec }) as Pod;
+}
+
+const COMPONENTS = ['kube-apiserver', 'etcd', 'webhook server', 'client'] as const;
+type Component = (typeof COMPONENTS)[number];
+type CpuSeconds = Record<Component, number>;
+const zeroCpu = (): CpuSeconds => ({ 'kube-apiserver': 0, etcd: 0, 'webhook server': 0, client: 0 });
 
 /** Creates pods at the paced rate; the client-side create latencies. */
 async function createPodsPaced(
@@ -248,9 +266,19 @@ async function createPodsPaced(
   return { ...summary(times), rate };
 }
 
+const MODES = [
+  'without the webhook',
+  'pods already carrying the sidecars, without the webhook',
+  'with the webhook',
+] as const;
+type Mode = (typeof MODES)[number];
+
 interface Results {
   withWebhook: number[];
   withoutWebhook: number[];
+  preInjected: number[];
+  /** CPU seconds per component over all rounds of a mode, and the pods created. */
+  cpu: Record<Mode, { seconds: CpuSeconds; pods: number; wallSeconds: number }>;
   https: { n: number; p50: number; p99: number; rate: number };
   handlerOverHttps: { n: number; p50: number; p99: number };
   paced: { n: number; p50: number; p99: number; rate: number };
@@ -280,6 +308,7 @@ async function forkWebhookServer(kubeconfig: string) {
   const { port } = await next('ready');
   return {
     port,
+    pid: child.pid ?? 0,
     /** The handler latencies since the last call. */
     times: async () => {
       const reply = next('times');
@@ -311,9 +340,9 @@ async function measure(
     await installCrds(cluster.client);
     const namespaces = cluster.client.resource(Namespaces);
     await namespaces.create({ metadata: { name: 'with-webhook' } });
-    await namespaces.create({
-      metadata: { name: 'without-webhook', labels: { [INJECTION_OPT_OUT_LABEL]: 'disabled' } },
-    });
+    for (const name of ['without-webhook', 'pre-injected']) {
+      await namespaces.create({ metadata: { name, labels: { [INJECTION_OPT_OUT_LABEL]: 'disabled' } } });
+    }
     server = await forkWebhookServer(cluster.kubeconfigPath);
     const sidecarSetClient = cluster.client.resource(resourceOf('SidecarSet'));
     for (const s of sets) await sidecarSetClient.create(s as KubeObject);
@@ -324,10 +353,40 @@ async function measure(
       await pods.delete({ namespace: 'with-webhook', name: 'web-0' }).catch(() => undefined);
       return (await pods.create(benchPod('with-webhook', 0))).spec.containers.length === 4;
     });
-    await createPods(client, 'with-webhook', 50, 8, 1);
-    await createPods(client, 'without-webhook', 50, 8, 1);
-    const injected =
-      (await pods.get({ namespace: 'with-webhook', name: 'web-50' })).spec.containers.length === 4;
+    await createPods(client, (i) => benchPod('with-webhook', i), 50, 8, 1);
+    await createPods(client, (i) => benchPod('without-webhook', i), 50, 8, 1);
+    const injectedPod = await pods.get({ namespace: 'with-webhook', name: 'web-50' });
+    const injected = injectedPod.spec.containers.length === 4;
+    const preInjectedPod = resendable(injectedPod, 'pre-injected');
+    await createPods(client, preInjectedPod, 50, 8, 1);
+
+    const apiserverPids = descendantPids(process.pid, 'kube-apiserver');
+    const etcdPids = descendantPids(process.pid, 'etcd');
+    const webhookPid = server.pid;
+    const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuSecondsOf(pid), 0);
+    const cpuNow = (): CpuSeconds => {
+      const own = process.cpuUsage();
+      return {
+        'kube-apiserver': sum(apiserverPids),
+        etcd: sum(etcdPids),
+        'webhook server': cpuSecondsOf(webhookPid),
+        client: (own.user + own.system) / 1e6,
+      };
+    };
+    const cpu = Object.fromEntries(
+      MODES.map((m) => [m, { seconds: zeroCpu(), pods: 0, wallSeconds: 0 }]),
+    ) as Results['cpu'];
+    /** Creates the pods of one round in `mode`, adding up the CPU each component spent. */
+    const round = async (mode: Mode, pod: (i: number) => Pod, offset: number) => {
+      const before = cpuNow();
+      const started = performance.now();
+      const rate = await createPods(client, pod, options.pods, options.concurrency, offset);
+      const after = cpuNow();
+      for (const c of COMPONENTS) cpu[mode].seconds[c] += after[c] - before[c];
+      cpu[mode].pods += options.pods;
+      cpu[mode].wallSeconds += (performance.now() - started) / 1000;
+      return rate;
+    };
 
     const pace = { rate: options.rate, seconds: options.seconds, maxInFlight: options.concurrency };
     const stored = await new SecretCertStore(client, OPERATOR_NS, WEBHOOK_CERT_SECRET).read();
@@ -339,15 +398,16 @@ async function measure(
 
     const withWebhook: number[] = [];
     const withoutWebhook: number[] = [];
+    const preInjected: number[] = [];
     let offset = 1000;
-    for (let round = 0; round < options.rounds; round++) {
-      process.stderr.write(`round ${round + 1}/${options.rounds}: ${options.pods} pods each way…\n`);
-      withoutWebhook.push(
-        await createPods(client, 'without-webhook', options.pods, options.concurrency, offset),
-      );
-      withWebhook.push(await createPods(client, 'with-webhook', options.pods, options.concurrency, offset));
+    for (let r = 0; r < options.rounds; r++) {
+      process.stderr.write(`round ${r + 1}/${options.rounds}: ${options.pods} pods each way…\n`);
+      withoutWebhook.push(await round(MODES[0], (i) => benchPod('without-webhook', i), offset));
+      preInjected.push(await round(MODES[1], preInjectedPod, offset));
+      withWebhook.push(await round(MODES[2], (i) => benchPod('with-webhook', i), offset));
       process.stderr.write(
-        `  without ${withoutWebhook.at(-1)?.toFixed(0)}/s, with ${withWebhook.at(-1)?.toFixed(0)}/s\n`,
+        `  without ${withoutWebhook.at(-1)?.toFixed(0)}/s, already injected ${preInjected.at(-1)?.toFixed(0)}/s, ` +
+          `with ${withWebhook.at(-1)?.toFixed(0)}/s\n`,
       );
       offset += options.pods;
     }
@@ -355,7 +415,17 @@ async function measure(
     await server.times();
     const paced = await createPodsPaced(client, 'with-webhook', pace, offset);
     const handlerAtRate = summary(await server.times());
-    return { withWebhook, withoutWebhook, https, handlerOverHttps, paced, handlerAtRate, injected };
+    return {
+      withWebhook,
+      withoutWebhook,
+      preInjected,
+      cpu,
+      https,
+      handlerOverHttps,
+      paced,
+      handlerAtRate,
+      injected,
+    };
   } finally {
     await server?.stop();
     client.close();
@@ -440,10 +510,37 @@ async function main(): Promise<void> {
   );
   const list = (v: number[]) => `${median(v).toFixed(0)} (rounds: ${v.map((x) => x.toFixed(0)).join(', ')})`;
   row(`pod creates/s without the webhook`, list(r.withoutWebhook));
+  row(`pod creates/s, pods already carrying the sidecars`, list(r.preInjected));
   row(`pod creates/s with the webhook`, list(r.withWebhook));
   row('with / without (medians)', `${(ratio * 100).toFixed(0)} %`, '≥ 90 %');
   out('');
   out(`pods created through the webhook carry the 3 injected sidecars: ${r.injected ? 'yes' : 'NO'}`);
+  out('');
+  out('CPU per pod create, all rounds (ms), and the cores the bench processes kept busy:');
+  out('');
+  const cpuRow = (cells: string[]) =>
+    out(`| ${cells.map((c, i) => c.padEnd(i === 0 ? 56 : 14)).join(' | ')} |`);
+  cpuRow(['pods created', ...COMPONENTS, 'total', 'cores busy']);
+  cpuRow(['-'.repeat(56), ...Array(COMPONENTS.length + 2).fill('-'.repeat(14))]);
+  const totalMs = (m: Mode) =>
+    (COMPONENTS.reduce((t, c) => t + r.cpu[m].seconds[c], 0) / r.cpu[m].pods) * 1000;
+  for (const m of MODES) {
+    const { seconds, pods, wallSeconds } = r.cpu[m];
+    const total = COMPONENTS.reduce((t, c) => t + seconds[c], 0);
+    cpuRow([
+      m,
+      ...COMPONENTS.map((c) => ((seconds[c] / pods) * 1000).toFixed(2)),
+      totalMs(m).toFixed(2),
+      (total / wallSeconds).toFixed(2),
+    ]);
+  }
+  out('');
+  out(
+    `with / without as the CPU per pod predicts when the cores are the limit: ` +
+      `${((totalMs(MODES[0]) / totalMs(MODES[2])) * 100).toFixed(0)} %; ` +
+      `without any cost of the webhook call (pods already carrying the sidecars): ` +
+      `${((totalMs(MODES[0]) / totalMs(MODES[1])) * 100).toFixed(0)} %`,
+  );
 }
 
 main().catch((err: Error) => {
