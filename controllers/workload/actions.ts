@@ -4,7 +4,7 @@
 // needs no new action to create them.
 import type { ControllerRevision, PersistentVolumeClaimObject, Pod, PodCondition } from '../../apis';
 import type { EventType } from '../../runtime/events';
-import type { OwnerReference } from '../../runtime/meta';
+import type { KubeObject, OwnerReference } from '../../runtime/meta';
 import type { InPlaceOptions, InPlaceUpdateRequest, PodPatch, ResizePatch } from '../inplace';
 
 /** A patch of labels/annotations/finalizers only (lifecycle transitions, specified-delete). */
@@ -36,6 +36,8 @@ export type RevisionAction =
 interface PodRef {
   name: string;
   namespace?: string;
+  /** Names the pod in an Event about it (kubectl describe pod matches Events by uid). */
+  uid?: string;
 }
 
 /** The reason of the write that sends a pod to be recreated at the update revision (a delete, or a mark). */
@@ -119,6 +121,8 @@ export interface PlanEvent {
   type: EventType;
   reason: string;
   message: string;
+  /** The object the Event is about; the owner when absent. */
+  regarding?: KubeObject;
 }
 
 export type Phase = 'scale' | 'update' | 'none';

@@ -38,15 +38,17 @@ function setup(
 ) {
   const recording = recordingClient({ fail, respond });
   const recorded: PlanEvent[] = [];
+  const subjects: KubeObject[] = [];
   const events = {
-    event: async (_obj: KubeObject, type: PlanEvent['type'], reason: string, message: string) => {
+    event: async (obj: KubeObject, type: PlanEvent['type'], reason: string, message: string) => {
       recorded.push({ type, reason, message });
+      subjects.push(obj);
     },
   } as unknown as EventRecorder;
   const expectations = new Expectations();
   const rvExpectations = new ResourceVersionExpectations();
   const deps = { client: recording.client, events, expectations, rvExpectations, kind };
-  return { deps, ...recording, expectations, events: recorded };
+  return { deps, ...recording, expectations, events: recorded, subjects };
 }
 
 const planOf = (actions: Action[], extra: Partial<WorkloadPlan> = {}): WorkloadPlan => ({
@@ -278,6 +280,21 @@ describe('execute: failures and the status', () => {
       { type: 'Normal', reason: 'Made', message: 'web made p0' },
       { type: 'Warning', reason: 'Broke', message: 'Error: gone wrong' },
     ]);
+  });
+
+  it('records an Event on the object it names, and on the owner otherwise', async () => {
+    const pod0 = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p0', namespace: 'ns', uid: 'u0' } };
+    const aboutPod: WorkloadKind = {
+      ...Widgets,
+      resultEvent: (action) =>
+        action.type === 'createPod'
+          ? { type: 'Normal', reason: 'Made', message: 'made', regarding: pod0 }
+          : { type: 'Normal', reason: 'Gone', message: 'gone' },
+    };
+    const { deps, subjects } = setup(undefined, undefined, aboutPod);
+    const del: Action = { type: 'deletePod', name: 'a', uid: 'u', pvcs: [], reason: 'x' };
+    await run(deps, planOf([createPod('p0'), del]));
+    expect(subjects).toEqual([pod0, owner]);
   });
 });
 

@@ -285,7 +285,8 @@ class ActionApplier {
     if (method) this.deps.podUpdates?.inc({ kind: this.deps.kind.resource.kind, method });
     const kindEvent = this.deps.kind.resultEvent;
     const event = kindEvent ? kindEvent(action, this.owner, error) : resultEvent(action, error);
-    if (event) void this.deps.events.event(this.owner, event.type, event.reason, event.message);
+    if (event)
+      void this.deps.events.event(event.regarding ?? this.owner, event.type, event.reason, event.message);
     return failure;
   }
 
