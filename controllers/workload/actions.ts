@@ -48,7 +48,8 @@ export type Action =
   /** Create before the pod that mounts it; skip (not fail) on AlreadyExists. */
   | { type: 'createPVC'; pvc: PersistentVolumeClaimObject }
   /** `revision` names the revision in the Event. Consecutive creates go out in slow-start batches. */
-  | { type: 'createPod'; pod: Pod; revision: string }
+  /** `conditions` are patched into the new pod's status right after the create, which cannot set them. */
+  | { type: 'createPod'; pod: Pod; revision: string; conditions?: PodCondition[] }
   /** Delete the pod (only this uid), then its PVCs. */
   | ({ type: 'deletePod'; uid?: string; pvcs: string[]; reason: string } & PodRef)
   | { type: 'deletePVC'; name: string; reason: string }

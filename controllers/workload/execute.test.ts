@@ -82,6 +82,26 @@ describe('execute: creates', () => {
     expect(statusWritten(calls)?.conditions?.[0]).toMatchObject({ type: 'FailedScale', status: 'True' });
   });
 
+  it("writes a new pod's planned conditions right after its create; a failed write leaves the create done", async () => {
+    const ready = { type: 'KruisePodReady', status: 'True' as const };
+    const withReady = (name: string): Action =>
+      ({ ...(createPod(name) as object), conditions: [ready] }) as Action;
+    const { deps, calls, events } = setup((c) =>
+      c.verb === 'patch' && c.name === 'p1' ? boom() : undefined,
+    );
+    const result = await run(deps, planOf([withReady('p0'), withReady('p1'), createPod('p2')]));
+    const sent = calls.filter((c) => c.verb !== 'updateStatus').map((c) => `${c.verb} ${c.name}`);
+    // p1 and p2 go out in one slow-start batch: each pod's patch follows its own create.
+    expect([...sent].sort()).toEqual(['create p0', 'create p1', 'create p2', 'patch p0', 'patch p1']);
+    expect(sent.indexOf('patch p0')).toBeGreaterThan(sent.indexOf('create p0'));
+    expect(sent.indexOf('patch p1')).toBeGreaterThan(sent.indexOf('create p1'));
+    const patch = calls.find((c) => c.verb === 'patch');
+    expect(patch?.options).toMatchObject({ subresource: 'status', type: 'strategic' });
+    expect(patch?.body).toEqual({ status: { conditions: [ready] } });
+    expect(result).toEqual({ requeue: false, error: undefined });
+    expect(events.map((e) => e.reason)).toEqual(['SuccessfulCreate', 'SuccessfulCreate', 'SuccessfulCreate']);
+  });
+
   it('creates a pod exactly as planned (its own name: an ordinal, a node) after the PVCs listed before it', async () => {
     const { deps, calls } = setup();
     const ordinal = pod('web-0', rev);
