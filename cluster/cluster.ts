@@ -3,7 +3,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { createClient, type KubeClient, type KubeConfig, loadKubeConfig } from '../runtime/client';
-import { type KubeObject, Namespaces, Nodes, type ResourceType } from '../runtime/meta';
+import {
+  type KubeObject,
+  Namespaces,
+  Nodes,
+  ValidatingAdmissionPolicies,
+  ValidatingAdmissionPolicyBindings,
+} from '../runtime/meta';
 import type { ExtenderEntry } from '../scheduler/kubescheduler';
 import { type Component, resolveBinDir } from './binaries';
 import { writeKubeconfig } from './kubeconfig';
@@ -443,19 +449,6 @@ function writeKwokConfig(workDir: string, options: LocalClusterOptions): string 
 }
 
 const KWOK_USER = 'kwok';
-
-const ValidatingAdmissionPolicies: ResourceType = {
-  group: 'admissionregistration.k8s.io',
-  version: 'v1',
-  plural: 'validatingadmissionpolicies',
-  kind: 'ValidatingAdmissionPolicy',
-  namespaced: false,
-};
-const ValidatingAdmissionPolicyBindings: ResourceType = {
-  ...ValidatingAdmissionPolicies,
-  plural: 'validatingadmissionpolicybindings',
-  kind: 'ValidatingAdmissionPolicyBinding',
-};
 
 /**
  * kwok finishes a pod's deletion by name, without the UID precondition a real kubelet sends, and may run

@@ -93,3 +93,21 @@ export const ControllerRevisions = builtin('apps', 'v1', 'controllerrevisions', 
 export const Deployments = builtin('apps', 'v1', 'deployments', 'Deployment');
 export const ReplicaSets = builtin('apps', 'v1', 'replicasets', 'ReplicaSet');
 export const Leases = builtin('coordination.k8s.io', 'v1', 'leases', 'Lease');
+const admission = (plural: string, kind: string) =>
+  builtin('admissionregistration.k8s.io', 'v1', plural, kind, false);
+export const MutatingWebhookConfigurations = admission(
+  'mutatingwebhookconfigurations',
+  'MutatingWebhookConfiguration',
+);
+export const ValidatingWebhookConfigurations = admission(
+  'validatingwebhookconfigurations',
+  'ValidatingWebhookConfiguration',
+);
+export const ValidatingAdmissionPolicies = admission(
+  'validatingadmissionpolicies',
+  'ValidatingAdmissionPolicy',
+);
+export const ValidatingAdmissionPolicyBindings = admission(
+  'validatingadmissionpolicybindings',
+  'ValidatingAdmissionPolicyBinding',
+);

@@ -15,19 +15,6 @@ import {
 } from './certs';
 import { caBundlePatchOps, type WebhookConfiguration } from './configurations';
 
-export const MutatingWebhookConfigurations: ResourceType = {
-  group: 'admissionregistration.k8s.io',
-  version: 'v1',
-  plural: 'mutatingwebhookconfigurations',
-  kind: 'MutatingWebhookConfiguration',
-  namespaced: false,
-};
-export const ValidatingWebhookConfigurations: ResourceType = {
-  ...MutatingWebhookConfigurations,
-  plural: 'validatingwebhookconfigurations',
-  kind: 'ValidatingWebhookConfiguration',
-};
-
 interface SecretObject extends KubeObject {
   type?: string;
   data?: Record<string, string>;

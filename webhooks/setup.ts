@@ -7,7 +7,7 @@ import type { Runnable } from '../runtime/controller';
 import { isNotFound } from '../runtime/errors';
 import type { Logger } from '../runtime/log';
 import type { Manager } from '../runtime/manager';
-import { Namespaces } from '../runtime/meta';
+import { MutatingWebhookConfigurations, Namespaces, ValidatingWebhookConfigurations } from '../runtime/meta';
 import type { AdmissionRegistry } from './admission';
 import { CERT_DIR_ENV, CertDirSource } from './cert-dir';
 import { CertManager, caBundlePem, tlsKeyPair, WEBHOOK_CERT_SECRET, webhookHosts } from './certs';
@@ -26,12 +26,7 @@ import {
 } from './configurations';
 import { CrdConversionSink } from './crd-conversion';
 import { customResourceRegistry } from './custom-resources';
-import {
-  MutatingWebhookConfigurations,
-  SecretCertStore,
-  ValidatingWebhookConfigurations,
-  WebhookConfigurationSink,
-} from './kube';
+import { SecretCertStore, WebhookConfigurationSink } from './kube';
 import { informerPodInjectionSources, registerPodWebhook } from './pod';
 import { WebhookServer } from './server';
 

@@ -135,6 +135,11 @@ describe('the InPlaceUpdateReady gate is on every pod', () => {
     const { cs, r1, r2 } = rollout({ from: image('nginx:1'), to: image('nginx:2') }, inPlace);
     const created = run({ cloneSet: cloneSet({ replicas: 1, updateStrategy: { type: 'ReCreate' } }) });
     const gates = ofType(created.actions, 'createPod')[0]!.pod.spec.readinessGates;
+    // Both gates' conditions are written right after the create, not a reconcile later.
+    expect(ofType(created.actions, 'createPod')[0]!.conditions?.map((c) => [c.type, c.status])).toEqual([
+      ['InPlaceUpdateReady', 'True'],
+      ['KruisePodReady', 'True'],
+    ]);
     const pods = podsAt(r1, 4).map((p) => ({ ...p, spec: { ...p.spec, readinessGates: gates } }));
     const p = run({ cloneSet: cs, pods, revisions: [r1, r2] });
     expect(ofType(p.actions, 'drainAndUpdate')).toHaveLength(1);

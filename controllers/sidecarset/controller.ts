@@ -24,7 +24,7 @@ import { isActivePod, isInjectableNamespace, sidecarSetSelects } from './match';
 import { injectedSidecarSetNames, parseUpgradeSpecs } from './pod-annotations';
 import { registerLatestRevision, withHashes } from './revisions';
 import { carriesSidecars, computeStatus } from './status';
-import { planUpgrade } from './upgrade';
+import { planUpgrade, sidecarSetResultEvent } from './upgrade';
 
 export const SidecarSetControllerName = 'sidecarset';
 export const MissingSidecarsReason = 'PodsWithoutSidecars';
@@ -105,7 +105,10 @@ export function setupSidecarSetController(mgr: Manager, options: SidecarSetContr
 const nameOf = (s: KubeObject) => s.metadata?.name ?? '';
 
 /** SidecarSet to the executor: its status subresource; failures are reported as Events only. */
-const SidecarSetKind: WorkloadKind = { resource: resourceOf('SidecarSet') };
+const SidecarSetKind: WorkloadKind = {
+  resource: resourceOf('SidecarSet'),
+  resultEvent: sidecarSetResultEvent,
+};
 
 /** While our own pod writes are not in the cache yet, look again after this long. */
 const STALE_CACHE_REQUEUE_MS = 1000;

@@ -13,7 +13,7 @@ import { podSidecarSetHash } from './pod-annotations';
 import { isSidecarConsistent, isSidecarPodReady } from './pod-state';
 import { computeStatus } from './status';
 import { pod as podFixture, sidecarSet } from './testing/fixtures';
-import { planUpgrade, type UpgradeInput } from './upgrade';
+import { planUpgrade, sidecarSetResultEvent, type UpgradeInput } from './upgrade';
 
 const NOW = new Date('2026-12-03T12:00:00Z');
 
@@ -476,6 +476,33 @@ describe('SidecarSet hot upgrade', () => {
     p = step(hot('proxy:3'), p).pod;
     expect(images(p)).toMatchObject({ 'proxy-1': 'proxy:3', 'proxy-2': 'empty:1' });
     expect(p.status?.containerStatuses?.find((c) => c.name === 'app')?.restartCount).toBe(0);
+  });
+
+  it("reports the reset on the pod, as Kruise's ResetContainerSucceed / ResetContainerFailed", () => {
+    let [p] = pods(1, [hot('proxy:1')]);
+    p = step(hot('proxy:2'), p!).pod;
+    const upgrade = plan(hot('proxy:3'), [pods(1, [hot('proxy:1')])[0]!]).actions[0]!;
+    const reset = plan(hot('proxy:2'), [p]).actions[0]!;
+    const about = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: p.metadata.name, namespace: p.metadata.namespace, uid: p.metadata.uid },
+    };
+    expect(sidecarSetResultEvent(reset, undefined)).toEqual({
+      type: 'Normal',
+      reason: 'ResetContainerSucceed',
+      message: 'reset sidecar container image empty successfully',
+      regarding: about,
+    });
+    expect(sidecarSetResultEvent(reset, undefined, new Error('conflict'))).toEqual({
+      type: 'Warning',
+      reason: 'ResetContainerFailed',
+      message: 'reset sidecar container image empty failed: conflict',
+      regarding: about,
+    });
+    // An upgrade itself keeps the kit's per-pod Event, on the SidecarSet.
+    expect(sidecarSetResultEvent(upgrade, undefined)).toMatchObject({ reason: 'SuccessfulUpdatePodInPlace' });
+    expect(sidecarSetResultEvent(upgrade, undefined)?.regarding).toBeUndefined();
   });
 
   it('a failing new image never takes over: the old twin keeps running', () => {

@@ -17,6 +17,7 @@ import {
 } from '../../apis/well-known';
 import { type InPlaceUpdateRequest, startInPlaceUpdate } from '../inplace';
 import type { Action, PlanEvent } from '../workload/actions';
+import { messageOf, resultEvent } from '../workload/execute';
 import { priorityOrder, scatterOrder, sortActivePods } from '../workload/ordering';
 import { goJsonString } from './go-json';
 import { hashesOf } from './hash';
@@ -43,6 +44,12 @@ import {
 } from './pod-state';
 
 export const NotUpgradablePodsReason = 'NotUpgradablePods';
+export const ResetContainerSucceedReason = 'ResetContainerSucceed';
+export const ResetContainerFailedReason = 'ResetContainerFailed';
+
+/** A reset is its own in-place step, recorded apart from the upgrade it completes. */
+const RESET_REVISION_SUFFIX = '-reset';
+const isResetRevision = (revision: string) => revision.endsWith(RESET_REVISION_SUFFIX);
 export const InvalidUpdateStrategyReason = 'InvalidUpdateStrategy';
 
 export interface UpgradeInput {
@@ -323,8 +330,7 @@ function resetIdleTwins(pod: Pod, input: UpgradeInput, plan: UpgradePlan): void 
     annotations[SidecarSetVersionAnnotationPrefix + other] = '0';
     annotations[SidecarSetVersionAltAnnotationPrefix + working] = '0';
   }
-  // Its own in-place step, recorded apart from the upgrade it completes.
-  const revision = `${hashesOf(sidecarSet).hash}-reset`;
+  const revision = hashesOf(sidecarSet).hash + RESET_REVISION_SUFFIX;
   const request: InPlaceUpdateRequest = {
     revision,
     diff: { images, resources: {}, restartContainers: [], recreateReasons: [] },
@@ -340,6 +346,7 @@ function resetIdleTwins(pod: Pod, input: UpgradeInput, plan: UpgradePlan): void 
     type: 'inPlaceUpdate',
     name: nameOf(pod),
     namespace: pod.metadata.namespace,
+    uid: pod.metadata.uid,
     revision,
     patch: step.patch,
   });
@@ -389,4 +396,34 @@ function conditionWrite(pod: Pod, condition: PodCondition): Action {
     namespace: pod.metadata.namespace,
     conditions: [condition],
   };
+}
+
+/**
+ * Kruise's Events for a hot upgrade's reset, on the pod (flipHotUpgradingContainers); any other action
+ * gets the kit's per-pod Event.
+ */
+export function sidecarSetResultEvent(
+  action: Action,
+  _owner: unknown,
+  error?: unknown,
+): PlanEvent | undefined {
+  if (action.type !== 'inPlaceUpdate' || !isResetRevision(action.revision)) return resultEvent(action, error);
+  const regarding = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: action.name, namespace: action.namespace, uid: action.uid },
+  };
+  return error === undefined
+    ? {
+        type: 'Normal',
+        reason: ResetContainerSucceedReason,
+        message: 'reset sidecar container image empty successfully',
+        regarding,
+      }
+    : {
+        type: 'Warning',
+        reason: ResetContainerFailedReason,
+        message: `reset sidecar container image empty failed: ${messageOf(error)}`,
+        regarding,
+      };
 }

@@ -77,6 +77,10 @@ describe('plan: identity and scaling', () => {
     });
     expect(pod.spec).toMatchObject({ hostname: 'web-0', subdomain: 'web-headless' });
     expect(pod.spec.readinessGates).toEqual([{ conditionType: KruisePodReadyCondition }]);
+    // The gate's condition is written right after the create, not a reconcile later.
+    expect(ofType(p.actions, 'createPod')[0]!.conditions).toEqual([
+      expect.objectContaining({ type: KruisePodReadyCondition, status: 'True' }),
+    ]);
     expect(pod.metadata.ownerReferences?.[0]).toMatchObject({
       apiVersion: 'apps.kruise.io/v1beta1',
       kind: 'StatefulSet',

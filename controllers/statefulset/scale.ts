@@ -12,6 +12,7 @@ import {
 import {
   type Action,
   claimOwnerChange,
+  createPodAction,
   isAtRevision,
   isClaimStale,
   isHooked,
@@ -165,11 +166,10 @@ function processReplicas(ctx: StsContext): HalfResult {
         continue;
       }
       const revision = newRevisions.get(ordinal) ?? ctx.updateRevision;
-      result.actions.push(...missingClaims(ctx, ordinal), {
-        type: 'createPod',
-        pod: newPod(ctx.sts, revision, ordinal, ctx.now),
-        revision: revision.metadata.name ?? '',
-      });
+      result.actions.push(
+        ...missingClaims(ctx, ordinal),
+        createPodAction(newPod(ctx.sts, revision, ordinal, ctx.now), revision.metadata.name ?? '', ctx.now),
+      );
       created.push(name);
       if (ctx.monotonic) {
         result.exit = true;

@@ -4,7 +4,7 @@
 // needs no new action to create them.
 import type { ControllerRevision, PersistentVolumeClaimObject, Pod, PodCondition } from '../../apis';
 import type { EventType } from '../../runtime/events';
-import type { OwnerReference } from '../../runtime/meta';
+import type { KubeObject, OwnerReference } from '../../runtime/meta';
 import type { InPlaceOptions, InPlaceUpdateRequest, PodPatch, ResizePatch } from '../inplace';
 
 /** A patch of labels/annotations/finalizers only (lifecycle transitions, specified-delete). */
@@ -36,6 +36,8 @@ export type RevisionAction =
 interface PodRef {
   name: string;
   namespace?: string;
+  /** Names the pod in an Event about it (kubectl describe pod matches Events by uid). */
+  uid?: string;
 }
 
 /** The reason of the write that sends a pod to be recreated at the update revision (a delete, or a mark). */
@@ -46,7 +48,8 @@ export type Action =
   /** Create before the pod that mounts it; skip (not fail) on AlreadyExists. */
   | { type: 'createPVC'; pvc: PersistentVolumeClaimObject }
   /** `revision` names the revision in the Event. Consecutive creates go out in slow-start batches. */
-  | { type: 'createPod'; pod: Pod; revision: string }
+  /** `conditions` are patched into the new pod's status right after the create, which cannot set them. */
+  | { type: 'createPod'; pod: Pod; revision: string; conditions?: PodCondition[] }
   /** Delete the pod (only this uid), then its PVCs. */
   | ({ type: 'deletePod'; uid?: string; pvcs: string[]; reason: string } & PodRef)
   | { type: 'deletePVC'; name: string; reason: string }
@@ -119,6 +122,8 @@ export interface PlanEvent {
   type: EventType;
   reason: string;
   message: string;
+  /** The object the Event is about; the owner when absent. */
+  regarding?: KubeObject;
 }
 
 export type Phase = 'scale' | 'update' | 'none';

@@ -38,15 +38,17 @@ function setup(
 ) {
   const recording = recordingClient({ fail, respond });
   const recorded: PlanEvent[] = [];
+  const subjects: KubeObject[] = [];
   const events = {
-    event: async (_obj: KubeObject, type: PlanEvent['type'], reason: string, message: string) => {
+    event: async (obj: KubeObject, type: PlanEvent['type'], reason: string, message: string) => {
       recorded.push({ type, reason, message });
+      subjects.push(obj);
     },
   } as unknown as EventRecorder;
   const expectations = new Expectations();
   const rvExpectations = new ResourceVersionExpectations();
   const deps = { client: recording.client, events, expectations, rvExpectations, kind };
-  return { deps, ...recording, expectations, events: recorded };
+  return { deps, ...recording, expectations, events: recorded, subjects };
 }
 
 const planOf = (actions: Action[], extra: Partial<WorkloadPlan> = {}): WorkloadPlan => ({
@@ -78,6 +80,26 @@ describe('execute: creates', () => {
     // Sent and created: still expected until the informer sees them.
     expect(expectations.pending(KEY).create.sort()).toEqual(['p0', 'p1', 'p2', 'p4', 'p5', 'p6']);
     expect(statusWritten(calls)?.conditions?.[0]).toMatchObject({ type: 'FailedScale', status: 'True' });
+  });
+
+  it("writes a new pod's planned conditions right after its create; a failed write leaves the create done", async () => {
+    const ready = { type: 'KruisePodReady', status: 'True' as const };
+    const withReady = (name: string): Action =>
+      ({ ...(createPod(name) as object), conditions: [ready] }) as Action;
+    const { deps, calls, events } = setup((c) =>
+      c.verb === 'patch' && c.name === 'p1' ? boom() : undefined,
+    );
+    const result = await run(deps, planOf([withReady('p0'), withReady('p1'), createPod('p2')]));
+    const sent = calls.filter((c) => c.verb !== 'updateStatus').map((c) => `${c.verb} ${c.name}`);
+    // p1 and p2 go out in one slow-start batch: each pod's patch follows its own create.
+    expect([...sent].sort()).toEqual(['create p0', 'create p1', 'create p2', 'patch p0', 'patch p1']);
+    expect(sent.indexOf('patch p0')).toBeGreaterThan(sent.indexOf('create p0'));
+    expect(sent.indexOf('patch p1')).toBeGreaterThan(sent.indexOf('create p1'));
+    const patch = calls.find((c) => c.verb === 'patch');
+    expect(patch?.options).toMatchObject({ subresource: 'status', type: 'strategic' });
+    expect(patch?.body).toEqual({ status: { conditions: [ready] } });
+    expect(result).toEqual({ requeue: false, error: undefined });
+    expect(events.map((e) => e.reason)).toEqual(['SuccessfulCreate', 'SuccessfulCreate', 'SuccessfulCreate']);
   });
 
   it('creates a pod exactly as planned (its own name: an ordinal, a node) after the PVCs listed before it', async () => {
@@ -278,6 +300,21 @@ describe('execute: failures and the status', () => {
       { type: 'Normal', reason: 'Made', message: 'web made p0' },
       { type: 'Warning', reason: 'Broke', message: 'Error: gone wrong' },
     ]);
+  });
+
+  it('records an Event on the object it names, and on the owner otherwise', async () => {
+    const pod0 = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p0', namespace: 'ns', uid: 'u0' } };
+    const aboutPod: WorkloadKind = {
+      ...Widgets,
+      resultEvent: (action) =>
+        action.type === 'createPod'
+          ? { type: 'Normal', reason: 'Made', message: 'made', regarding: pod0 }
+          : { type: 'Normal', reason: 'Gone', message: 'gone' },
+    };
+    const { deps, subjects } = setup(undefined, undefined, aboutPod);
+    const del: Action = { type: 'deletePod', name: 'a', uid: 'u', pvcs: [], reason: 'x' };
+    await run(deps, planOf([createPod('p0'), del]));
+    expect(subjects).toEqual([pod0, owner]);
   });
 });
 

@@ -3,7 +3,7 @@
 // failure condition; writes the status. Writes happen here and nowhere else.
 
 import { setMaxListeners } from 'node:events';
-import type { Pod } from '../../apis';
+import type { Pod, PodCondition } from '../../apis';
 import type { KubeClient } from '../../runtime/client';
 import { retryOnConflict } from '../../runtime/client';
 import { isAlreadyExists, isConflict, isNotFound } from '../../runtime/errors';
@@ -285,7 +285,8 @@ class ActionApplier {
     if (method) this.deps.podUpdates?.inc({ kind: this.deps.kind.resource.kind, method });
     const kindEvent = this.deps.kind.resultEvent;
     const event = kindEvent ? kindEvent(action, this.owner, error) : resultEvent(action, error);
-    if (event) void this.deps.events.event(this.owner, event.type, event.reason, event.message);
+    if (event)
+      void this.deps.events.event(event.regarding ?? this.owner, event.type, event.reason, event.message);
     return failure;
   }
 
@@ -325,7 +326,7 @@ class ActionApplier {
       case 'createPVC':
         return this.createPVC(action.pvc);
       case 'createPod':
-        return this.createPod(action.pod);
+        return this.createPod(action.pod, action.conditions);
       case 'deletePod':
         return this.deletePod(action.namespace ?? ns, action.name, action.uid, action.pvcs);
       case 'deletePVC':
@@ -383,12 +384,24 @@ class ActionApplier {
     }
   }
 
-  private async createPod(pod: KubeObject): Promise<void> {
+  private async createPod(pod: KubeObject, conditions: PodCondition[] | undefined): Promise<void> {
+    const pods = this.deps.client.resource(Pods);
+    let created: KubeObject;
     try {
-      await this.deps.client.resource(Pods).create(pod, { signal: this.signal });
+      created = await pods.create(pod, { signal: this.signal });
     } catch (err) {
       this.deps.expectations.observe(this.key, 'create', pod.metadata?.name ?? '');
       throw err;
+    }
+    if (!conditions) return;
+    const ref = { namespace: created.metadata?.namespace, name: created.metadata?.name ?? '' };
+    try {
+      const patch = { status: { conditions } };
+      const opts = { signal: this.signal, type: 'strategic', subresource: 'status' } as const;
+      this.deps.rvExpectations.expect(await pods.patch(ref, patch, opts));
+    } catch (err) {
+      // The pod exists: the next reconcile's refresh sets what is still missing.
+      if (this.signal.aborted) throw err;
     }
   }
 

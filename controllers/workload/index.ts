@@ -105,6 +105,7 @@ export {
   withClaimVolumes,
 } from './pvcs';
 export {
+  createPodAction,
   inPlaceStepActions,
   kruisePodReadyInit,
   type PodUpdate,

@@ -53,6 +53,20 @@ export function kruisePodReadyInit(pod: Pod, now: Date): PodCondition | undefine
   return { type: KruisePodReadyCondition, status: 'True', lastTransitionTime: now.toISOString() };
 }
 
+/**
+ * Creates the pod with its gates' conditions (KruisePodReady, InPlaceUpdateReady) set right after, as the
+ * refresh would set them: the kubelet finds the gates True when the pod starts, instead of Ready waiting
+ * for a later reconcile to notice the new pod.
+ */
+export function createPodAction(pod: Pod, revision: string, now: Date): Action {
+  const inPlace = refreshInPlace(pod, { now });
+  const conditions = [
+    ...(inPlace.type === 'setCondition' ? inPlace.conditions : []),
+    ...[kruisePodReadyInit(pod, now)].filter((c) => c !== undefined),
+  ];
+  return { type: 'createPod', pod, revision, ...(conditions.length > 0 ? { conditions } : {}) };
+}
+
 export interface RefreshContext {
   updateRevision: string;
   /** A rollout is going on (not OnDelete, not paused): a pod drained for the update stays drained. */

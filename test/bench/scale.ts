@@ -24,8 +24,12 @@ import { fakeNodes, KWOK_TOLERATION } from '../../cluster/nodes';
 import { sleep, waitFor } from '../../cluster/wait';
 import type { KubeClient } from '../../runtime/client';
 import { isNotFound } from '../../runtime/errors';
-import { type KubeObject, Namespaces } from '../../runtime/meta';
-import { MutatingWebhookConfigurations, ValidatingWebhookConfigurations } from '../../webhooks/kube';
+import {
+  type KubeObject,
+  MutatingWebhookConfigurations,
+  Namespaces,
+  ValidatingWebhookConfigurations,
+} from '../../runtime/meta';
 import { removePodWebhookConfiguration } from '../../webhooks/setup';
 import { MeasuredProcess, metricValue } from './manager-process';
 

@@ -15,14 +15,19 @@ import { freePort } from '../../cluster/net';
 import { fakeNodes, KWOK_TOLERATION } from '../../cluster/nodes';
 import { waitFor } from '../../cluster/wait';
 import type { KubeClient } from '../../runtime/client';
-import { type KubeObject, Namespaces, type ResourceType } from '../../runtime/meta';
+import {
+  type KubeObject,
+  MutatingWebhookConfigurations,
+  Namespaces,
+  type ResourceType,
+  ValidatingWebhookConfigurations,
+} from '../../runtime/meta';
 import {
   buildMutatingWebhookConfiguration,
   buildPodWebhookConfiguration,
   buildValidatingWebhookConfiguration,
   localEndpoint,
 } from '../../webhooks/configurations';
-import { MutatingWebhookConfigurations, ValidatingWebhookConfigurations } from '../../webhooks/kube';
 import { TcpProxy } from './tcpproxy';
 
 export const OPERATOR_NS = 'outrigger-system';

@@ -6,9 +6,14 @@ import { waitFor } from '../../cluster/wait';
 import { MissingSidecarsMetric, MissingSidecarsReason } from '../../controllers/sidecarset/controller';
 import { Informer } from '../../runtime/informer';
 import { silentLogger } from '../../runtime/log';
-import { Deployments, Events, type KubeObject, ReplicaSets } from '../../runtime/meta';
+import {
+  Deployments,
+  Events,
+  type KubeObject,
+  MutatingWebhookConfigurations,
+  ReplicaSets,
+} from '../../runtime/meta';
 import { POD_MUTATING_CONFIGURATION_NAME } from '../../webhooks/configurations';
-import { MutatingWebhookConfigurations } from '../../webhooks/kube';
 import { removePodWebhookConfiguration } from '../../webhooks/setup';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import {

@@ -123,6 +123,19 @@ async function eventsOf(name: string) {
   return list.items.filter((e) => e.involvedObject?.name === name).map((e) => e.reason);
 }
 
+/** How many times each object (by uid) got an Event with this reason, in the test namespace. */
+async function eventsAbout(reason: string): Promise<Map<string, number>> {
+  type Event = KubeObject & { reason?: string; count?: number; involvedObject?: { uid?: string } };
+  const list = await e2eClient().resource<Event>(Events).list({ namespace: ns.name });
+  const counts = new Map<string, number>();
+  for (const e of list.items) {
+    if (e.reason !== reason) continue;
+    const uid = e.involvedObject?.uid ?? '';
+    counts.set(uid, (counts.get(uid) ?? 0) + (e.count ?? 1));
+  }
+  return counts;
+}
+
 describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'upgrades the image of every pod in place, maxUnavailable at a time, app containers untouched',
@@ -399,6 +412,11 @@ describe('SidecarSet hot upgrade', () => {
           list.map((p) => p.metadata?.annotations?.[`version.sidecarset.kruise.io/${expected[0]}`]),
         ).not.toContain('0');
       }
+      // Each pod's twin was emptied twice, and kubectl describe pod shows it.
+      await waitFor('reset events on every pod', async () => {
+        const resets = await eventsAbout('ResetContainerSucceed');
+        return list.every((p) => (resets.get(p.metadata?.uid ?? '') ?? 0) >= 2);
+      });
 
       // A failing image goes into the idle twin; the working one keeps serving and is never emptied.
       const watcher = await watchUpgrade(ns.name, 'group=hot', hotLimits, async () => {

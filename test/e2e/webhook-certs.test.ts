@@ -4,7 +4,12 @@ import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 import { resourceOf } from '../../apis/install';
 import { sleep, waitFor } from '../../cluster/wait';
-import { type KubeObject, Secrets } from '../../runtime/meta';
+import {
+  type KubeObject,
+  MutatingWebhookConfigurations,
+  Secrets,
+  ValidatingWebhookConfigurations,
+} from '../../runtime/meta';
 import {
   type CertBundle,
   CertManager,
@@ -20,11 +25,7 @@ import {
   VALIDATING_CONFIGURATION_NAME,
   WEBHOOK_SERVICE_NAME,
 } from '../../webhooks/configurations';
-import {
-  MutatingWebhookConfigurations,
-  SecretCertStore,
-  ValidatingWebhookConfigurations,
-} from '../../webhooks/kube';
+import { SecretCertStore } from '../../webhooks/kube';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { OPERATOR_NS, useCustomResourceWebhooks } from '../cluster/webhooks';
 
