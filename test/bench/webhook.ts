@@ -362,6 +362,10 @@ async function measure(
 
     const apiserverPids = descendantPids(process.pid, 'kube-apiserver');
     const etcdPids = descendantPids(process.pid, 'etcd');
+    if (apiserverPids.length === 0 || etcdPids.length === 0)
+      throw new Error(
+        'kube-apiserver or etcd not found among this process’s children: cannot measure their CPU',
+      );
     const webhookPid = server.pid;
     const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuSecondsOf(pid), 0);
     const cpuNow = (): CpuSeconds => {
@@ -526,12 +530,11 @@ async function main(): Promise<void> {
     (COMPONENTS.reduce((t, c) => t + r.cpu[m].seconds[c], 0) / r.cpu[m].pods) * 1000;
   for (const m of MODES) {
     const { seconds, pods, wallSeconds } = r.cpu[m];
-    const total = COMPONENTS.reduce((t, c) => t + seconds[c], 0);
     cpuRow([
       m,
       ...COMPONENTS.map((c) => ((seconds[c] / pods) * 1000).toFixed(2)),
       totalMs(m).toFixed(2),
-      (total / wallSeconds).toFixed(2),
+      ((totalMs(m) * pods) / 1000 / wallSeconds).toFixed(2),
     ]);
   }
   out('');
