@@ -14,7 +14,6 @@ import { resourceOf } from '../../apis/install';
 import { POD_COMPLETE_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
 import { KWOK_TOLERATION } from '../../cluster/nodes';
 import { sleep } from '../../cluster/wait';
-import { setupBroadcastJobController } from '../../controllers/broadcastjob';
 import type { KubeClient } from '../../runtime/client';
 import { Informer } from '../../runtime/informer';
 import { silentLogger } from '../../runtime/log';
@@ -274,8 +273,7 @@ async function main(): Promise<void> {
   checkDurations({ '--pod-start': values['pod-start'], '--run-time': values['run-time'] });
   const kubelet = { podStart: values['pod-start'], runTime: values['run-time'] };
   await withBenchOperator(
-    { nodes, namespace: NAMESPACE },
-    (mgr) => void setupBroadcastJobController(mgr, { namespace: NAMESPACE, workers: 4 }),
+    { nodes, namespace: NAMESPACE, controllers: 'broadcastjob' },
     async ({ client, kubeconfigPath }) => {
       const jobPods = (name: string) => `${BroadcastJobNameLabel}=${name}`;
       const results: Measurement[] = [];

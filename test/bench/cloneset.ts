@@ -14,9 +14,8 @@ import { resourceOf } from '../../apis/install';
 import type { LocalCluster } from '../../cluster/cluster';
 import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
 import { KWOK_TOLERATION } from '../../cluster/nodes';
-import { setupCloneSetController } from '../../controllers/cloneset';
-import type { Manager } from '../../runtime/manager';
 import { Deployments, type KubeObject } from '../../runtime/meta';
+import type { MeasuredProcess } from './manager-process';
 import {
   apiserverCounters,
   checkDurations,
@@ -193,13 +192,13 @@ function idealSeconds(r: Measurement, kubelet: KubeletTimes): number {
 }
 
 /** Our controller's reconciles (by result) and time spent in them, over the whole run. */
-async function printControllerMetrics(mgr: Manager): Promise<void> {
+async function printControllerMetrics(manager: MeasuredProcess): Promise<void> {
   const wanted = [
     'controller_runtime_reconcile_total',
     'controller_runtime_reconcile_time_seconds_sum',
     'controller_runtime_reconcile_time_seconds_count',
   ];
-  const text = await mgr.metrics.registry.metrics();
+  const text = await manager.metrics();
   process.stdout.write('\nCloneSet controller (whole run)\n');
   for (const line of text.split('\n'))
     if (wanted.some((name) => line.startsWith(`${name}{`))) process.stdout.write(`  ${line}\n`);
@@ -306,9 +305,8 @@ async function main(): Promise<void> {
   const replicas = Number(values.replicas);
   const nodes = Number(values.nodes);
   await withBenchOperator(
-    { nodes, namespace: NAMESPACE },
-    (mgr) => void setupCloneSetController(mgr, { namespace: NAMESPACE, workers: 4 }),
-    async (cluster, mgr) => {
+    { nodes, namespace: NAMESPACE, controllers: 'cloneset' },
+    async (cluster, manager) => {
       const reports: (() => void)[] = [];
       for (const kubelet of profiles) {
         process.stderr.write(`profile ${kubelet.name}\n`);
@@ -332,7 +330,7 @@ async function main(): Promise<void> {
         process.stdout.write('\n==== all profiles ====\n');
         for (const print of reports) print();
       }
-      if (values.details) await printControllerMetrics(mgr);
+      if (values.details) await printControllerMetrics(manager);
     },
   );
 }

@@ -3,7 +3,74 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { REPO_ROOT } from '../../cluster/binaries';
+import type { LocalCluster } from '../../cluster/cluster';
+import { freePort } from '../../cluster/net';
+
+export const MANAGER_BINARY = path.join(REPO_ROOT, 'dist', 'cmd', 'manager.js');
+
+/**
+ * The command and environment the image runs (the Dockerfile's ENTRYPOINT and ENV), so a benchmark
+ * measures exactly the production form, V8 flags included.
+ */
+export function imageCommand(dockerfile = path.join(REPO_ROOT, 'Dockerfile')) {
+  const text = fs.readFileSync(dockerfile, 'utf8');
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text)?.[1];
+  if (!entrypoint) throw new Error(`${dockerfile} has no ENTRYPOINT ["node", ...]`);
+  const [command, ...args] = JSON.parse(entrypoint) as string[];
+  if (command !== 'node') throw new Error(`the image's ENTRYPOINT runs ${command}, not node`);
+  const env: Record<string, string> = {};
+  const finalStage = text.slice(text.lastIndexOf('\nFROM '));
+  for (const [, pairs] of finalStage.matchAll(/^ENV\s+(.+)$/gm)) {
+    for (const [, key, value] of (pairs ?? '').matchAll(/(\w+)=("[^"]*"|\S+)/g))
+      env[key!] = value!.replace(/^"|"$/g, '');
+  }
+  return { args: args.map((a) => (a.startsWith('dist/') ? path.join(REPO_ROOT, a) : a)), env };
+}
+
+export interface OurManagerOptions {
+  label: string;
+  /** The log file's name in the cluster's log directory. */
+  logName: string;
+  /** --controllers; default every controller. */
+  controllers?: string;
+  /** Extra flags for node itself (e.g. heap snapshots). */
+  nodeFlags?: string[];
+}
+
+/**
+ * Our manager as the image runs it (`node dist/cmd/manager.js`; build first), with local webhooks on a
+ * free loopback port and no leader election (one replica). `port` serves /readyz and /metrics.
+ */
+export async function startOurManager(
+  cluster: LocalCluster,
+  options: OurManagerOptions,
+): Promise<{ manager: MeasuredProcess; port: number }> {
+  if (!fs.existsSync(MANAGER_BINARY))
+    throw new Error(`${MANAGER_BINARY} is missing: run 'npm run build' first`);
+  const port = await freePort();
+  const image = imageCommand();
+  const manager = new MeasuredProcess(
+    options.label,
+    process.execPath,
+    [
+      ...(options.nodeFlags ?? []),
+      ...image.args,
+      `--kubeconfig=${cluster.kubeconfigPath}`,
+      `--health-addr=127.0.0.1:${port}`,
+      '--leader-elect=false',
+      '--webhook=local',
+      '--webhook-port=0',
+      ...(options.controllers ? [`--controllers=${options.controllers}`] : []),
+    ],
+    path.join(cluster.logDir, options.logName),
+    port,
+    { ...process.env, ...image.env },
+  );
+  return { manager, port };
+}
 
 export interface ProcessSample {
   rssBytes: number;

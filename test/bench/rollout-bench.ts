@@ -6,24 +6,24 @@ import { performance } from 'node:perf_hooks';
 import { installCrds } from '../../apis/install';
 import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
 import { fakeNodes } from '../../cluster/nodes';
-import { sleep, waitFor } from '../../cluster/wait';
-import { createClient, type KubeClient } from '../../runtime/client';
-import { silentLogger } from '../../runtime/log';
-import { Manager } from '../../runtime/manager';
+import { sleep } from '../../cluster/wait';
+import type { KubeClient } from '../../runtime/client';
 import { Namespaces, Pods } from '../../runtime/meta';
+import { type MeasuredProcess, startOurManager } from './manager-process';
 import type { Progress, RolloutTracker } from './rollout-tracker';
 
 export { apiserverCounters, difference } from './apiserver-writes';
 
 /**
  * One benchmark run: a local cluster of `nodes` kwok nodes without client rate limits, our CRDs, the
- * namespace, and a manager that `setup` fills (it may return what else must be ready, e.g. webhooks).
- * `body` runs once the manager's caches have synced; the manager and the cluster stop whatever happens.
+ * namespace, and our manager as the image runs it (`node dist/cmd/manager.js`, its own process) with the
+ * chosen controllers and local webhooks. `body` runs once the manager is ready (caches synced, webhooks
+ * serving); then the manager's peak memory and CPU are printed, and the manager and the cluster stop
+ * whatever happens.
  */
 export async function withBenchOperator(
-  options: { nodes: number; namespace: string },
-  setup: (mgr: Manager) => (() => boolean) | undefined,
-  body: (cluster: LocalCluster, mgr: Manager) => Promise<void>,
+  options: { nodes: number; namespace: string; controllers: string },
+  body: (cluster: LocalCluster, manager: MeasuredProcess) => Promise<void>,
 ): Promise<void> {
   process.stderr.write(`starting a local cluster with ${options.nodes} kwok nodes…\n`);
   const cluster = await startLocalCluster({
@@ -31,26 +31,34 @@ export async function withBenchOperator(
     nodes: fakeNodes(options.nodes, { kwokTaint: true }),
     kubeletParallelism: options.nodes,
   });
-  const stop = new AbortController();
-  let running: Promise<void> | undefined;
+  let manager: MeasuredProcess | undefined;
   try {
     await installCrds(cluster.client);
     await cluster.client.resource(Namespaces).create({ metadata: { name: options.namespace } });
-    const mgr = new Manager({
-      client: createClient(cluster.kubeconfigPath),
-      leaderElection: false,
-      healthAddress: false,
-      logger: silentLogger(),
+    const started = await startOurManager(cluster, {
+      label: 'outrigger manager',
+      logName: 'manager-bench.log',
+      controllers: options.controllers,
     });
-    const ready = setup(mgr) ?? (() => true);
-    running = mgr.start(stop.signal);
-    await waitFor('the operator to be ready', () => mgr.informers.hasSynced() && ready(), 120_000);
-    await body(cluster, mgr);
+    manager = started.manager;
+    await manager.readyAfterSeconds(started.port, 120_000);
+    manager.resetPeaks();
+    await body(cluster, manager);
+    printManagerUse(manager);
   } finally {
-    stop.abort();
-    await running?.catch(() => undefined);
+    await manager?.stop();
     await cluster.stop();
   }
+}
+
+/** The manager's own resources over the measured part of the run. */
+function printManagerUse(manager: MeasuredProcess): void {
+  const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+  process.stdout.write(
+    `\nmanager (node dist/cmd/manager.js, its own process, as the image runs it): peak RSS ` +
+      `${mib(manager.peakRssBytes)} MiB, peak V8 heap used ${mib(manager.peakHeapBytes)} MiB, ` +
+      `CPU ${manager.cpuSeconds().toFixed(1)} s\n`,
+  );
 }
 
 /** Runs a benchmark's main; a failure is printed under the script's name and exits 1. */

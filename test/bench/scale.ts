@@ -17,7 +17,6 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { applyDefaults } from '../../apis/defaults';
 import { installCrds, resourceOf } from '../../apis/install';
-import { REPO_ROOT } from '../../cluster/binaries';
 import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
 import { freePort } from '../../cluster/net';
 import { fakeNodes, KWOK_TOLERATION } from '../../cluster/nodes';
@@ -31,28 +30,8 @@ import {
   ValidatingWebhookConfigurations,
 } from '../../runtime/meta';
 import { removePodWebhookConfiguration } from '../../webhooks/setup';
-import { MeasuredProcess, metricValue } from './manager-process';
+import { MANAGER_BINARY, MeasuredProcess, metricValue, startOurManager } from './manager-process';
 
-const MANAGER_BINARY = path.join(REPO_ROOT, 'dist', 'cmd', 'manager.js');
-
-/**
- * The command and environment the image runs (the Dockerfile's ENTRYPOINT and ENV), so the benchmark
- * measures exactly the production form, V8 flags included.
- */
-export function imageCommand(dockerfile = path.join(REPO_ROOT, 'Dockerfile')) {
-  const text = fs.readFileSync(dockerfile, 'utf8');
-  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text)?.[1];
-  if (!entrypoint) throw new Error(`${dockerfile} has no ENTRYPOINT ["node", ...]`);
-  const [command, ...args] = JSON.parse(entrypoint) as string[];
-  if (command !== 'node') throw new Error(`the image's ENTRYPOINT runs ${command}, not node`);
-  const env: Record<string, string> = {};
-  const finalStage = text.slice(text.lastIndexOf('\nFROM '));
-  for (const [, pairs] of finalStage.matchAll(/^ENV\s+(.+)$/gm)) {
-    for (const [, key, value] of (pairs ?? '').matchAll(/(\w+)=("[^"]*"|\S+)/g))
-      env[key!] = value!.replace(/^"|"$/g, '');
-  }
-  return { args: args.map((a) => (a.startsWith('dist/') ? path.join(REPO_ROOT, a) : a)), env };
-}
 const IMAGE = (version: number) => `registry.example/app:v${version}`;
 const TIMEOUT_MS = 40 * 60_000;
 const MiB = 1024 * 1024;
@@ -204,29 +183,11 @@ async function deleteNamespace(client: KubeClient, name: string): Promise<void> 
 }
 
 /** Our manager as the image runs it; local webhooks, no leader election (one replica). */
-async function startOurs(cluster: LocalCluster, label: string, heapSnapshotDir?: string) {
-  const port = await freePort();
+function startOurs(cluster: LocalCluster, label: string, heapSnapshotDir?: string) {
   const nodeFlags = heapSnapshotDir
     ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotDir}`]
     : [];
-  const image = imageCommand();
-  const manager = new MeasuredProcess(
-    label,
-    process.execPath,
-    [
-      ...nodeFlags,
-      ...image.args,
-      `--kubeconfig=${cluster.kubeconfigPath}`,
-      `--health-addr=127.0.0.1:${port}`,
-      '--leader-elect=false',
-      '--webhook=local',
-      '--webhook-port=0',
-    ],
-    path.join(cluster.logDir, 'manager-bench.log'),
-    port,
-    { ...process.env, ...image.env },
-  );
-  return { manager, port };
+  return startOurManager(cluster, { label, nodeFlags, logName: 'manager-bench.log' });
 }
 
 /**

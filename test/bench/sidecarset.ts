@@ -16,15 +16,11 @@ import { resourceOf } from '../../apis/install';
 import type { LocalCluster } from '../../cluster/cluster';
 import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
 import { KWOK_TOLERATION } from '../../cluster/nodes';
-import { setupCloneSetController } from '../../controllers/cloneset';
-import { setupSidecarSetController } from '../../controllers/sidecarset';
 import type { KubeObject } from '../../runtime/meta';
-import { operatorWebhooks } from '../../webhooks/setup';
 import { apiserverCounters, runBench, waitNoPods, waitSettled, withBenchOperator } from './rollout-bench';
 import { RolloutTracker, type TrackedPod } from './rollout-tracker';
 
 const NAMESPACE = 'bench';
-const OPERATOR_NS = 'outrigger-system';
 const MAX_UNAVAILABLE = '20%';
 const ENVOY_V1 = 'registry.example/envoy:1.30';
 const ENVOY_V2 = 'registry.example/envoy:1.31';
@@ -198,19 +194,7 @@ async function main(): Promise<void> {
   const replicas = Number(values.replicas);
   const nodes = Number(values.nodes);
   await withBenchOperator(
-    { nodes, namespace: NAMESPACE },
-    (mgr) => {
-      const webhooks = operatorWebhooks(mgr, {
-        mode: 'local',
-        namespace: OPERATOR_NS,
-        host: '127.0.0.1',
-        port: 0,
-      });
-      mgr.add(webhooks);
-      setupSidecarSetController(mgr, { namespace: OPERATOR_NS });
-      setupCloneSetController(mgr, { namespace: NAMESPACE, workers: 4 });
-      return () => webhooks.ready();
-    },
+    { nodes, namespace: NAMESPACE, controllers: 'sidecarset,cloneset' },
     async (cluster) => {
       const cloneSets = cluster.client.resource<Obj>(resourceOf('CloneSet'));
       const sidecarSets = cluster.client.resource<Obj>(resourceOf('SidecarSet'));

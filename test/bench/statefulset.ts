@@ -16,7 +16,6 @@ import { resourceOf } from '../../apis/install';
 import type { LocalCluster } from '../../cluster/cluster';
 import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
 import { KWOK_TOLERATION } from '../../cluster/nodes';
-import { setupStatefulSetController } from '../../controllers/statefulset';
 import type { KubeObject, ResourceType } from '../../runtime/meta';
 import {
   apiserverCounters,
@@ -261,24 +260,20 @@ async function main(): Promise<void> {
     if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer`);
   checkDurations({ '--pod-start': podStart });
   const rows = selectedRows(values.only);
-  await withBenchOperator(
-    { nodes, namespace: NAMESPACE },
-    (mgr) => void setupStatefulSetController(mgr, { namespace: NAMESPACE, workers: 4 }),
-    async (cluster) => {
-      const results: Measurement[] = [];
-      const skipped: string[] = [];
-      for (const row of rows) {
-        const m = await measure(cluster, row, replicas, maxUnavailable, podStart);
-        if (typeof m === 'string') skipped.push(`${LABELS[row](maxUnavailable)}: ${m}`);
-        else results.push(m);
-        await waitNoPods(cluster.client, NAMESPACE);
-      }
-      // Native one by one first in the table: the ratios are to it.
-      const order: Row[] = ['native', 'native-window', 'recreate', 'in-place'];
-      results.sort((a, b) => order.indexOf(a.row) - order.indexOf(b.row));
-      report(results, skipped, { replicas, maxUnavailable, nodes, podStart, details: values.details });
-    },
-  );
+  await withBenchOperator({ nodes, namespace: NAMESPACE, controllers: 'statefulset' }, async (cluster) => {
+    const results: Measurement[] = [];
+    const skipped: string[] = [];
+    for (const row of rows) {
+      const m = await measure(cluster, row, replicas, maxUnavailable, podStart);
+      if (typeof m === 'string') skipped.push(`${LABELS[row](maxUnavailable)}: ${m}`);
+      else results.push(m);
+      await waitNoPods(cluster.client, NAMESPACE);
+    }
+    // Native one by one first in the table: the ratios are to it.
+    const order: Row[] = ['native', 'native-window', 'recreate', 'in-place'];
+    results.sort((a, b) => order.indexOf(a.row) - order.indexOf(b.row));
+    report(results, skipped, { replicas, maxUnavailable, nodes, podStart, details: values.details });
+  });
 }
 
 const ALL_ROWS: readonly Row[] = ['recreate', 'in-place', 'native-window', 'native'];
