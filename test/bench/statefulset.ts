@@ -45,6 +45,9 @@ const GOAL_SPEEDUP = 40;
 const IMAGE_V1 = 'registry.example/app:v1';
 const IMAGE_V2 = 'registry.example/app:v2';
 
+/** Every workload's pods: a deleted pod is gone this long after the delete (kwok honours the grace period). */
+const TERMINATION_GRACE_SECONDS = 1;
+
 type Row = 'native' | 'native-window' | 'recreate' | 'in-place';
 
 interface Workload extends KubeObject {
@@ -92,7 +95,7 @@ function statefulSet(row: Row, replicas: number, maxUnavailable: number, podStar
         spec: {
           containers: [{ name: 'app', image: IMAGE_V1 }],
           tolerations: [KWOK_TOLERATION],
-          terminationGracePeriodSeconds: 1,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
           // OpenKruise asks the user for this gate: a pod updated in place is unready until it is done.
           ...(row === 'in-place' ? { readinessGates: [{ conditionType: 'InPlaceUpdateReady' }] } : {}),
         },
@@ -176,7 +179,8 @@ function report(
   const { replicas, maxUnavailable, nodes, podStart } = options;
   process.stdout.write(
     `\nOne image update of ${replicas} pods on ${nodes} kwok nodes. Simulated kubelet for every workload: ` +
-      `a new pod starts in ${podStart}, an in-place container restart takes ${podStart}.\n${machine()}\n`,
+      `a new pod starts in ${podStart}, an in-place container restart takes ${podStart}, a deleted pod ` +
+      `terminates gracefully in ${TERMINATION_GRACE_SECONDS}s.\n${machine()}\n`,
   );
   const native = results.find((r) => r.row === 'native');
   const windowed = results.find((r) => r.row === 'native-window');
