@@ -8,7 +8,13 @@ import type { Manager } from '../runtime/manager';
 import { startManager } from '../runtime/start';
 import { configAt as extenderConfigAt } from '../scheduler/config';
 import { setupExtender } from '../scheduler/extender/runnable';
-import { OPERATOR_NAMESPACE, WEBHOOK_PORT, webhookSummary } from '../webhooks/configurations';
+import {
+  endpointOfUrl,
+  OPERATOR_NAMESPACE,
+  WEBHOOK_PORT,
+  type WebhookEndpoint,
+  webhookSummary,
+} from '../webhooks/configurations';
 import { operatorWebhooks } from '../webhooks/setup';
 
 const USAGE = `usage: manager [--controllers LIST] [--kubeconfig PATH] [--health-addr HOST:PORT] [--leader-elect=true|false]
@@ -26,6 +32,9 @@ const USAGE = `usage: manager [--controllers LIST] [--kubeconfig PATH] [--health
                                'cluster' serves the configurations in config/webhook and keeps their caBundle
   --webhook-port               default 9443; 0 picks a free port (local only)
   --webhook-host               the address to serve on (default: 0.0.0.0 in cluster mode, 127.0.0.1 local)
+  --webhook-service-url        cluster mode: https://HOST[:PORT] where the apiserver reaches the replicas,
+                               when not through the Service (sets the CRDs' conversion URL and adds HOST to
+                               the certificate; the webhook configurations must use the same URL)
   --namespace                  the operator's namespace, for the certificate Secret (default: $POD_NAMESPACE,
                                else ${OPERATOR_NAMESPACE})
   --extender-addr              serve the resource-angle scheduler extender at HOST:PORT (default: off)
@@ -44,6 +53,7 @@ function parseOptions(argv: string[]) {
       webhook: { type: 'string', default: process.env.KUBERNETES_SERVICE_HOST ? 'cluster' : 'off' },
       'webhook-port': { type: 'string', default: String(WEBHOOK_PORT) },
       'webhook-host': { type: 'string' },
+      'webhook-service-url': { type: 'string' },
       namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? OPERATOR_NAMESPACE },
       'extender-addr': { type: 'string' },
       'extender-config': { type: 'string' },
@@ -64,22 +74,42 @@ function parseOptions(argv: string[]) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--webhook-port must be a port number, got "${values['webhook-port']}"`);
   }
+  const serviceUrl = values['webhook-service-url'];
+  if (serviceUrl !== undefined && values.webhook !== 'cluster') {
+    throw new Error('--webhook-service-url needs --webhook=cluster');
+  }
   return {
     ...values,
     selection: selectControllers(values.controllers),
     webhookMode: values.webhook as 'off' | 'local' | 'cluster',
     webhookPort: port,
+    webhookEndpoint: serviceUrl === undefined ? undefined : flagEndpoint(serviceUrl),
   };
 }
 
+function flagEndpoint(url: string): WebhookEndpoint {
+  try {
+    return endpointOfUrl(url);
+  } catch (err) {
+    throw new Error(`--webhook-service-url: ${(err as Error).message}`);
+  }
+}
+
 /** Admission webhooks for our CRs and the pod injector, served on every replica (no leader needed). */
-function setupWebhooks(mode: 'local' | 'cluster', host: string | undefined, port: number, namespace: string) {
+function setupWebhooks(
+  mode: 'local' | 'cluster',
+  host: string | undefined,
+  port: number,
+  namespace: string,
+  clusterEndpoint: WebhookEndpoint | undefined,
+) {
   return (mgr: Manager) => {
     const webhooks = operatorWebhooks(mgr, {
       mode,
       namespace,
       host: host ?? (mode === 'local' ? '127.0.0.1' : '0.0.0.0'),
       port,
+      clusterEndpoint,
     });
     mgr.add(webhooks);
     mgr.addReadyCheck('webhooks', () => webhooks.ready());
@@ -153,6 +183,7 @@ async function main(): Promise<void> {
               options['webhook-host'],
               options.webhookPort,
               options.namespace,
+              options.webhookEndpoint,
             ),
           ]),
       ...(options['extender-addr']

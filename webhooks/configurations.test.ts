@@ -8,6 +8,8 @@ import {
   buildPodWebhookConfiguration,
   buildValidatingWebhookConfiguration,
   caBundlePatchOps,
+  clientConfig,
+  endpointOfUrl,
   localEndpoint,
   OPERATOR_NAMESPACE,
   POD_MUTATE_PATH,
@@ -122,6 +124,27 @@ describe('webhook configurations', () => {
       registry.mutating(k.mutatePath, () => allowed()).validating(k.validatePath, () => allowed());
     registry.mutating(POD_MUTATE_PATH, () => allowed());
     expect(registry.list()).toHaveLength(9);
+  });
+});
+
+describe('endpointOfUrl', () => {
+  it('takes https://HOST[:PORT], IPv6 too, and the webhook paths go after it', () => {
+    expect(endpointOfUrl('https://127.0.0.1:31443')).toEqual(localEndpoint(31443, '127.0.0.1'));
+    expect(endpointOfUrl('https://webhooks.example')).toEqual(localEndpoint(443, 'webhooks.example'));
+    expect(clientConfig({ endpoint: endpointOfUrl('https://[::1]:9443') }, POD_MUTATE_PATH).url).toBe(
+      'https://[::1]:9443/mutate-pod',
+    );
+  });
+
+  it.each([
+    'http://127.0.0.1:9443',
+    'https://127.0.0.1:9443/',
+    'https://127.0.0.1:9443/mutate-pod',
+    'https://127.0.0.1:9443?x=1',
+    'https://user@127.0.0.1:9443',
+    '127.0.0.1:9443',
+  ])('refuses %s', (url) => {
+    expect(() => endpointOfUrl(url)).toThrow(/https:\/\/HOST|not a URL/);
   });
 });
 

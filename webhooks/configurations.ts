@@ -102,6 +102,21 @@ export const localEndpoint = (port: number, host = '127.0.0.1'): WebhookEndpoint
   port,
 });
 
+/** An https://HOST[:PORT] URL as an endpoint; anything after the port is refused (the paths are ours). */
+export function endpointOfUrl(url: string): WebhookEndpoint {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`not a URL: "${url}"`);
+  }
+  const extra = parsed.pathname !== '/' || parsed.search || parsed.hash || parsed.username;
+  if (parsed.protocol !== 'https:' || extra || url.endsWith('/')) {
+    throw new Error(`want https://HOST[:PORT] and nothing more, got "${url}"`);
+  }
+  return localEndpoint(Number(parsed.port || 443), parsed.hostname.replace(/^\[(.*)\]$/, '$1'));
+}
+
 export const serviceEndpoint = (
   namespace = OPERATOR_NAMESPACE,
   name = WEBHOOK_SERVICE_NAME,

@@ -48,6 +48,12 @@ export interface WebhookRunnableOptions {
   /** 0 picks a free port (local mode only). */
   port: number;
   /**
+   * Cluster mode: where the apiserver reaches the replicas, for the CRDs' conversion webhook and the
+   * serving certificate's names. Default: the Service in config/webhook. A URL serves clusters that reach
+   * the webhooks another way (the chaos suite's loopback "Service").
+   */
+  clusterEndpoint?: WebhookEndpoint;
+  /**
    * Serve tls.crt and tls.key from this directory (cluster mode) instead of self-managed certificates:
    * no Secret is written and no caBundle patched (cert-manager's cainjector does that). Default: the
    * WEBHOOK_CERT_DIR environment variable, which the Helm chart sets in its cert-manager mode.
@@ -73,7 +79,7 @@ export interface Webhooks extends Runnable {
  */
 export function operatorWebhooks(
   mgr: Manager,
-  options: Pick<WebhookRunnableOptions, 'mode' | 'namespace' | 'host' | 'port'>,
+  options: Pick<WebhookRunnableOptions, 'mode' | 'namespace' | 'host' | 'port' | 'clusterEndpoint'>,
 ): Webhooks {
   const { namespace } = options;
   const registry = customResourceRegistry(mgr.client, namespace);
@@ -101,7 +107,7 @@ export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
   const { client, namespace } = options;
   // The CRDs' conversion webhook: the Service in a cluster; our loopback URL once listening, locally.
   let conversionEndpoint: WebhookEndpoint | undefined =
-    options.mode === 'cluster' ? serviceEndpoint(namespace) : undefined;
+    options.mode === 'cluster' ? (options.clusterEndpoint ?? serviceEndpoint(namespace)) : undefined;
   const crdSink = new CrdConversionSink(client, () => conversionEndpoint);
   const sinks = [
     new WebhookConfigurationSink(client, MutatingWebhookConfigurations, MUTATING_CONFIGURATION_NAME),
@@ -111,7 +117,7 @@ export function webhookRunnable(options: WebhookRunnableOptions): Webhooks {
   ];
   const certs = new CertManager({
     store: new SecretCertStore(client, namespace, WEBHOOK_CERT_SECRET),
-    hosts: webhookHosts(WEBHOOK_SERVICE_NAME, namespace),
+    hosts: certificateHosts(namespace, options.mode === 'cluster' ? options.clusterEndpoint : undefined),
     sinks,
     logger: options.logger,
   });
@@ -187,6 +193,13 @@ function certDirWebhooks(options: WebhookRunnableOptions, certDir: string): Webh
       }
     },
   };
+}
+
+/** The Service's names and loopback, plus the host of a cluster endpoint URL. */
+function certificateHosts(namespace: string, endpoint?: WebhookEndpoint): string[] {
+  const hosts = webhookHosts(WEBHOOK_SERVICE_NAME, namespace);
+  if (endpoint?.type === 'url' && !hosts.includes(endpoint.host)) hosts.push(endpoint.host);
+  return hosts;
 }
 
 const aborted = (signal: AbortSignal) =>

@@ -107,6 +107,7 @@ export class ManagerReplica {
     readonly webhookPort: number,
     private readonly kubeconfig: string,
     private readonly logFile: string,
+    private readonly webhookServiceUrl: string,
   ) {
     this.poller = setInterval(() => void this.pollReady(), 300);
   }
@@ -124,6 +125,8 @@ export class ManagerReplica {
       '--webhook=cluster',
       '--webhook-host=127.0.0.1',
       `--webhook-port=${this.webhookPort}`,
+      // Where the apiserver reaches us: the CRDs' conversion (SidecarSets are stored as v1beta1) too.
+      `--webhook-service-url=${this.webhookServiceUrl}`,
       `--namespace=${OPERATOR_NS}`,
     ];
     fs.appendFileSync(this.logFile, `\n=== ${new Date().toISOString()} start #${this.starts + 1}\n`);
@@ -237,7 +240,8 @@ export async function startChaosEnv(): Promise<ChaosEnv> {
     const webhookService = new TcpProxy(() =>
       replicas.filter((r) => r.ready).map((r) => ({ host: '127.0.0.1', port: r.webhookPort })),
     );
-    await installWebhookConfigurations(client, await webhookService.listen());
+    const servicePort = await webhookService.listen();
+    await installWebhookConfigurations(client, servicePort);
     const apiPort = Number(new URL(cluster.server).port);
     for (const name of ['a', 'b']) {
       const apiProxy = new TcpProxy(() => [{ host: '127.0.0.1', port: apiPort }]);
@@ -251,6 +255,7 @@ export async function startChaosEnv(): Promise<ChaosEnv> {
         await freePort(),
         kubeconfig,
         logFile,
+        `https://127.0.0.1:${servicePort}`,
       );
       replicas.push(replica);
       replica.start();
