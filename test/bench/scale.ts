@@ -1,9 +1,11 @@
-// npm run bench:scale [-- --kruise-manager PATH --pods 1000 --clonesets 100 --per-cloneset 100 --nodes 200
+// npm run bench:scale [-- --kruise-manager PATH --kruise-crds DIR --pods 1000 --clonesets 100 --per-cloneset 100 --nodes 200
 //                          --only compare|scale --heap-snapshot]
 // Memory and scale of the manager, run as the image runs it (`node dist/cmd/manager.js`; build first).
 //  1. compare: one CloneSet of --pods pods, created and then updated in place, with our manager and, when
 //     --kruise-manager gives the path of a kruise-manager binary you built, with OpenKruise's, one after
-//     the other on the same control plane (each sees only its own pods).
+//     the other on the same control plane (each sees only its own pods). kruise-manager v1.9 runs on its
+//     own CRDs (--kruise-crds: config/crd/bases of the same source), all of its kinds as it is installed:
+//     ours store SidecarSets and StatefulSets as v1beta1 through our conversion webhook, down while it runs.
 //  2. scale: --clonesets CloneSets of --per-cloneset pods on --nodes kwok nodes: a cold start of the
 //     manager with all of them in place (to caches synced), then a rolling update of all of them at
 //     once until the work queue is empty again.
@@ -15,8 +17,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 import { applyDefaults } from '../../apis/defaults';
-import { installCrds, resourceOf } from '../../apis/install';
+import { crdName } from '../../apis/gen-crds';
+import { CustomResourceDefinitions, installCrds, resourceOf } from '../../apis/install';
+import { KIND_NAMES, KINDS } from '../../apis/kinds';
 import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
 import { freePort } from '../../cluster/net';
 import { fakeNodes, KWOK_TOLERATION } from '../../cluster/nodes';
@@ -27,11 +32,13 @@ import {
   type KubeObject,
   MutatingWebhookConfigurations,
   Namespaces,
+  type ResourceType,
   ValidatingWebhookConfigurations,
 } from '../../runtime/meta';
 import { removePodWebhookConfiguration } from '../../webhooks/setup';
 import { MANAGER_BINARY, MeasuredProcess, metricValue, startOurManager } from './manager-process';
 
+const OUR_CRDS = KIND_NAMES.map((kind) => crdName(KINDS[kind]));
 const IMAGE = (version: number) => `registry.example/app:v${version}`;
 const TIMEOUT_MS = 40 * 60_000;
 const MiB = 1024 * 1024;
@@ -66,6 +73,7 @@ function parseOptions() {
   const { values } = parseArgs({
     options: {
       'kruise-manager': { type: 'string' },
+      'kruise-crds': { type: 'string' },
       pods: { type: 'string', default: '1000' },
       clonesets: { type: 'string', default: '100' },
       'per-cloneset': { type: 'string', default: '100' },
@@ -83,8 +91,13 @@ function parseOptions() {
     throw new Error('--only is compare or scale');
   const kruise = values['kruise-manager'];
   if (kruise && !fs.existsSync(kruise)) throw new Error(`--kruise-manager ${kruise} does not exist`);
+  const kruiseCrds = values['kruise-crds'];
+  if (kruise && !kruiseCrds)
+    throw new Error('--kruise-manager needs --kruise-crds: config/crd/bases of the source it was built from');
+  if (kruiseCrds && !fs.existsSync(kruiseCrds)) throw new Error(`--kruise-crds ${kruiseCrds} does not exist`);
   return {
     kruiseManager: kruise,
+    kruiseCrds,
     pods: int('pods'),
     cloneSets: int('clonesets'),
     perCloneSet: int('per-cloneset'),
@@ -202,10 +215,11 @@ async function startKruise(cluster: LocalCluster, binary: string) {
   // Our pod injector's configuration outlives our manager by design (it fails closed): kruise's pods
   // must not wait on it.
   await removePodWebhookConfiguration(cluster.client);
-  for (const [type, name] of [
+  const configurations = [
     [MutatingWebhookConfigurations, 'kruise-mutating-webhook-configuration'],
     [ValidatingWebhookConfigurations, 'kruise-validating-webhook-configuration'],
-  ] as const) {
+  ] as const;
+  for (const [type, name] of configurations) {
     await cluster.client.resource(type).apply(
       { apiVersion: 'admissionregistration.k8s.io/v1', kind: type.kind, metadata: { name } },
       {
@@ -234,19 +248,80 @@ async function startKruise(cluster: LocalCluster, binary: string) {
       WEBHOOK_CERT_DIR: certDir,
     },
   );
-  return { manager, port: healthPort };
+  // Its configurations fail closed on pods and CRs: with nothing serving them they would block the
+  // namespace's deletion and every later run.
+  const cleanup = async () => {
+    for (const [type, name] of configurations) await deleteIfPresent(cluster.client, type, name);
+  };
+  return { manager, port: healthPort, cleanup };
+}
+
+async function deleteIfPresent(client: KubeClient, type: ResourceType, name: string): Promise<void> {
+  try {
+    await client.resource(type).delete({ name });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/** The CRDs in `dir` (kruise's config/crd/bases), instead of ours of the same names. */
+function crdsIn(dir: string): KubeObject[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS()))
+    .filter((o): o is KubeObject => o?.kind === 'CustomResourceDefinition');
+}
+
+/**
+ * Deletes the CRDs named in `remove` and creates `install` (none when only removing). A delete and
+ * create rather than an update: the two sets disagree on the storage version.
+ */
+async function replaceCrds(client: KubeClient, remove: string[], install: KubeObject[]): Promise<void> {
+  const crds = client.resource<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(
+    CustomResourceDefinitions,
+  );
+  for (const name of remove) await deleteIfPresent(client, CustomResourceDefinitions, name);
+  for (const name of remove) {
+    await waitFor(
+      `CRD ${name} to be gone`,
+      async () => {
+        try {
+          await crds.get({ name });
+          return false;
+        } catch (err) {
+          if (isNotFound(err)) return true;
+          throw err;
+        }
+      },
+      120_000,
+      200,
+    );
+  }
+  for (const crd of install) await crds.create(crd);
+  for (const crd of install) {
+    await waitFor(
+      `CRD ${crd.metadata?.name} to be Established`,
+      async () =>
+        (await crds.get({ name: crd.metadata?.name ?? '' })).status?.conditions?.some(
+          (c) => c.type === 'Established' && c.status === 'True',
+        ),
+      60_000,
+      200,
+    );
+  }
 }
 
 /** Phase 1: one CloneSet of `pods`, created and then updated in place, under `manager`. */
 async function compare(
   cluster: LocalCluster,
   label: string,
-  start: () => Promise<{ manager: MeasuredProcess; port: number }>,
+  start: () => Promise<{ manager: MeasuredProcess; port: number; cleanup?: () => Promise<void> }>,
   pods: number,
   afterRollout?: (manager: MeasuredProcess) => Promise<void>,
 ): Promise<Row> {
   const namespace = `compare-${label.replace(/[^a-z0-9]/g, '')}`;
-  const { manager, port } = await start();
+  const { manager, port, cleanup } = await start();
   try {
     await manager.readyAfterSeconds(port);
     manager.resetPeaks();
@@ -273,6 +348,7 @@ async function compare(
     };
   } finally {
     await manager.stop();
+    await cleanup?.();
     await deleteNamespace(cluster.client, namespace);
   }
 }
@@ -450,9 +526,14 @@ async function main(): Promise<void> {
             : undefined,
         ),
       );
-      if (options.kruiseManager) {
+      if (options.kruiseManager && options.kruiseCrds) {
         const binary = options.kruiseManager;
+        const kruiseCrds = crdsIn(options.kruiseCrds);
+        const kruiseNames = kruiseCrds.map((c) => c.metadata?.name ?? '');
+        await replaceCrds(cluster.client, OUR_CRDS, kruiseCrds);
         rows.push(await compare(cluster, 'kruise-manager', () => startKruise(cluster, binary), options.pods));
+        await replaceCrds(cluster.client, kruiseNames, []);
+        await installCrds(cluster.client);
       }
     }
     if (options.only !== 'compare') rows.push(await scale(cluster, options.cloneSets, options.perCloneSet));
