@@ -347,9 +347,11 @@ async function compare(
       cpuSeconds: manager.cpuSeconds() - cpuBefore,
     };
   } finally {
+    // While the manager still serves: the namespace controller reads our CloneSets at v1beta1, through
+    // our conversion webhook.
+    await deleteNamespace(cluster.client, namespace);
     await manager.stop();
     await cleanup?.();
-    await deleteNamespace(cluster.client, namespace);
   }
 }
 
