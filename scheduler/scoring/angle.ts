@@ -14,6 +14,8 @@ export interface AngleOptions {
   classPacking: Partial<Record<PodClass, number>>;
   /** Whole-GPU pods' packing weight derived from the mix (ScoreParams.mix), overriding the above. */
   wholePacking?: WholePacking;
+  /** Weight β in [0,1] of the fragmentation term (fragment.ts); 0 leaves it out. */
+  fragment: number;
 }
 
 export const DEFAULT_ANGLE: AngleOptions = {
@@ -22,6 +24,7 @@ export const DEFAULT_ANGLE: AngleOptions = {
   packing: 0,
   project: false,
   classPacking: {},
+  fragment: 0,
 };
 
 /** cos θ between the normalised request and free vectors; 1 when the request is empty in these dimensions. */
@@ -109,6 +112,12 @@ export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
     const cos = cosine(req, alloc, free, off, p, o);
     const g = o.shape === 'cos' ? cos : 1 - Math.acos(cos) / (Math.PI / 2);
     const pack = alpha === 0 ? 0 : packingTerm(req, free, off, p);
-    return 100 * ((1 - alpha) * g + alpha * pack);
+    const angle = 100 * ((1 - alpha) * g + alpha * pack);
+    const beta = o.fragment;
+    if (beta === 0 || !p.frag || !p.pod) return angle;
+    const { measure, view, cpuDim, stamps } = p.frag;
+    const i = off / p.dims;
+    const cpuFree = cpuDim < 0 ? Number.POSITIVE_INFINITY : free[off + cpuDim]!;
+    return (1 - beta) * angle + beta * measure.score(view, i, cpuFree, p.pod, stamps);
   };
 }

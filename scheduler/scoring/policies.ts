@@ -210,6 +210,8 @@ function parseAngleOptions(
     else if (key === 'shape' && (value === 'cos' || value === 'linear')) out.shape = value;
     else if (key === 'norm' && (value === 'node' || value === 'max')) out.norm = value;
     else if (key === 'packing' && Number(value) >= 0 && Number(value) <= 1) out.packing = Number(value);
+    else if (key === 'fragment' && value !== '' && Number(value) >= 0 && Number(value) <= 1)
+      out.fragment = Number(value);
     else if (WHOLE_KEYS.has(key) && value !== '' && Number(value) >= 0) {
       // Only the named keys: the policy fills the rest (from DEFAULT_WHOLE, or the shipped config).
       out.wholePacking = { ...out.wholePacking, [WHOLE_KEYS.get(key)!]: Number(value) } as WholePacking;
