@@ -51,7 +51,8 @@ export class ShapeCounts {
     } else if (sign > 0) this.counts.set(key, { shape: { ...shape }, n: 1 });
     else return;
     this.total += sign;
-    this.changed++;
+    // Refreshed here, not when read, so the set depends only on the pods seen, not on when scores asked.
+    if (++this.changed >= REFRESH * this.totalAtRefresh) this.refresh();
   }
 
   clear(): void {
@@ -65,9 +66,8 @@ export class ShapeCounts {
     return this.total;
   }
 
-  /** The typical shapes, refreshed once enough pods came or went since the last time. */
+  /** The typical shapes, refreshed whenever 5 % of the pods came or went since the last time. */
   typical(): readonly TypicalShape[] {
-    if (this.changed > 0 && this.changed >= REFRESH * this.totalAtRefresh) this.refresh();
     return this.cached;
   }
 
@@ -83,9 +83,13 @@ export class ShapeCounts {
     );
     const out: TypicalShape[] = [];
     let covered = 0;
+    let last = 0;
     for (const { shape, n } of sorted) {
-      if (covered >= TYPICAL_SHARE * this.total) break;
+      // Shapes as frequent as the last one taken are taken too, so the set does not depend on how GPU
+      // models are numbered (the simulator and the extender number them differently).
+      if (covered >= TYPICAL_SHARE * this.total && n < last) break;
       covered += n;
+      last = n;
       out.push({ ...shape, p: n });
     }
     for (const t of out) t.p /= covered;
