@@ -110,6 +110,7 @@ export class Extender {
           model: view.devModel,
         },
         cpuDim: this.cpuDim,
+        stamps: view.changes,
       },
     };
     const out: HostPriority[] = new Array(view.names.length);

@@ -22,6 +22,8 @@ export interface Snapshot {
   devShared: Uint8Array;
   /** Node i's GPU model as a bitmask (ClusterState.modelMask), 0 when it has none. */
   devModel: Int32Array;
+  /** Bumped whenever node i changes, so scores can cache per node (absent: nothing is cached). */
+  changes?: Uint32Array;
 }
 
 /**
@@ -112,6 +114,7 @@ export class MemoryClusterState implements ClusterState {
   private devFree: Float64Array;
   private devShared: Uint8Array;
   private devModel: Int32Array;
+  private changes: Uint32Array;
   private readonly modelBits = new Map<string, number>();
   private readonly ref: Float64Array;
   private readonly placements = new Map<string, Placement>();
@@ -145,6 +148,7 @@ export class MemoryClusterState implements ClusterState {
     this.devFree = new Float64Array(64 * MAX_DEVICES);
     this.devShared = new Uint8Array(64);
     this.devModel = new Int32Array(64);
+    this.changes = new Uint32Array(64);
     this.ref = new Float64Array(this.D);
   }
 
@@ -185,6 +189,7 @@ export class MemoryClusterState implements ClusterState {
     }
     // Kubelets rewrite node status often; only a new node or new devices need the pods recounted.
     if (isNew || gpuChanged) this.recount(i);
+    if (changed || gpuChanged) this.changes[i]!++;
     if (changed || gpuChanged) this.recomputeRef();
   }
 
@@ -208,6 +213,7 @@ export class MemoryClusterState implements ClusterState {
     this.devFree.fill(0, last * MAX_DEVICES, (last + 1) * MAX_DEVICES);
     this.devCount[last] = 0;
     this.devModel[last] = 0;
+    this.changes[i]!++;
     this.names[i] = lastName;
     this.index.set(lastName, i);
     this.names.pop();
@@ -325,6 +331,7 @@ export class MemoryClusterState implements ClusterState {
       devFree: this.devFree.subarray(0, n * MAX_DEVICES),
       devShared: this.devShared.subarray(0, n),
       devModel: this.devModel.subarray(0, n),
+      changes: this.changes.subarray(0, n),
     };
   }
 
@@ -454,6 +461,7 @@ export class MemoryClusterState implements ClusterState {
   /** Takes (sign -1) or returns (+1) a placement's resources on node i, resolving its devices when taking. */
   private apply(i: number, p: Placement, sign: number): void {
     const off = i * this.D;
+    this.changes[i]!++;
     for (const d of this.plain) this.free[off + d]! += sign * p.req[d]!;
     if (p.gpus.whole === 0 && p.gpus.share === 0) return;
     if (sign < 0) p.devices = this.resolve(i, p.gpus, p.hint);
@@ -509,6 +517,7 @@ export class MemoryClusterState implements ClusterState {
   /** Recounts node i from scratch: allocatable, every device idle, then each placement on it. */
   private recount(i: number): void {
     const off = i * this.D;
+    this.changes[i]!++;
     const name = this.names[i]!;
     for (const d of this.plain) this.free[off + d] = this.alloc[off + d]!;
     const base = i * MAX_DEVICES;
@@ -534,9 +543,14 @@ export class MemoryClusterState implements ClusterState {
       const model = new Int32Array(this.devModel.length * 2);
       model.set(this.devModel);
       this.devModel = model;
+      const changes = new Uint32Array(this.changes.length * 2);
+      changes.set(this.changes);
+      this.changes = changes;
     }
     this.names.push(name);
     this.models.push('');
+    // The index may have held a removed node: scores cached for it are stale.
+    this.changes[i]!++;
     this.index.set(name, i);
     return i;
   }

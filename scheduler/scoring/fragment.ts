@@ -112,6 +112,7 @@ export interface DeviceView {
 }
 
 const MAX = 64;
+const MAX_MEMO = 256;
 
 /** FGD's fragmentation measure and its change per placement, over a DeviceView. */
 export class Fragmentation {
@@ -154,6 +155,8 @@ export class Fragmentation {
       const key = shapeKey(pod);
       let m = this.memo.get(key);
       if (!m) {
+        // Online, shapes seen once would pile up between refreshes of the typical set.
+        if (this.memo.size >= MAX_MEMO) this.memo.clear();
         m = { score: new Float64Array(64), at: new Uint32Array(64) };
         this.memo.set(key, m);
       }
