@@ -120,7 +120,7 @@ export class MemoryClusterState implements ClusterState {
   private readonly placements = new Map<string, Placement>();
   /** GPU pods that have arrived (bound or pending), by key: the mix, and the demand for GPU models. */
   private readonly gpuPods = new Map<string, PodGpus>();
-  private readonly podMix: PodMix = { gpuPods: 0, sharing: 0, constrained: 0 };
+  private readonly podMix: PodMix = { gpuPods: 0, sharing: 0, constrained: 0, multi: 0 };
   /** Every arrived pod's shape, by key, and their counts. */
   private readonly podShapes = new Map<string, PodShape>();
   private readonly shapeCounts = new ShapeCounts();
@@ -390,6 +390,7 @@ export class MemoryClusterState implements ClusterState {
     this.podMix.gpuPods += sign;
     if (gpus.share > 0) this.podMix.sharing += sign;
     if (gpus.models) this.podMix.constrained += sign;
+    if (gpus.whole > 1) this.podMix.multi += sign;
   }
 
   /** The GPU pods that have arrived (bound or pending): the mix the packing weights derive from. */

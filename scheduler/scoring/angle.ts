@@ -16,6 +16,8 @@ export interface AngleOptions {
   wholePacking?: WholePacking;
   /** Weight β in [0,1] of the fragmentation term (fragment.ts); 0 leaves it out. */
   fragment: number;
+  /** β raised per unit of the multi-GPU and the model-constrained share of GPU pods (ScoreParams.mix), at most 1. */
+  fragmentMix?: { perMulti: number; perConstrained: number };
 }
 
 export const DEFAULT_ANGLE: AngleOptions = {
@@ -80,6 +82,14 @@ export function packingWeight(o: AngleOptions, cls: PodClass | undefined, mix: P
   return (cls && o.classPacking[cls]) ?? o.packing;
 }
 
+/** The fragmentation term's weight β given the mix of arrived pods. */
+export function fragmentWeight(o: AngleOptions, mix: PodMix): number {
+  if (o.fragment === 0 || !o.fragmentMix) return o.fragment;
+  const n = Math.max(mix.gpuPods, 1);
+  const { perMulti, perConstrained } = o.fragmentMix;
+  return Math.min(1, o.fragment + (perMulti * mix.multi) / n + (perConstrained * mix.constrained) / n);
+}
+
 /** The resource-angle score on the 0..100 scale (a float; the extender quantises it to 0..10). */
 export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
   const o: AngleOptions = { ...DEFAULT_ANGLE, ...options };
@@ -89,13 +99,17 @@ export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
     gpuPods: number;
     sharing: number;
     constrained: number;
+    multi: number;
     alpha: number;
+    beta: number;
   } = {
     cls: undefined,
     gpuPods: -1,
     sharing: -1,
     constrained: -1,
+    multi: -1,
     alpha: 0,
+    beta: 0,
   };
   return (req, alloc, free, off, p) => {
     const mix = p.mix ?? EMPTY_MIX;
@@ -103,17 +117,19 @@ export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
       last.cls !== p.podClass ||
       last.gpuPods !== mix.gpuPods ||
       last.sharing !== mix.sharing ||
-      last.constrained !== mix.constrained
+      last.constrained !== mix.constrained ||
+      last.multi !== mix.multi
     ) {
-      const { gpuPods, sharing, constrained } = mix;
-      last = { cls: p.podClass, gpuPods, sharing, constrained, alpha: packingWeight(o, p.podClass, mix) };
+      const { gpuPods, sharing, constrained, multi } = mix;
+      const alpha = packingWeight(o, p.podClass, mix);
+      last = { cls: p.podClass, gpuPods, sharing, constrained, multi, alpha, beta: fragmentWeight(o, mix) };
     }
     const alpha = last.alpha;
     const cos = cosine(req, alloc, free, off, p, o);
     const g = o.shape === 'cos' ? cos : 1 - Math.acos(cos) / (Math.PI / 2);
     const pack = alpha === 0 ? 0 : packingTerm(req, free, off, p);
     const angle = 100 * ((1 - alpha) * g + alpha * pack);
-    const beta = o.fragment;
+    const beta = last.beta;
     if (beta === 0 || !p.frag || !p.pod) return angle;
     const { measure, view, cpuDim, stamps } = p.frag;
     const i = off / p.dims;

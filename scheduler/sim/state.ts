@@ -35,7 +35,7 @@ export class SimState {
   /** Model-constrained GPU demand of the pods that arrived so far, against each model's capacity. */
   readonly demand: ModelDemand;
   /** The GPU pods that arrived so far. */
-  readonly mix: PodMix = { gpuPods: 0, sharing: 0, constrained: 0 };
+  readonly mix: PodMix = { gpuPods: 0, sharing: 0, constrained: 0, multi: 0 };
   /** The shapes of the pods that arrived so far: the fragmentation term's typical pods. */
   readonly shapes = new ShapeCounts();
   /** The devices as the fragmentation term reads them. */
@@ -75,7 +75,7 @@ export class SimState {
     this.free.set(this.alloc);
     this.demand.clear();
     this.shapes.clear();
-    this.mix.gpuPods = this.mix.sharing = this.mix.constrained = 0;
+    this.mix.gpuPods = this.mix.sharing = this.mix.constrained = this.mix.multi = 0;
     for (let i = 0; i < this.n; i++) {
       this.free[i * D + 4] = 0;
       this.changes[i]!++;
@@ -93,6 +93,7 @@ export class SimState {
     this.mix.gpuPods++;
     if (p.gpus === 1 && p.gpuMilli < MILLI) this.mix.sharing++;
     if (p.models !== 0) this.mix.constrained++;
+    if (p.gpus > 1) this.mix.multi++;
     if (p.models === 0) return;
     if (!this.demand.add(p.models, p.gpus * p.gpuMilli)) return;
     for (let i = 0; i < this.n; i++) {
