@@ -178,3 +178,92 @@ describe('one scoring module for the simulator and the extender', () => {
     expect(changed).toBeGreaterThan(100);
   });
 });
+
+describe('the extender cache and the fragmentation term', () => {
+  const config = loadConfig(SHIPPED_CONFIG);
+  // The fragmentation term alone, so a stale measure shows through the extender's 11 score levels.
+  config.policy.fragment = 1;
+  const gpuNode = (name: string, gpus: number, model = 'T4'): Node => ({
+    metadata: { name, labels: { 'nvidia.com/gpu.product': model } },
+    status: {
+      allocatable: {
+        cpu: '32',
+        memory: '128Gi',
+        'nvidia.com/gpu': String(gpus),
+        'aliyun.com/gpu-count': String(gpus),
+        'aliyun.com/gpu-mem': String(gpus * 1000),
+      },
+    },
+  });
+  const gpuPod = (uid: string, gpu: Record<string, string>, nodeName?: string): Pod => ({
+    metadata: { name: uid, namespace: 'ns', uid },
+    spec: {
+      nodeName,
+      containers: [{ resources: { requests: { cpu: '2', memory: '1Gi', ...gpu }, limits: gpu } }],
+    },
+  });
+  const pods = [
+    gpuPod('a', { 'aliyun.com/gpu-mem': '300' }, 'n1'),
+    gpuPod('b', { 'nvidia.com/gpu': '1' }, 'n2'),
+    gpuPod('c', { 'nvidia.com/gpu': '4' }, 'n3'),
+    gpuPod('d', { 'aliyun.com/gpu-mem': '600' }, 'n3'),
+    gpuPod('e', {}, 'n4'),
+  ];
+  const probes = [
+    gpuPod('p1', { 'aliyun.com/gpu-mem': '500' }),
+    gpuPod('p2', { 'nvidia.com/gpu': '1' }),
+    gpuPod('p3', { 'nvidia.com/gpu': '2' }),
+    gpuPod('p4', {}),
+  ];
+  const nodes = new Map<string, Node>();
+  const state = new MemoryClusterState({ dims: config.dimensions.map((d) => d.name), gpu: config.gpu });
+  const ext = new Extender(config, state);
+  const upsert = (n: Node) => {
+    nodes.set(n.metadata!.name!, n);
+    state.upsertNode(n);
+  };
+  /** Scores from the cache (NodeNames, cached per node) and recomputed from Node objects (Nodes, never cached). */
+  const both = () => {
+    const names = [...nodes.keys()];
+    const items = [...nodes.values()];
+    return probes.map((p) => [
+      ext.prioritize({ Pod: p, Nodes: null, NodeNames: names }),
+      ext.prioritize({ Pod: p, Nodes: { items }, NodeNames: null }),
+    ]);
+  };
+
+  it('never serves a node a score cached from before it changed, was removed or replaced', () => {
+    for (const n of [gpuNode('n1', 2), gpuNode('n2', 8, 'V100'), gpuNode('n3', 8), gpuNode('n4', 4)])
+      upsert(n);
+    // Enough pods that one more does not refresh the typical shapes, which would drop every cached score.
+    const mix: Record<string, string>[] = [
+      {},
+      { 'aliyun.com/gpu-mem': '300' },
+      { 'nvidia.com/gpu': '1' },
+      { 'nvidia.com/gpu': '4' },
+    ];
+    for (let k = 0; k < 60; k++) state.upsertPod(gpuPod(`bg${k}`, mix[k % 4]!));
+    const steps: (() => void)[] = [
+      ...pods.map((p) => () => state.upsertPod(p)),
+      () => {
+        nodes.delete('n2');
+        state.removeNode('n2'); // n4 moves into its slot
+      },
+      () => upsert(gpuNode('n5', 8, 'V100')),
+      () => upsert(gpuNode('n4', 2, 'A100')),
+      () => state.removePod(pods[2]!),
+    ];
+    let differ = 0;
+    for (const step of steps) {
+      const before = both();
+      step();
+      const after = both();
+      for (const [k, [cached, computed]] of after.entries()) {
+        expect(cached).toEqual(computed);
+        if (JSON.stringify(cached) !== JSON.stringify(before[k]![0])) differ++;
+      }
+    }
+    // The steps changed scores, so stale ones would have shown.
+    expect(differ).toBeGreaterThan(steps.length / 2);
+  });
+});
