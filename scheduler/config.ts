@@ -82,7 +82,7 @@ export const configSchema = z
           .prefault({}),
         project: z.boolean().default(false),
         /** Weight of the fragmentation term (scoring/fragment.ts): FGD's measure over the observed pod shapes. */
-        fragment: fraction.default(0),
+        fragment: fraction.default(0.5),
       })
       .strict()
       .prefault({}),
