@@ -6,8 +6,9 @@ import { Rng } from '../sim/rng';
 import { Scheduler } from '../sim/simulate';
 import { SimState } from '../sim/state';
 import type { Node, Pod } from '../types';
+import { DEFAULT_ANGLE, fragmentWeight } from './angle';
 import { type DeviceView, Fragmentation, type PodShape, ShapeCounts } from './fragment';
-import { extenderAngle, SHIPPED_CONFIG } from './policies';
+import { extenderAngle, parsePolicy, SHIPPED_CONFIG } from './policies';
 
 const cpuPod: PodShape = { cpu: 1000, gpus: 0, share: 0, models: 0 };
 const wholePod: PodShape = { cpu: 1000, gpus: 1, share: 0, models: 0 };
@@ -265,5 +266,24 @@ describe('the extender cache and the fragmentation term', () => {
     }
     // The steps changed scores, so stale ones would have shown.
     expect(differ).toBeGreaterThan(steps.length / 2);
+  });
+});
+
+describe('the fragmentation weight', () => {
+  const mix = { gpuPods: 10, sharing: 2, constrained: 1, multi: 3 };
+  it('is β, or β raised by the multi-GPU and model-constrained shares when asked', () => {
+    expect(fragmentWeight({ ...DEFAULT_ANGLE, fragment: 0.5 }, mix)).toBe(0.5);
+    const o = { ...DEFAULT_ANGLE, fragment: 0.35, fragmentMix: { perMulti: 1, perConstrained: 2 } };
+    expect(fragmentWeight(o, mix)).toBeCloseTo(0.35 + 0.3 + 0.2);
+    expect(fragmentWeight({ ...o, fragmentMix: { perMulti: 5, perConstrained: 0 } }, mix)).toBe(1);
+    // Off stays off whatever the mix.
+    expect(fragmentWeight({ ...o, fragment: 0 }, mix)).toBe(0);
+  });
+
+  it('is set by policy options and the shipped config', () => {
+    expect(loadConfig(SHIPPED_CONFIG).policy.fragment).toBe(0.5);
+    expect(() => parsePolicy('shipped/fragment=0.2/fragment.multi=1/fragment.constrained=3')).not.toThrow();
+    expect(() => parsePolicy('shipped/fragment=1.5')).toThrow(/bad option/);
+    expect(() => parsePolicy('shipped/fragment.multi=x')).toThrow(/bad option/);
   });
 });
