@@ -18,6 +18,10 @@ export interface AngleOptions {
   fragment: number;
   /** β raised per unit of the multi-GPU and the model-constrained share of GPU pods (ScoreParams.mix), at most 1. */
   fragmentMix?: { perMulti: number; perConstrained: number };
+  /** The drop in fragmentation (milli-GPU) that scores 100 · sigmoid(1) ≈ 73, as FGD's 1000. */
+  fragmentScale: number;
+  /** β for pods of a class, overriding `fragment` (experiments). */
+  fragmentClass: Partial<Record<PodClass, number>>;
 }
 
 export const DEFAULT_ANGLE: AngleOptions = {
@@ -27,6 +31,8 @@ export const DEFAULT_ANGLE: AngleOptions = {
   project: false,
   classPacking: {},
   fragment: 0,
+  fragmentScale: 1000,
+  fragmentClass: {},
 };
 
 /** cos θ between the normalised request and free vectors; 1 when the request is empty in these dimensions. */
@@ -134,6 +140,8 @@ export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
     const { measure, view, cpuDim, stamps } = p.frag;
     const i = off / p.dims;
     const cpuFree = cpuDim < 0 ? Number.POSITIVE_INFINITY : free[off + cpuDim]!;
-    return (1 - beta) * angle + beta * measure.score(view, i, cpuFree, p.pod, stamps);
+    const drop = measure.drop(view, i, cpuFree, p.pod, stamps);
+    const beta2 = o.fragmentClass[p.podClass ?? 'cpu'] ?? beta;
+    return (1 - beta2) * angle + (beta2 * 100) / (1 + Math.exp(-drop / o.fragmentScale));
   };
 }

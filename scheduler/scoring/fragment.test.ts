@@ -88,14 +88,14 @@ describe('Fragmentation', () => {
   it('puts a share where it fills a fragment rather than opening an idle GPU', () => {
     const f = new Fragmentation(counts([wholePod, 5], [halfPod, 5]));
     const v = view([500, 1000], [1000, 1000]);
-    expect(f.score(v, 0, 8000, halfPod)).toBeGreaterThan(f.score(v, 1, 8000, halfPod));
+    expect(f.drop(v, 0, 8000, halfPod)).toBeGreaterThan(f.drop(v, 1, 8000, halfPod));
   });
 
   it('keeps idle 8-GPU nodes for 8-GPU pods', () => {
     const f = new Fragmentation(counts([wholePod, 5], [eightPod, 5]));
     const full = new Array(8).fill(1000);
     const v = view(full, [1000, 0, 0, 0, 0, 0, 0, 0]);
-    expect(f.score(v, 1, 8000, wholePod)).toBeGreaterThan(f.score(v, 0, 8000, wholePod));
+    expect(f.drop(v, 1, 8000, wholePod)).toBeGreaterThan(f.drop(v, 0, 8000, wholePod));
   });
 
   it('leaves a GPU model that model-constrained pods need to them', () => {
@@ -103,20 +103,20 @@ describe('Fragmentation', () => {
     const f = new Fragmentation(counts([wholePod, 5], [only2, 5]));
     const v = { ...view([1000, 1000], [1000, 1000]), model: [1, 2] };
     // Model 1 is no use to half of the pods: filling it lowers the fragmentation more.
-    expect(f.score(v, 0, 8000, wholePod)).toBeGreaterThan(f.score(v, 1, 8000, wholePod));
+    expect(f.drop(v, 0, 8000, wholePod)).toBeGreaterThan(f.drop(v, 1, 8000, wholePod));
   });
 
-  it('scores 50 on nodes without GPUs and the same with or without its per-node cache', () => {
+  it('changes nothing on nodes without GPUs and the same with or without its per-node cache', () => {
     const shapes = counts([wholePod, 3], [halfPod, 4], [cpuPod, 3]);
     const v = view([], [200, 1000, 700], [1000, 1000]);
     const cached = new Fragmentation(shapes);
     const plain = new Fragmentation(shapes);
     const stamps = new Uint32Array(3);
-    expect(cached.score(v, 0, 8000, wholePod, stamps)).toBe(50);
+    expect(cached.drop(v, 0, 8000, wholePod, stamps)).toBe(0);
     for (const pod of [wholePod, halfPod, cpuPod]) {
       for (let i = 0; i < 3; i++) {
-        expect(cached.score(v, i, 8000, pod, stamps)).toBe(plain.score(v, i, 8000, pod));
-        expect(cached.score(v, i, 8000, pod, stamps)).toBe(plain.score(v, i, 8000, pod));
+        expect(cached.drop(v, i, 8000, pod, stamps)).toBe(plain.drop(v, i, 8000, pod));
+        expect(cached.drop(v, i, 8000, pod, stamps)).toBe(plain.drop(v, i, 8000, pod));
       }
     }
   });

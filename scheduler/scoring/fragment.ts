@@ -133,12 +133,11 @@ export class Fragmentation {
   constructor(readonly shapes: ShapeCounts) {}
 
   /**
-   * The score of placing `pod` on node i, 0..100: 100 · sigmoid((fragmentation before − after) / 1000), the
-   * fragmentation in milli-GPU. `cpuFree` is the node's free cpu (Infinity when cpu is not tracked). A
+   * How much placing `pod` on node i lowers its fragmentation (before − after), in milli-GPU. `cpuFree` is the node's free cpu (Infinity when cpu is not tracked). A
    * share goes to the best-fit device (the fewest free that fit, first on ties), whole GPUs to idle ones,
    * as bind places them. With `stamps` (bumped whenever node i changes) the before value is cached.
    */
-  score(view: DeviceView, i: number, cpuFree: number, pod: PodShape, stamps?: ArrayLike<number>): number {
+  drop(view: DeviceView, i: number, cpuFree: number, pod: PodShape, stamps?: ArrayLike<number>): number {
     this.sync();
     if (!stamps) return this.compute(view, i, cpuFree, pod);
     const m = this.memoFor(pod, i);
@@ -184,7 +183,7 @@ export class Fragmentation {
     stamps?: ArrayLike<number>,
   ): number {
     const c = Math.min(view.count[i]!, MAX);
-    if (c === 0) return 50;
+    if (c === 0) return 0;
     const cap = view.capacity ? view.capacity[i]! : MILLI;
     const model = view.model[i]!;
     const before = this.before(view, i, c, cap, cpuFree, model, stamps);
@@ -205,7 +204,7 @@ export class Fragmentation {
     }
     sortSmall(a, c);
     const after = this.measure(a, c, cap, cpuFree - pod.cpu, model);
-    return 100 / (1 + Math.exp(-(before - after) / MILLI));
+    return before - after;
   }
 
   /** Node i's fragmentation now, in milli-GPU. */

@@ -212,6 +212,15 @@ function parseAngleOptions(
     else if (key === 'packing' && Number(value) >= 0 && Number(value) <= 1) out.packing = Number(value);
     else if (key === 'fragment' && value !== '' && Number(value) >= 0 && Number(value) <= 1)
       out.fragment = Number(value);
+    else if (key === 'fragment.scale' && Number(value) > 0) out.fragmentScale = Number(value);
+    else if (
+      key.startsWith('beta.') &&
+      POD_CLASSES.includes(key.slice(5) as PodClass) &&
+      value !== '' &&
+      Number(value) >= 0 &&
+      Number(value) <= 1
+    )
+      out.fragmentClass = { ...out.fragmentClass, [key.slice(5)]: Number(value) };
     else if (
       (key === 'fragment.multi' || key === 'fragment.constrained') &&
       Number(value) >= 0 &&
