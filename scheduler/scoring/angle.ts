@@ -141,7 +141,7 @@ export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
     const i = off / p.dims;
     const cpuFree = cpuDim < 0 ? Number.POSITIVE_INFINITY : free[off + cpuDim]!;
     const drop = measure.drop(view, i, cpuFree, p.pod, stamps);
-    const beta2 = o.fragmentClass[p.podClass ?? 'cpu'] ?? beta;
-    return (1 - beta2) * angle + (beta2 * 100) / (1 + Math.exp(-drop / o.fragmentScale));
+    const w = o.fragmentClass[p.podClass ?? 'cpu'] ?? beta;
+    return (1 - w) * angle + (w * 100) / (1 + Math.exp(-drop / o.fragmentScale));
   };
 }

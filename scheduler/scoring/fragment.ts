@@ -125,7 +125,7 @@ export class Fragmentation {
   private pCpu = 0;
   private cache = new Float64Array(0);
   private cachedAt = new Uint32Array(0);
-  /** Scores per pod shape and node while the node is unchanged (with stamps): shapes repeat. */
+  /** Drops per pod shape and node while the node is unchanged (with stamps): shapes repeat. */
   private memo = new Map<string, { score: Float64Array; at: Uint32Array }>();
   private lastPod: PodShape | undefined;
   private lastMemo: { score: Float64Array; at: Uint32Array } | undefined;
@@ -133,9 +133,10 @@ export class Fragmentation {
   constructor(readonly shapes: ShapeCounts) {}
 
   /**
-   * How much placing `pod` on node i lowers its fragmentation (before − after), in milli-GPU. `cpuFree` is the node's free cpu (Infinity when cpu is not tracked). A
-   * share goes to the best-fit device (the fewest free that fit, first on ties), whole GPUs to idle ones,
-   * as bind places them. With `stamps` (bumped whenever node i changes) the before value is cached.
+   * How much placing `pod` on node i lowers its fragmentation (before − after), in milli-GPU. `cpuFree` is the
+   * node's free cpu (Infinity when cpu is not tracked). A share goes to the best-fit device (the fewest free
+   * that fit, first on ties), whole GPUs to idle ones, as bind places them. With `stamps` (bumped whenever
+   * node i changes) results are cached per node and pod shape.
    */
   drop(view: DeviceView, i: number, cpuFree: number, pod: PodShape, stamps?: ArrayLike<number>): number {
     this.sync();
