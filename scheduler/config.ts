@@ -81,6 +81,8 @@ export const configSchema = z
           .strict()
           .prefault({}),
         project: z.boolean().default(false),
+        /** Weight of the fragmentation term (scoring/fragment.ts): FGD's measure over the observed pod shapes. */
+        fragment: fraction.default(0.5),
       })
       .strict()
       .prefault({}),

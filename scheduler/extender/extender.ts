@@ -1,7 +1,8 @@
 import { nodeAllocatable, podRequests } from '../../apis/resources';
 import type { ExtenderConfig } from '../config';
-import { type ScoreFn, type ScoreParams, scorer, toExtenderScore } from '../scoring';
+import { Fragmentation, type ScoreFn, type ScoreParams, scorer, toExtenderScore } from '../scoring';
 import { GPU_SPEC, MILLI, WHOLE_GPU } from '../scoring/classes';
+import type { PodShape } from '../scoring/fragment';
 import { MAX_EXTENDER_PRIORITY } from '../scoring/types';
 import type { Node, Pod } from '../types';
 import { deviceAnnotations, type GpuSettings, gpuClass, MAX_DEVICES, nodeGpus, type PodGpus } from './gpus';
@@ -35,6 +36,9 @@ export class Extender {
   private readonly gpu: GpuSettings;
   private readonly gpuDim: number;
   private readonly wholeDim: number;
+  private readonly cpuDim: number;
+  /** The fragmentation term's measure over the cache's observed pod shapes. */
+  private readonly fragmentation: Fragmentation;
   /** Names of the dimensions read from pod requests directly (not computed from GPU devices). */
   private readonly plain: string[];
   private readonly plainIndex: Int32Array;
@@ -53,6 +57,8 @@ export class Extender {
     this.gpu = config.gpu;
     this.gpuDim = this.dims.indexOf(config.gpu.resource);
     this.wholeDim = this.dims.indexOf(WHOLE_GPU);
+    this.cpuDim = this.dims.indexOf('cpu');
+    this.fragmentation = new Fragmentation(state.shapes());
     const virtual = new Set([config.gpu.resource, WHOLE_GPU, GPU_SPEC]);
     this.plainIndex = Int32Array.from(this.dims.map((_, d) => d).filter((d) => !virtual.has(this.dims[d]!)));
     this.plain = Array.from(this.plainIndex, (d) => this.dims[d]!);
@@ -93,6 +99,19 @@ export class Extender {
       ref: view.ref,
       podClass: gpuClass(pod.gpus),
       mix: this.state.mix(),
+      pod: pod.shape,
+      frag: {
+        measure: this.fragmentation,
+        view: {
+          stride: DEVICES,
+          count: view.devCount,
+          capacity: view.devCapacity,
+          free: view.devFree,
+          model: view.devModel,
+        },
+        cpuDim: this.cpuDim,
+        stamps: view.changes,
+      },
     };
     const out: HostPriority[] = new Array(view.names.length);
     for (let k = 0; k < view.names.length; k++) {
@@ -157,7 +176,7 @@ export class Extender {
     if (this.recent.size > RECENT_PODS) this.recent.delete(this.recent.keys().next().value!);
     const req = new Float64Array(this.dims.length);
     for (const [k, d] of this.plainIndex.entries()) req[d] = plain[k]!;
-    return { req, gpus };
+    return { req, gpus, shape: this.state.shapeOf(pod, gpus) };
   }
 
   /** The pod's request vector on node i: its GPU share in milli-GPU of that node's devices. */
@@ -255,7 +274,7 @@ export class Extender {
     if (this.scratch.alloc.length < n * D || this.scratch.alloc.length > Math.max(4 * n * D, 1024 * D)) {
       this.scratch = scratchFor(n, D);
     }
-    const { alloc, free, devCount, devCapacity, devShared, devFree } = this.scratch;
+    const { alloc, free, devCount, devCapacity, devShared, devFree, devModel } = this.scratch;
     const names = items.map((node) => node.metadata?.name ?? '');
     const at = new Int32Array(n);
     const ref = new Float64Array(snap.ref);
@@ -280,6 +299,7 @@ export class Extender {
       devCount[k] = gpus.count;
       devCapacity[k] = gpus.capacity;
       devShared[k] = gpus.shares ? 1 : 0;
+      devModel[k] = gpus.model ? this.state.modelMask([gpus.model]) : 0;
       for (let g = 0; g < gpus.count; g++) {
         devFree[k * MAX_DEVICES + g] = cached ? snap.devFree[i * MAX_DEVICES + g]! : gpus.capacity;
       }
@@ -296,6 +316,7 @@ export class Extender {
       devCapacity,
       devShared,
       devFree,
+      devModel,
     };
   }
 }
@@ -317,6 +338,7 @@ interface PodView {
   /** Plain-dimension requests; the GPU columns are filled per node by requestOn. */
   req: Float64Array;
   gpus: PodGpus;
+  shape: PodShape;
 }
 
 /** The requested nodes over snapshot-shaped arrays: node k is at index at[k] (-1 when unknown). */
@@ -325,7 +347,10 @@ interface View extends Snapshot {
   at: Int32Array;
 }
 
-type Scratch = Pick<Snapshot, 'alloc' | 'free' | 'devCount' | 'devCapacity' | 'devShared' | 'devFree'>;
+type Scratch = Pick<
+  Snapshot,
+  'alloc' | 'free' | 'devCount' | 'devCapacity' | 'devShared' | 'devFree' | 'devModel'
+>;
 
 function scratchFor(nodes: number, dims: number): Scratch {
   return {
@@ -334,6 +359,7 @@ function scratchFor(nodes: number, dims: number): Scratch {
     devCount: new Uint8Array(nodes),
     devCapacity: new Float64Array(nodes),
     devShared: new Uint8Array(nodes),
+    devModel: new Int32Array(nodes),
     devFree: new Float64Array(nodes * MAX_DEVICES),
   };
 }

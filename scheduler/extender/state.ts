@@ -1,5 +1,6 @@
 import { nodeAllocatable, podRequests } from '../../apis/resources';
 import { GPU_SPEC, MILLI, type PodMix, WHOLE_GPU } from '../scoring/classes';
+import { type PodShape, ShapeCounts } from '../scoring/fragment';
 import type { Node, Pod } from '../types';
 import { annotatedDevices, type GpuSettings, MAX_DEVICES, nodeGpus, type PodGpus, podGpus } from './gpus';
 
@@ -19,6 +20,10 @@ export interface Snapshot {
   devFree: Float64Array;
   /** Whether node i advertises GPU shares (the share resource). */
   devShared: Uint8Array;
+  /** Node i's GPU model as a bitmask (ClusterState.modelMask), 0 when it has none. */
+  devModel: Int32Array;
+  /** Bumped whenever node i changes, so scores can cache per node (absent: nothing is cached). */
+  changes?: Uint32Array;
 }
 
 /**
@@ -35,6 +40,12 @@ export interface ClusterState {
   observe(pod: Pod): PodGpus;
   /** The GPU pods that have arrived (bound or pending). */
   mix(): PodMix;
+  /** The shapes of every pod that has arrived (bound or pending): the fragmentation term's typical pods. */
+  shapes(): ShapeCounts;
+  /** The pod's shape for the fragmentation term. */
+  shapeOf(pod: Pod, gpus: PodGpus): PodShape;
+  /** GPU models as a bitmask, the same bits as Snapshot.devModel; 0 for undefined (any model). */
+  modelMask(models: readonly string[] | undefined): number;
   /** Counts the pod's placement on `nodeName` before the watch shows it, on `devices` if given. */
   assume(pod: Pod, nodeName: string, devices?: readonly number[]): void;
   forget(pod: Pod): void;
@@ -66,6 +77,9 @@ interface Placement {
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 const NO_GPUS: PodGpus = { whole: 0, share: 0, models: undefined };
 const EPSILON = 1e-9;
+/** Bits for GPU models; models beyond the last share it. A pod whose models no node has gets NO_MODEL. */
+const MODEL_BITS = 30;
+const NO_MODEL = 1 << MODEL_BITS;
 
 export function podKey(pod: Pod): string {
   const m = pod.metadata ?? {};
@@ -99,11 +113,17 @@ export class MemoryClusterState implements ClusterState {
   private devCapacity: Float64Array;
   private devFree: Float64Array;
   private devShared: Uint8Array;
+  private devModel: Int32Array;
+  private changes: Uint32Array;
+  private readonly modelBits = new Map<string, number>();
   private readonly ref: Float64Array;
   private readonly placements = new Map<string, Placement>();
   /** GPU pods that have arrived (bound or pending), by key: the mix, and the demand for GPU models. */
   private readonly gpuPods = new Map<string, PodGpus>();
-  private readonly podMix: PodMix = { gpuPods: 0, sharing: 0, constrained: 0 };
+  private readonly podMix: PodMix = { gpuPods: 0, sharing: 0, constrained: 0, multi: 0 };
+  /** Every arrived pod's shape, by key, and their counts. */
+  private readonly podShapes = new Map<string, PodShape>();
+  private readonly shapeCounts = new ShapeCounts();
   private pressure = new Map<string, number>();
   private pressureStale = false;
   private nextExpiry = Number.POSITIVE_INFINITY;
@@ -127,6 +147,8 @@ export class MemoryClusterState implements ClusterState {
     this.devCapacity = new Float64Array(64);
     this.devFree = new Float64Array(64 * MAX_DEVICES);
     this.devShared = new Uint8Array(64);
+    this.devModel = new Int32Array(64);
+    this.changes = new Uint32Array(64);
     this.ref = new Float64Array(this.D);
   }
 
@@ -160,12 +182,14 @@ export class MemoryClusterState implements ClusterState {
       this.devCapacity[i] = gpus.capacity;
       this.devShared[i] = gpus.shares ? 1 : 0;
       this.models[i] = gpus.model;
+      this.devModel[i] = gpus.model ? this.modelMask([gpus.model]) : 0;
       for (const d of [this.gpuDim, this.wholeDim, this.specDim]) {
         if (d >= 0) this.alloc[off + d] = gpus.count * MILLI;
       }
     }
     // Kubelets rewrite node status often; only a new node or new devices need the pods recounted.
     if (isNew || gpuChanged) this.recount(i);
+    if (changed || gpuChanged) this.changes[i]!++;
     if (changed || gpuChanged) this.recomputeRef();
   }
 
@@ -182,11 +206,14 @@ export class MemoryClusterState implements ClusterState {
     this.devCount[i] = this.devCount[last]!;
     this.devCapacity[i] = this.devCapacity[last]!;
     this.devShared[i] = this.devShared[last]!;
+    this.devModel[i] = this.devModel[last]!;
     this.models[i] = this.models[last]!;
     this.alloc.fill(0, last * D, last * D + D);
     this.free.fill(0, last * D, last * D + D);
     this.devFree.fill(0, last * MAX_DEVICES, (last + 1) * MAX_DEVICES);
     this.devCount[last] = 0;
+    this.devModel[last] = 0;
+    this.changes[i]!++;
     this.names[i] = lastName;
     this.index.set(lastName, i);
     this.names.pop();
@@ -204,6 +231,7 @@ export class MemoryClusterState implements ClusterState {
     const key = podKey(pod);
     const gpus = this.gpu ? podGpus(pod, this.gpu) : NO_GPUS;
     this.observeDemand(key, gpus);
+    this.observeShape(key, this.shapeOf(pod, gpus));
     const node = pod.spec?.nodeName;
     if (!node) return;
     const hint = this.gpu ? annotatedDevices(pod, this.gpu) : undefined;
@@ -214,13 +242,49 @@ export class MemoryClusterState implements ClusterState {
     const key = podKey(pod);
     this.unplace(key);
     this.observeDemand(key, NO_GPUS);
+    this.observeShape(key, undefined);
   }
 
   /** Counts a pod the scheduler asks about towards the GPU-model demand, before its watch event arrives. */
   observe(pod: Pod): PodGpus {
     const gpus = this.gpu ? podGpus(pod, this.gpu) : NO_GPUS;
     this.observeDemand(podKey(pod), gpus);
+    this.observeShape(podKey(pod), this.shapeOf(pod, gpus));
     return gpus;
+  }
+
+  shapes(): ShapeCounts {
+    return this.shapeCounts;
+  }
+
+  shapeOf(pod: Pod, gpus: PodGpus): PodShape {
+    const [cpu = 0] = podRequests(pod, ['cpu']);
+    const devices = gpus.share > 0 ? 1 : gpus.whole;
+    return { cpu, gpus: devices, share: gpus.share, models: devices > 0 ? this.modelMask(gpus.models) : 0 };
+  }
+
+  modelMask(models: readonly string[] | undefined): number {
+    if (!models) return 0;
+    let mask = 0;
+    for (const m of models) {
+      let bit = this.modelBits.get(m);
+      if (bit === undefined) {
+        bit = 1 << Math.min(this.modelBits.size, MODEL_BITS - 1);
+        this.modelBits.set(m, bit);
+      }
+      mask |= bit;
+    }
+    return mask === 0 ? NO_MODEL : mask;
+  }
+
+  private observeShape(key: string, shape: PodShape | undefined): void {
+    const had = this.podShapes.get(key);
+    if (had && shape && sameShape(had, shape)) return;
+    if (had) this.shapeCounts.add(had, -1);
+    if (shape) {
+      this.podShapes.set(key, shape);
+      this.shapeCounts.add(shape, 1);
+    } else this.podShapes.delete(key);
   }
 
   assume(pod: Pod, nodeName: string, devices?: readonly number[]): void {
@@ -266,6 +330,8 @@ export class MemoryClusterState implements ClusterState {
       devCapacity: this.devCapacity.subarray(0, n),
       devFree: this.devFree.subarray(0, n * MAX_DEVICES),
       devShared: this.devShared.subarray(0, n),
+      devModel: this.devModel.subarray(0, n),
+      changes: this.changes.subarray(0, n),
     };
   }
 
@@ -324,6 +390,7 @@ export class MemoryClusterState implements ClusterState {
     this.podMix.gpuPods += sign;
     if (gpus.share > 0) this.podMix.sharing += sign;
     if (gpus.models) this.podMix.constrained += sign;
+    if (gpus.whole > 1) this.podMix.multi += sign;
   }
 
   /** The GPU pods that have arrived (bound or pending): the mix the packing weights derive from. */
@@ -395,6 +462,7 @@ export class MemoryClusterState implements ClusterState {
   /** Takes (sign -1) or returns (+1) a placement's resources on node i, resolving its devices when taking. */
   private apply(i: number, p: Placement, sign: number): void {
     const off = i * this.D;
+    this.changes[i]!++;
     for (const d of this.plain) this.free[off + d]! += sign * p.req[d]!;
     if (p.gpus.whole === 0 && p.gpus.share === 0) return;
     if (sign < 0) p.devices = this.resolve(i, p.gpus, p.hint);
@@ -450,6 +518,7 @@ export class MemoryClusterState implements ClusterState {
   /** Recounts node i from scratch: allocatable, every device idle, then each placement on it. */
   private recount(i: number): void {
     const off = i * this.D;
+    this.changes[i]!++;
     const name = this.names[i]!;
     for (const d of this.plain) this.free[off + d] = this.alloc[off + d]!;
     const base = i * MAX_DEVICES;
@@ -472,9 +541,17 @@ export class MemoryClusterState implements ClusterState {
       const shared = new Uint8Array(this.devShared.length * 2);
       shared.set(this.devShared);
       this.devShared = shared;
+      const model = new Int32Array(this.devModel.length * 2);
+      model.set(this.devModel);
+      this.devModel = model;
+      const changes = new Uint32Array(this.changes.length * 2);
+      changes.set(this.changes);
+      this.changes = changes;
     }
     this.names.push(name);
     this.models.push('');
+    // The index may have held a removed node: scores cached for it are stale.
+    this.changes[i]!++;
     this.index.set(name, i);
     return i;
   }
@@ -492,6 +569,10 @@ function samePodGpus(a: PodGpus, b: PodGpus): boolean {
   const y = b.models;
   const sameModels = x === y || (!!x && !!y && x.length === y.length && x.every((v, k) => v === y[k]));
   return a.whole === b.whole && a.share === b.share && sameModels;
+}
+
+function sameShape(a: PodShape, b: PodShape): boolean {
+  return a.cpu === b.cpu && a.gpus === b.gpus && a.share === b.share && a.models === b.models;
 }
 
 function grow(a: Float64Array): Float64Array {

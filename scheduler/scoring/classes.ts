@@ -23,9 +23,11 @@ export interface PodMix {
   gpuPods: number;
   sharing: number;
   constrained: number;
+  /** GPU pods asking for more than one device. */
+  multi: number;
 }
 
-export const EMPTY_MIX: PodMix = { gpuPods: 0, sharing: 0, constrained: 0 };
+export const EMPTY_MIX: PodMix = { gpuPods: 0, sharing: 0, constrained: 0, multi: 0 };
 
 /**
  * The whole-GPU pods' packing weight from the mix: high (pack, keep whole nodes idle for multi-GPU pods)

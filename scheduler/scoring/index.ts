@@ -4,6 +4,7 @@ import { bestFit, dotProduct, random, tetris } from './packing';
 import type { ScoreFn } from './types';
 
 export * from './angle';
+export * from './fragment';
 export * from './intree';
 export * from './packing';
 export * from './types';

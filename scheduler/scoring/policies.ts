@@ -210,7 +210,27 @@ function parseAngleOptions(
     else if (key === 'shape' && (value === 'cos' || value === 'linear')) out.shape = value;
     else if (key === 'norm' && (value === 'node' || value === 'max')) out.norm = value;
     else if (key === 'packing' && Number(value) >= 0 && Number(value) <= 1) out.packing = Number(value);
-    else if (WHOLE_KEYS.has(key) && value !== '' && Number(value) >= 0) {
+    else if (key === 'fragment' && value !== '' && Number(value) >= 0 && Number(value) <= 1)
+      out.fragment = Number(value);
+    else if (key === 'fragment.scale' && Number(value) > 0) out.fragmentScale = Number(value);
+    else if (
+      key.startsWith('beta.') &&
+      POD_CLASSES.includes(key.slice(5) as PodClass) &&
+      value !== '' &&
+      Number(value) >= 0 &&
+      Number(value) <= 1
+    )
+      out.fragmentClass = { ...out.fragmentClass, [key.slice(5)]: Number(value) };
+    else if (
+      (key === 'fragment.multi' || key === 'fragment.constrained') &&
+      Number(value) >= 0 &&
+      value !== ''
+    ) {
+      const mix = out.fragmentMix ?? { perMulti: 0, perConstrained: 0 };
+      if (key === 'fragment.multi') mix.perMulti = Number(value);
+      else mix.perConstrained = Number(value);
+      out.fragmentMix = mix;
+    } else if (WHOLE_KEYS.has(key) && value !== '' && Number(value) >= 0) {
       // Only the named keys: the policy fills the rest (from DEFAULT_WHOLE, or the shipped config).
       out.wholePacking = { ...out.wholePacking, [WHOLE_KEYS.get(key)!]: Number(value) } as WholePacking;
     } else if (

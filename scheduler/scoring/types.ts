@@ -1,4 +1,5 @@
 import type { PodClass, PodMix } from './classes';
+import type { DeviceView, Fragmentation, PodShape } from './fragment';
 
 // Every score function reads one node out of flat per-dimension arrays (node i at offset i*dims), so the
 // simulator and the extender share them without allocating per call.
@@ -14,6 +15,19 @@ export interface ScoreParams {
   podClass?: PodClass;
   /** The GPU pods that have arrived so far, for scores derived from the workload's mix. */
   mix?: PodMix;
+  /** The pod being scored, for the fragmentation term. */
+  pod?: PodShape;
+  /** Per-device state and the observed pod shapes, for the fragmentation term. */
+  frag?: FragmentInput;
+}
+
+export interface FragmentInput {
+  measure: Fragmentation;
+  view: DeviceView;
+  /** Index of cpu among the dimensions (-1: cpu not tracked). */
+  cpuDim: number;
+  /** Per-node change counters, so the measure can cache each node's fragmentation. */
+  stamps?: ArrayLike<number>;
 }
 
 /**

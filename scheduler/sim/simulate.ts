@@ -1,9 +1,10 @@
 import { podClass } from '../scoring/classes';
+import { Fragmentation } from '../scoring/fragment';
 import type { Component, Profile } from '../scoring/policies';
 import { MAX_EXTENDER_PRIORITY, MAX_NODE_SCORE, type ScoreParams } from '../scoring/types';
 import { Fgd, typicalPods } from './fgd';
 import { Rng } from './rng';
-import { SIM_DIMS, type SimState } from './state';
+import { fragmentShape, SIM_DIMS, type SimState } from './state';
 import { MILLI, podGpuMilli, podWholeGpuMilli, type TracePod } from './trace';
 
 export const ARRIVED_MAX = 130;
@@ -48,12 +49,14 @@ interface Bound {
 }
 
 function bind(profile: Profile, state: SimState, workload: readonly TracePod[]): Bound[] {
+  const measure = new Fragmentation(state.shapes);
   return profile.components.map((c) => ({
     c,
     params: {
       dims: SIM_DIMS.length,
       weights: Float64Array.from(SIM_DIMS, (d) => c.dimWeights[d] ?? 0),
       ref: state.ref,
+      frag: { measure, view: state.devices, cpuDim: 0, stamps: state.changes },
     },
     fgd: c.device === 'fgd' ? new Fgd(state, typicalPods(workload)) : undefined,
   }));
@@ -219,9 +222,11 @@ export class Scheduler {
       req[2] = podGpuMilli(p);
       req[3] = podWholeGpuMilli(p);
       const cls = podClass(p.gpus, p.gpuMilli);
+      const shape = fragmentShape(p);
       for (const b of this.bound) {
         b.params.podClass = cls;
         b.params.mix = state.mix;
+        b.params.pod = shape;
       }
       total.fill(0, 0, k);
       for (const b of this.bound) addScores(b, state, p, req, feasible, k, this.raw, total);

@@ -1,4 +1,5 @@
 import { ModelDemand, type PodMix } from '../scoring/classes';
+import { type DeviceView, type PodShape, ShapeCounts } from '../scoring/fragment';
 import type { Rng } from './rng';
 import { type Cluster, GPU_SPEC, MAX_GPUS, MILLI, type TracePod, WHOLE_GPU } from './trace';
 
@@ -34,7 +35,11 @@ export class SimState {
   /** Model-constrained GPU demand of the pods that arrived so far, against each model's capacity. */
   readonly demand: ModelDemand;
   /** The GPU pods that arrived so far. */
-  readonly mix: PodMix = { gpuPods: 0, sharing: 0, constrained: 0 };
+  readonly mix: PodMix = { gpuPods: 0, sharing: 0, constrained: 0, multi: 0 };
+  /** The shapes of the pods that arrived so far: the fragmentation term's typical pods. */
+  readonly shapes = new ShapeCounts();
+  /** The devices as the fragmentation term reads them. */
+  readonly devices: DeviceView;
   private readonly modelIndex: Int8Array;
 
   constructor(cluster: Cluster) {
@@ -62,13 +67,15 @@ export class SimState {
       for (let d = 0; d < D; d++) this.ref[d] = Math.max(this.ref[d]!, this.alloc[i * D + d]!);
     }
     this.free = new Float64Array(this.alloc);
+    this.devices = { stride: MAX_GPUS, count: this.gpuCount, free: this.gpuLeft, model: this.modelBit };
     this.reset();
   }
 
   reset(): void {
     this.free.set(this.alloc);
     this.demand.clear();
-    this.mix.gpuPods = this.mix.sharing = this.mix.constrained = 0;
+    this.shapes.clear();
+    this.mix.gpuPods = this.mix.sharing = this.mix.constrained = this.mix.multi = 0;
     for (let i = 0; i < this.n; i++) {
       this.free[i * D + 4] = 0;
       this.changes[i]!++;
@@ -81,10 +88,12 @@ export class SimState {
 
   /** Counts an arriving pod's GPU-model constraint in the demand, and refreshes `gpu-spec` where it changed. */
   arrive(p: TracePod): void {
+    this.shapes.add(fragmentShape(p));
     if (p.gpus === 0) return;
     this.mix.gpuPods++;
     if (p.gpus === 1 && p.gpuMilli < MILLI) this.mix.sharing++;
     if (p.models !== 0) this.mix.constrained++;
+    if (p.gpus > 1) this.mix.multi++;
     if (p.models === 0) return;
     if (!this.demand.add(p.models, p.gpus * p.gpuMilli)) return;
     for (let i = 0; i < this.n; i++) {
@@ -175,4 +184,10 @@ export class SimState {
     const m = this.modelIndex[i]!;
     this.free[i * D + 4] = m < 0 ? 0 : this.free[i * D + 2]! * this.demand.pressure(m);
   }
+}
+
+/** The pod's shape for the fragmentation term: a share in milli of one device (devices are 1000 milli here). */
+export function fragmentShape(p: TracePod): PodShape {
+  const share = p.gpus === 1 && p.gpuMilli < MILLI ? p.gpuMilli : 0;
+  return { cpu: p.cpu, gpus: p.gpus, share, models: p.gpus > 0 ? p.models : 0 };
 }
