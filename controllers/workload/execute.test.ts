@@ -224,6 +224,30 @@ describe('execute: failures and the status', () => {
     expect(deps.rvExpectations.isSatisfied(cached('42'))).toBe(true);
   });
 
+  it("writes the status at the cached owner's resourceVersion, and reads the latest only on a conflict", async () => {
+    const cached = { ...owner, metadata: { ...owner.metadata, resourceVersion: '5' } };
+    const once = setup();
+    await execute(cached, planOf([], { status: { replicas: 1 } }), once.deps, new AbortController().signal);
+    expect(once.calls.map((c) => `${c.verb} ${c.kind}/${c.name}`)).toEqual(['updateStatus Widget/web']);
+    expect(once.calls[0]?.body).toMatchObject({
+      metadata: { resourceVersion: '5' },
+      status: { replicas: 1 },
+    });
+
+    let conflicts = 1;
+    const stale = setup(
+      (call) => (call.verb === 'updateStatus' && conflicts-- > 0 ? conflict() : undefined),
+      (call) =>
+        call.verb === 'get' ? { ...owner, metadata: { ...owner.metadata, resourceVersion: '6' } } : undefined,
+    );
+    await execute(cached, planOf([], { status: { replicas: 1 } }), stale.deps, new AbortController().signal);
+    expect(stale.calls.map((c) => c.verb)).toEqual(['updateStatus', 'get', 'updateStatus']);
+    expect(stale.calls[2]?.body).toMatchObject({
+      metadata: { resourceVersion: '6' },
+      status: { replicas: 1 },
+    });
+  });
+
   it('writes the status only when it changed', async () => {
     const { deps, calls } = setup();
     await run(deps, planOf([]));

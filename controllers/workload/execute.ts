@@ -88,16 +88,21 @@ export async function execute(
 }
 
 /**
- * Writes status through /status when it differs, re-reading on conflict (Kruise's status updater). The
- * written version is expected in the cache before the next plan: a plan on the status before this write
- * would count again what this one already counted (pods deleted by a failing job and counted failed).
+ * Writes status through /status when it differs, at the cached owner's resourceVersion first (the
+ * reconcile checked the cache holds our last write, so it is usually current: one request, not a GET
+ * and a PUT), re-reading only on conflict (Kruise's status updater). The written version is expected in
+ * the cache before the next plan: a plan on the status before this write would count again what this one
+ * already counted (pods deleted by a failing job and counted failed).
  */
 async function writeStatus(owner: Owner, status: unknown, deps: ExecutorDeps, signal: AbortSignal) {
   if (deepEqual(owner.status ?? {}, status)) return;
   const owners = deps.client.resource<Owner>(deps.kind.resource);
   const ref = { namespace: owner.metadata?.namespace, name: owner.metadata?.name ?? '' };
+  // Without a resourceVersion the PUT would be unconditional: read one first.
+  let base: Owner | undefined = owner.metadata?.resourceVersion ? owner : undefined;
   await retryOnConflict(async () => {
-    const latest = await owners.get(ref, { signal });
+    const latest = base ?? (await owners.get(ref, { signal }));
+    base = undefined;
     deps.rvExpectations.expect(await owners.updateStatus({ ...latest, status }, { signal }));
   }).catch((err) => {
     if (!isNotFound(err)) throw err;
