@@ -1,11 +1,13 @@
-// npm run bench:broadcastjob [-- --nodes 500 --pod-start 2s --run-time 0s]
+// npm run bench:broadcastjob [-- --nodes 500 --pod-start 2s --run-time 0s --only full,daemon,paced]
 // One pod on every one of 500 kwok nodes, in the same cluster and run: a BroadcastJob at parallelism 100%
-// (our controller, in-process) timed until every pod Succeeded, a DaemonSet of the same pod
-// (kube-controller-manager) timed until every pod is Ready, and a BroadcastJob at parallelism 10%.
+// (our manager, its own process) until every pod Succeeded, a DaemonSet of the same pod
+// (kube-controller-manager) until every pod is Ready, and a BroadcastJob at parallelism 10%.
 // Both kinds place pods through kube-scheduler with a node-name affinity. The simulated kubelet starts a
 // pod in --pod-start; a BroadcastJob pod then runs --run-time before it succeeds. Goals: the BroadcastJob
 // at 100% takes ≤ 1.2× the DaemonSet's time; at 10%, active pods never exceed 10% of the nodes (50 of 500).
-// API writes are counted by the apiserver (mutating verbs, without Events, Leases and Nodes).
+// Every workload is timed the same way: from its create to the moment one pod watch sees the last of its
+// pods done (the owner's status only says how many pods that is, so neither controller's status write
+// counts). API writes are counted by the apiserver (mutating verbs, without Events, Leases and Nodes).
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -55,6 +57,8 @@ class PodTracker {
   private readonly stop = new AbortController();
   peakActive = 0;
   done = 0;
+  /** When the watch first saw `n` pods done, by n (performance.now()). */
+  private readonly reached: number[] = [];
 
   constructor(client: KubeClient, labelSelector: string, isDone: (pod: TrackedPod) => boolean) {
     this.informer = new Informer<TrackedPod>(client.resource<TrackedPod>(Pods), {
@@ -68,6 +72,7 @@ class PodTracker {
       const active = pods.filter((p) => !ended(p) && !p.metadata?.deletionTimestamp).length;
       this.peakActive = Math.max(this.peakActive, active);
       this.done = pods.filter(isDone).length;
+      for (let n = this.reached.length; n <= this.done; n++) this.reached[n] = performance.now();
     };
     this.informer.addEventHandler({ onAdd: recount, onUpdate: recount, onDelete: recount });
   }
@@ -75,6 +80,11 @@ class PodTracker {
   async start(): Promise<void> {
     void this.informer.start(this.stop.signal);
     await this.informer.waitForSync(this.stop.signal);
+  }
+
+  /** When the watch first saw `n` pods done; undefined if it has not yet. */
+  reachedAt(n: number): number | undefined {
+    return this.reached[n];
   }
 
   close(): void {
@@ -174,13 +184,14 @@ async function measure(
     const started = performance.now();
     await client.resource(resource).create(obj);
     const pods = await waitFinished(client, resource, name, finished, workload);
-    const wallSeconds = (performance.now() - started) / 1000;
     const apiWrites = apiserverCounters(kubeconfig).writes - before.writes;
     // The watch may be a moment behind the status it is checked against.
-    for (let i = 0; i < 40 && tracker.done < pods; i++) await sleep(250);
-    if (tracker.done < pods) {
+    for (let i = 0; i < 40 && tracker.reachedAt(pods) === undefined; i++) await sleep(250);
+    const doneAt = tracker.reachedAt(pods);
+    if (doneAt === undefined) {
       throw new Error(`${workload}: finished with ${tracker.done} of ${pods} pods done`);
     }
+    const wallSeconds = (doneAt - started) / 1000;
     process.stderr.write(`${workload}: ${pods} pods done in ${wallSeconds.toFixed(1)} s\n`);
     await client.resource(resource).delete({ namespace: NAMESPACE, name });
     return { workload, pods, wallSeconds, apiWrites, peakActive: tracker.peakActive, limit };
@@ -214,12 +225,18 @@ function report(results: Measurement[], nodes: number, kubelet: KubeletTimes): v
   process.stdout.write(
     `\n${nodes} kwok nodes, one pod each; simulated kubelet: pod start ${kubelet.podStart}, ` +
       `BroadcastJob pod run time ${kubelet.runTime}\n` +
-      `BroadcastJob timed until every pod Succeeded, DaemonSet until every pod Ready; ` +
+      `each timed by a pod watch until every pod Succeeded (BroadcastJob) or Ready (DaemonSet), ` +
+      `against the DaemonSet of the same round; ` +
       `machine: ${cpus().length} cores, load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')} (1, 5, 15 min) at the end\n`,
   );
-  const daemon = results.find((r) => r.workload.startsWith('DaemonSet'));
+  // The n-th run of a row is compared with the n-th DaemonSet run (--only may repeat rows).
+  const daemons = results.filter((r) => r.workload === 'DaemonSet');
+  const daemonOf = (r: Measurement) => {
+    const round = results.filter((o) => o.workload === r.workload).indexOf(r);
+    return daemons[Math.min(round, daemons.length - 1)];
+  };
   const header = [
     'workload',
     'pods',
@@ -233,7 +250,7 @@ function report(results: Measurement[], nodes: number, kubelet: KubeletTimes): v
     r.workload,
     r.pods === nodes ? String(r.pods) : `${r.pods} of ${nodes}`,
     r.wallSeconds.toFixed(1),
-    daemon ? `${(r.wallSeconds / daemon.wallSeconds).toFixed(2)}×` : '–',
+    daemonOf(r) ? `${(r.wallSeconds / (daemonOf(r) as Measurement).wallSeconds).toFixed(2)}×` : '–',
     String(r.apiWrites),
     (r.apiWrites / r.pods).toFixed(2),
     r.limit === undefined ? String(r.peakActive) : `${r.peakActive} (limit ${r.limit})`,
@@ -243,20 +260,33 @@ function report(results: Measurement[], nodes: number, kubelet: KubeletTimes): v
     `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}\n`;
   process.stdout.write(line(header));
   for (const row of rows) process.stdout.write(line(row));
-  const full = results.find((r) => r.workload.includes('100%'));
-  const paced = results.find((r) => r.limit !== undefined);
-  if (full && daemon) {
+  for (const full of results.filter((r) => r.workload.includes('100%'))) {
+    const daemon = daemonOf(full);
+    if (!daemon) continue;
     const ratio = full.wallSeconds / daemon.wallSeconds;
     process.stdout.write(
       `  goal: BroadcastJob 100% ≤ ${GOAL_RATIO}× the DaemonSet's time: ${ratio.toFixed(2)}× → ${ratio <= GOAL_RATIO ? 'met' : 'NOT met'}\n`,
     );
   }
-  if (paced?.limit !== undefined) {
+  for (const paced of results.filter((r) => r.limit !== undefined)) {
+    if (paced.limit === undefined) continue;
     const met = paced.peakActive <= paced.limit;
     process.stdout.write(
       `  goal: BroadcastJob 10% never more than ${paced.limit} active pods: peak ${paced.peakActive} → ${met ? 'met' : 'NOT met'}\n`,
     );
   }
+}
+
+type Row = 'full' | 'daemon' | 'paced';
+const ROWS: readonly Row[] = ['full', 'daemon', 'paced'];
+
+/** --only: the rows to run, in order; a row may repeat (e.g. full,daemon,full,daemon to see the spread). */
+function selectedRows(only: string): Row[] {
+  const rows = only.split(',').map((r) => r.trim());
+  const unknown = rows.filter((r) => !ROWS.includes(r as Row));
+  if (unknown.length > 0 || rows.length === 0)
+    throw new Error(`--only takes rows among ${ROWS.join(', ')}, not ${unknown.join(', ') || only}`);
+  return rows as Row[];
 }
 
 async function main(): Promise<void> {
@@ -265,6 +295,7 @@ async function main(): Promise<void> {
       nodes: { type: 'string', default: '500' },
       'pod-start': { type: 'string', default: '2s' },
       'run-time': { type: 'string', default: '0s' },
+      only: { type: 'string', default: ROWS.join(',') },
     },
   });
   const nodes = Number(values.nodes);
@@ -272,50 +303,43 @@ async function main(): Promise<void> {
     throw new Error(`--nodes must be a whole number ≥ 1, not ${values.nodes}`);
   checkDurations({ '--pod-start': values['pod-start'], '--run-time': values['run-time'] });
   const kubelet = { podStart: values['pod-start'], runTime: values['run-time'] };
+  const rows = selectedRows(values.only);
   await withBenchOperator(
     { nodes, namespace: NAMESPACE, controllers: 'broadcastjob' },
     async ({ client, kubeconfigPath }) => {
       const jobPods = (name: string) => `${BroadcastJobNameLabel}=${name}`;
+      const job = (name: string, parallelism: string, workload: string, limit?: number) =>
+        measure(
+          client,
+          kubeconfigPath,
+          workload,
+          resourceOf('BroadcastJob'),
+          broadcastJob(name, parallelism, kubelet),
+          jobPods(name),
+          isSucceeded,
+          jobFinished,
+          limit,
+        );
+      const run: Record<Row, () => Promise<Measurement>> = {
+        full: () => job('bench-full', '100%', 'BroadcastJob parallelism 100%'),
+        daemon: () =>
+          measure(
+            client,
+            kubeconfigPath,
+            'DaemonSet',
+            DaemonSets,
+            daemonSet('bench-daemon', kubelet),
+            'app=bench-daemon',
+            isReady,
+            daemonSetFinished,
+          ),
+        paced: () => job('bench-paced', '10%', 'BroadcastJob parallelism 10%', Math.ceil(nodes / 10)),
+      };
       const results: Measurement[] = [];
-      results.push(
-        await measure(
-          client,
-          kubeconfigPath,
-          'BroadcastJob parallelism 100%',
-          resourceOf('BroadcastJob'),
-          broadcastJob('bench-full', '100%', kubelet),
-          jobPods('bench-full'),
-          isSucceeded,
-          jobFinished,
-        ),
-      );
-      await waitNoPods(client, NAMESPACE);
-      results.push(
-        await measure(
-          client,
-          kubeconfigPath,
-          'DaemonSet',
-          DaemonSets,
-          daemonSet('bench-daemon', kubelet),
-          'app=bench-daemon',
-          isReady,
-          daemonSetFinished,
-        ),
-      );
-      await waitNoPods(client, NAMESPACE);
-      results.push(
-        await measure(
-          client,
-          kubeconfigPath,
-          'BroadcastJob parallelism 10%',
-          resourceOf('BroadcastJob'),
-          broadcastJob('bench-paced', '10%', kubelet),
-          jobPods('bench-paced'),
-          isSucceeded,
-          jobFinished,
-          Math.ceil(nodes / 10),
-        ),
-      );
+      for (const row of rows) {
+        results.push(await run[row]());
+        await waitNoPods(client, NAMESPACE);
+      }
       report(results, nodes, kubelet);
     },
   );
