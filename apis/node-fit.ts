@@ -262,13 +262,19 @@ export class NodeFit {
   /**
    * Why a pod already on `node` must leave it (DaemonSet's shouldContinueRunning): the node no longer
    * matches its node name or affinity, or has a NoExecute taint it does not tolerate. A NoSchedule taint,
-   * a cordon or a full node only keep new pods away.
+   * a cordon or a full node only keep new pods away. `running`, the pod there, adds its own tolerations
+   * (admission's not-ready/unreachable ones) to the template's this fit was made from.
    */
-  runningMisfit(node: FitNode): Misfit | undefined {
-    return this.placementMisfit(node, ['NoExecute']);
+  runningMisfit(node: FitNode, running?: FitPod): Misfit | undefined {
+    const extra = running ? tolerationsOf(running) : [];
+    return this.placementMisfit(node, ['NoExecute'], extra);
   }
 
-  private placementMisfit(node: FitNode, effects: readonly string[]): Misfit | undefined {
+  private placementMisfit(
+    node: FitNode,
+    effects: readonly string[],
+    extraTolerations: readonly Toleration[] = [],
+  ): Misfit | undefined {
     const nodeName = this.pod.spec?.nodeName;
     if (nodeName && nodeName !== node.metadata?.name) {
       return { reason: 'NodeName', message: "node(s) didn't match the requested node name" };
@@ -276,7 +282,9 @@ export class NodeFit {
     if (!matchesNodeAffinity(this.affinity, node)) {
       return { reason: 'NodeAffinity', message: "node(s) didn't match Pod's node affinity/selector" };
     }
-    const taint = untoleratedTaint(taintsOf(node), this.tolerations, effects);
+    const tolerations =
+      extraTolerations.length > 0 ? [...this.tolerations, ...extraTolerations] : this.tolerations;
+    const taint = untoleratedTaint(taintsOf(node), tolerations, effects);
     if (taint) {
       const value = taint.value ? `: ${taint.value}` : '';
       return {
