@@ -1,4 +1,5 @@
-// npm run bench:broadcastjob [-- --nodes 500 --pod-start 2s --run-time 0s --only full,daemon,paced]
+// npm run bench:broadcastjob [-- --nodes 500 --pod-start 2s --run-time 0s --only full,daemon,paced
+//                                 --cpu-prof <dir>]
 // One pod on every one of 500 kwok nodes, in the same cluster and run: a BroadcastJob at parallelism 100%
 // (our manager, its own process) until every pod Succeeded, a DaemonSet of the same pod
 // (kube-controller-manager) until every pod is Ready, and a BroadcastJob at parallelism 10%.
@@ -296,6 +297,8 @@ async function main(): Promise<void> {
       'pod-start': { type: 'string', default: '2s' },
       'run-time': { type: 'string', default: '0s' },
       only: { type: 'string', default: ROWS.join(',') },
+      // Writes the manager's CPU profile (node --cpu-prof) into this directory when it stops.
+      'cpu-prof': { type: 'string' },
     },
   });
   const nodes = Number(values.nodes);
@@ -305,7 +308,12 @@ async function main(): Promise<void> {
   const kubelet = { podStart: values['pod-start'], runTime: values['run-time'] };
   const rows = selectedRows(values.only);
   await withBenchOperator(
-    { nodes, namespace: NAMESPACE, controllers: 'broadcastjob' },
+    {
+      nodes,
+      namespace: NAMESPACE,
+      controllers: 'broadcastjob',
+      nodeFlags: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],
+    },
     async ({ client, kubeconfigPath }) => {
       const jobPods = (name: string) => `${BroadcastJobNameLabel}=${name}`;
       const job = (name: string, parallelism: string, workload: string, limit?: number) =>
