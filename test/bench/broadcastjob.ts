@@ -22,7 +22,7 @@ import { Informer } from '../../runtime/informer';
 import { silentLogger } from '../../runtime/log';
 import { type KubeObject, Pods, type ResourceType } from '../../runtime/meta';
 import { apiserverCounters } from './apiserver-writes';
-import { checkDurations, runBench, waitNoPods, withBenchOperator } from './rollout-bench';
+import { checkDurations, printTable, runBench, waitNoPods, withBenchOperator } from './rollout-bench';
 
 const NAMESPACE = 'bench';
 const TIMEOUT_MS = 20 * 60_000;
@@ -36,8 +36,13 @@ const DaemonSets: ResourceType = {
 };
 
 interface TrackedPod extends KubeObject {
+  spec?: { nodeName?: string };
   status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
+
+/** The steps of a pod's way, in order: the watch records when it first saw each pod at each. */
+const STAGES = ['created', 'bound', 'started', 'done'] as const;
+type Stage = (typeof STAGES)[number];
 
 interface Measurement {
   workload: string;
@@ -47,6 +52,8 @@ interface Measurement {
   peakActive: number;
   /** The most active pods allowed, when the workload has a limit. */
   limit?: number;
+  /** Seconds from the create until the watch saw each pod at each stage, sorted. */
+  stages: Record<Stage, number[]>;
 }
 
 /**
@@ -60,6 +67,8 @@ class PodTracker {
   done = 0;
   /** When the watch first saw `n` pods done, by n (performance.now()). */
   private readonly reached: number[] = [];
+  /** When the watch first saw each pod (by uid) at each stage (performance.now()). */
+  private readonly seen = new Map<Stage, Map<string, number>>(STAGES.map((s) => [s, new Map()]));
 
   constructor(client: KubeClient, labelSelector: string, isDone: (pod: TrackedPod) => boolean) {
     this.informer = new Informer<TrackedPod>(client.resource<TrackedPod>(Pods), {
@@ -67,7 +76,23 @@ class PodTracker {
       labelSelector,
       logger: silentLogger(),
     });
-    const recount = () => {
+    const stagesOf = (pod: TrackedPod): Stage[] => {
+      const phase = pod.status?.phase;
+      const started = phase === 'Running' || phase === 'Succeeded' || phase === 'Failed';
+      return STAGES.filter(
+        (s) =>
+          s === 'created' ||
+          (s === 'bound' && Boolean(pod.spec?.nodeName)) ||
+          (s === 'started' && started) ||
+          (s === 'done' && isDone(pod)),
+      );
+    };
+    const recount = (changed: TrackedPod) => {
+      const uid = changed.metadata?.uid ?? '';
+      for (const stage of stagesOf(changed)) {
+        const times = this.seen.get(stage) as Map<string, number>;
+        if (!times.has(uid)) times.set(uid, performance.now());
+      }
       const pods = this.informer.lister.list();
       const ended = (p: TrackedPod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
       const active = pods.filter((p) => !ended(p) && !p.metadata?.deletionTimestamp).length;
@@ -75,12 +100,25 @@ class PodTracker {
       this.done = pods.filter(isDone).length;
       for (let n = this.reached.length; n <= this.done; n++) this.reached[n] = performance.now();
     };
-    this.informer.addEventHandler({ onAdd: recount, onUpdate: recount, onDelete: recount });
+    this.informer.addEventHandler({
+      onAdd: recount,
+      onUpdate: (_old, pod) => recount(pod),
+      onDelete: recount,
+    });
   }
 
   async start(): Promise<void> {
     void this.informer.start(this.stop.signal);
     await this.informer.waitForSync(this.stop.signal);
+  }
+
+  /** Seconds after `since` at which the watch first saw each pod at each stage, sorted. */
+  stages(since: number): Record<Stage, number[]> {
+    const of = (stage: Stage) =>
+      [...(this.seen.get(stage) as Map<string, number>).values()]
+        .map((t) => (t - since) / 1000)
+        .sort((a, b) => a - b);
+    return Object.fromEntries(STAGES.map((s) => [s, of(s)])) as Record<Stage, number[]>;
   }
 
   /** When the watch first saw `n` pods done; undefined if it has not yet. */
@@ -195,7 +233,8 @@ async function measure(
     const wallSeconds = (doneAt - started) / 1000;
     process.stderr.write(`${workload}: ${pods} pods done in ${wallSeconds.toFixed(1)} s\n`);
     await client.resource(resource).delete({ namespace: NAMESPACE, name });
-    return { workload, pods, wallSeconds, apiWrites, peakActive: tracker.peakActive, limit };
+    const stages = tracker.stages(started);
+    return { workload, pods, wallSeconds, apiWrites, peakActive: tracker.peakActive, limit, stages };
   } finally {
     tracker.close();
   }
@@ -256,11 +295,18 @@ function report(results: Measurement[], nodes: number, kubelet: KubeletTimes): v
     (r.apiWrites / r.pods).toFixed(2),
     r.limit === undefined ? String(r.peakActive) : `${r.peakActive} (limit ${r.limit})`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-  const line = (cells: string[]) =>
-    `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}\n`;
-  process.stdout.write(line(header));
-  for (const row of rows) process.stdout.write(line(row));
+  printTable(header, rows);
+  process.stdout.write(
+    '\n  seconds from the create until the watch saw 50% / 90% / every pod created, bound, started, done:\n',
+  );
+  const quantile = (times: number[], q: number) =>
+    times.length === 0 ? '–' : (times[Math.ceil(q * times.length) - 1] as number).toFixed(1);
+  const stageRows = results.map((r) => [
+    r.workload,
+    ...STAGES.map((st) => [0.5, 0.9, 1].map((q) => quantile(r.stages[st], q)).join(' / ')),
+  ]);
+  printTable(['workload', ...STAGES], stageRows);
+  process.stdout.write('\n');
   for (const full of results.filter((r) => r.workload.includes('100%'))) {
     const daemon = daemonOf(full);
     if (!daemon) continue;
