@@ -266,15 +266,10 @@ export class NodeFit {
    * (admission's not-ready/unreachable ones) to the template's this fit was made from.
    */
   runningMisfit(node: FitNode, running?: FitPod): Misfit | undefined {
-    const extra = running ? tolerationsOf(running) : [];
-    return this.placementMisfit(node, ['NoExecute'], extra);
+    return this.placementMisfit(node, ['NoExecute'], running);
   }
 
-  private placementMisfit(
-    node: FitNode,
-    effects: readonly string[],
-    extraTolerations: readonly Toleration[] = [],
-  ): Misfit | undefined {
+  private placementMisfit(node: FitNode, effects: readonly string[], running?: FitPod): Misfit | undefined {
     const nodeName = this.pod.spec?.nodeName;
     if (nodeName && nodeName !== node.metadata?.name) {
       return { reason: 'NodeName', message: "node(s) didn't match the requested node name" };
@@ -282,9 +277,11 @@ export class NodeFit {
     if (!matchesNodeAffinity(this.affinity, node)) {
       return { reason: 'NodeAffinity', message: "node(s) didn't match Pod's node affinity/selector" };
     }
+    // Most nodes have no taint of these effects: the running pod's tolerations are read only if one does.
+    const taints = taintsOf(node).filter((t) => effects.includes(t.effect));
     const tolerations =
-      extraTolerations.length > 0 ? [...this.tolerations, ...extraTolerations] : this.tolerations;
-    const taint = untoleratedTaint(taintsOf(node), tolerations, effects);
+      running && taints.length > 0 ? [...this.tolerations, ...tolerationsOf(running)] : this.tolerations;
+    const taint = untoleratedTaint(taints, tolerations, effects);
     if (taint) {
       const value = taint.value ? `: ${taint.value}` : '';
       return {
