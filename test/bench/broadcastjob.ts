@@ -22,6 +22,7 @@ import { Informer } from '../../runtime/informer';
 import { silentLogger } from '../../runtime/log';
 import { type KubeObject, Pods, type ResourceType } from '../../runtime/meta';
 import { apiserverCounters } from './apiserver-writes';
+import { type MeasuredProcess, metricValue } from './manager-process';
 import { checkDurations, printTable, runBench, waitNoPods, withBenchOperator } from './rollout-bench';
 
 const NAMESPACE = 'bench';
@@ -52,6 +53,10 @@ interface Measurement {
   peakActive: number;
   /** The most active pods allowed, when the workload has a limit. */
   limit?: number;
+  /** CPU seconds our manager used until the workload finished (webhooks for the DaemonSet's pods too). */
+  managerCpu: number;
+  /** BroadcastJob reconciles until the workload finished. */
+  reconciles: number;
   /** Seconds from the create until the watch saw each pod at each stage, sorted. */
   stages: Record<Stage, number[]>;
 }
@@ -204,9 +209,21 @@ async function waitFinished(
   throw new Error(`${what}: not finished after ${TIMEOUT_MS / 1000}s`);
 }
 
+/** What a measurement reads besides its pods: the apiserver's counters and our manager's. */
+interface Bench {
+  client: KubeClient;
+  kubeconfig: string;
+  manager: MeasuredProcess;
+}
+
+/** Reconciles our BroadcastJob controller has finished so far, from the manager's /metrics. */
+async function reconciles(manager: MeasuredProcess): Promise<number> {
+  const text = await manager.metrics();
+  return metricValue(text, 'controller_runtime_reconcile_total', 'controller="broadcastjob"') ?? 0;
+}
+
 async function measure(
-  client: KubeClient,
-  kubeconfig: string,
+  { client, kubeconfig, manager }: Bench,
   workload: string,
   resource: ResourceType,
   obj: KubeObject,
@@ -220,10 +237,13 @@ async function measure(
   const name = obj.metadata?.name ?? '';
   try {
     const before = apiserverCounters(kubeconfig);
+    const [reconcilesBefore, cpuBefore] = [await reconciles(manager), manager.cpuSeconds()];
     const started = performance.now();
     await client.resource(resource).create(obj);
     const pods = await waitFinished(client, resource, name, finished, workload);
     const apiWrites = apiserverCounters(kubeconfig).writes - before.writes;
+    const managerCpu = manager.cpuSeconds() - cpuBefore;
+    const reconciled = (await reconciles(manager)) - reconcilesBefore;
     // The watch may be a moment behind the status it is checked against.
     for (let i = 0; i < 40 && tracker.reachedAt(pods) === undefined; i++) await sleep(250);
     const doneAt = tracker.reachedAt(pods);
@@ -234,7 +254,17 @@ async function measure(
     process.stderr.write(`${workload}: ${pods} pods done in ${wallSeconds.toFixed(1)} s\n`);
     await client.resource(resource).delete({ namespace: NAMESPACE, name });
     const stages = tracker.stages(started);
-    return { workload, pods, wallSeconds, apiWrites, peakActive: tracker.peakActive, limit, stages };
+    return {
+      workload,
+      pods,
+      wallSeconds,
+      apiWrites,
+      peakActive: tracker.peakActive,
+      limit,
+      stages,
+      managerCpu,
+      reconciles: reconciled,
+    };
   } finally {
     tracker.close();
   }
@@ -285,6 +315,8 @@ function report(results: Measurement[], nodes: number, kubelet: KubeletTimes): v
     'API writes',
     'writes/pod',
     'peak active',
+    'reconciles',
+    'manager CPU s',
   ];
   const rows = results.map((r) => [
     r.workload,
@@ -294,6 +326,8 @@ function report(results: Measurement[], nodes: number, kubelet: KubeletTimes): v
     String(r.apiWrites),
     (r.apiWrites / r.pods).toFixed(2),
     r.limit === undefined ? String(r.peakActive) : `${r.peakActive} (limit ${r.limit})`,
+    String(r.reconciles),
+    r.managerCpu.toFixed(1),
   ]);
   printTable(header, rows);
   process.stdout.write(
@@ -360,12 +394,12 @@ async function main(): Promise<void> {
       controllers: 'broadcastjob',
       nodeFlags: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],
     },
-    async ({ client, kubeconfigPath }) => {
+    async ({ client, kubeconfigPath }, manager) => {
+      const bench = { client, kubeconfig: kubeconfigPath, manager };
       const jobPods = (name: string) => `${BroadcastJobNameLabel}=${name}`;
       const job = (name: string, parallelism: string, workload: string, limit?: number) =>
         measure(
-          client,
-          kubeconfigPath,
+          bench,
           workload,
           resourceOf('BroadcastJob'),
           broadcastJob(name, parallelism, kubelet),
@@ -378,8 +412,7 @@ async function main(): Promise<void> {
         full: () => job('bench-full', '100%', 'BroadcastJob parallelism 100%'),
         daemon: () =>
           measure(
-            client,
-            kubeconfigPath,
+            bench,
             'DaemonSet',
             DaemonSets,
             daemonSet('bench-daemon', kubelet),
