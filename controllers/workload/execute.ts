@@ -67,7 +67,7 @@ export async function execute(
   deps: ExecutorDeps,
   signal: AbortSignal,
 ): Promise<ExecuteResult> {
-  // Every concurrent request listens on the signal (a slow-start batch can be hundreds): not a leak.
+  // Every concurrent request listens on the signal (dozens at a time): not a leak.
   setMaxListeners(0, signal);
   const apply = new ActionApplier(owner, deps, signal);
   let failure: Failure;
@@ -215,26 +215,54 @@ class ActionApplier {
     this.key = objectKey(owner);
   }
 
-  /** Kruise slowStartBatch: batches of 1, 2, 4, …; stop at the first batch with a failure. */
+  /**
+   * Kruise slowStartBatch's ramp (1, then each success lets two more go: the number in flight doubles
+   * every round trip) without its lock-step: a slow create does not hold back the next ones, and at most
+   * POD_WRITE_CONCURRENCY are in flight (each is a socket and an admission review). After a failure no
+   * more are sent.
+   */
   async createSlowStart(units: CreateUnit[]): Promise<Failure> {
     const { expectations } = this.deps;
     for (const unit of units) {
       for (const a of unit) if (this.observable(a)) expectations.expect(this.key, 'create', createdName(a));
     }
     let next = 0;
-    for (let size = 1; next < units.length; size *= 2) {
-      const batch = units.slice(next, next + size);
-      next += batch.length;
-      const failures = await Promise.all(batch.map((unit) => this.createUnit(unit)));
-      const failure = failures.find((f) => f !== undefined);
-      if (failure) {
-        // Creates never sent will never be observed.
-        for (const unit of units.slice(next))
-          for (const a of unit) expectations.observe(this.key, 'create', createdName(a));
-        return failure;
-      }
+    let allowed = 1;
+    let failure: Failure;
+    let thrown: { error: unknown } | undefined;
+    const inFlight = new Set<Promise<void>>();
+    const send = (unit: CreateUnit) => {
+      const sent: Promise<void> = this.createUnit(unit)
+        .then(
+          (result) => {
+            if (result) failure ??= result;
+            else allowed++;
+          },
+          (error: unknown) => {
+            thrown ??= { error };
+          },
+        )
+        .finally(() => inFlight.delete(sent));
+      inFlight.add(sent);
+    };
+    for (;;) {
+      while (
+        !failure &&
+        !thrown &&
+        next < units.length &&
+        inFlight.size < Math.min(allowed, POD_WRITE_CONCURRENCY)
+      )
+        send(units[next++] as CreateUnit);
+      if (inFlight.size === 0) break;
+      await Promise.race(inFlight);
     }
-    return undefined;
+    if (thrown) throw thrown.error;
+    if (failure) {
+      // Creates never sent will never be observed.
+      for (const unit of units.slice(next))
+        for (const a of unit) expectations.observe(this.key, 'create', createdName(a));
+    }
+    return failure;
   }
 
   /** Runs the chains with POD_WRITE_CONCURRENCY in flight, each in order; after a failure, starts no more. */
