@@ -232,6 +232,20 @@ describe('NodeFit.runningMisfit (DaemonSet shouldContinueRunning)', () => {
   ])('%s', (_name, p, n, reason) => {
     expect(new NodeFit(p).runningMisfit(n)?.reason).toBe(reason);
   });
+
+  it("counts the running pod's own tolerations with the template's", () => {
+    const notReady = node({ taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }] });
+    const fit = new NodeFit(pod());
+    const admitted = pod({
+      tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' }],
+    });
+    expect(fit.runningMisfit(notReady)?.reason).toBe('Taint');
+    expect(fit.runningMisfit(notReady, pod())?.reason).toBe('Taint');
+    expect(fit.runningMisfit(notReady, admitted)).toBeUndefined();
+    // Only tolerations: the running pod's own selector does not widen the template's.
+    const elsewhere = new NodeFit(pod({ nodeSelector: { zone: 'b' } }));
+    expect(elsewhere.runningMisfit(node(), admitted)?.reason).toBe('NodeAffinity');
+  });
 });
 
 describe('pinning a pod to one node', () => {

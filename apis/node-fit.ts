@@ -262,13 +262,14 @@ export class NodeFit {
   /**
    * Why a pod already on `node` must leave it (DaemonSet's shouldContinueRunning): the node no longer
    * matches its node name or affinity, or has a NoExecute taint it does not tolerate. A NoSchedule taint,
-   * a cordon or a full node only keep new pods away.
+   * a cordon or a full node only keep new pods away. `running`, the pod there, adds its own tolerations
+   * (admission's not-ready/unreachable ones) to the template's this fit was made from.
    */
-  runningMisfit(node: FitNode): Misfit | undefined {
-    return this.placementMisfit(node, ['NoExecute']);
+  runningMisfit(node: FitNode, running?: FitPod): Misfit | undefined {
+    return this.placementMisfit(node, ['NoExecute'], running);
   }
 
-  private placementMisfit(node: FitNode, effects: readonly string[]): Misfit | undefined {
+  private placementMisfit(node: FitNode, effects: readonly string[], running?: FitPod): Misfit | undefined {
     const nodeName = this.pod.spec?.nodeName;
     if (nodeName && nodeName !== node.metadata?.name) {
       return { reason: 'NodeName', message: "node(s) didn't match the requested node name" };
@@ -276,7 +277,11 @@ export class NodeFit {
     if (!matchesNodeAffinity(this.affinity, node)) {
       return { reason: 'NodeAffinity', message: "node(s) didn't match Pod's node affinity/selector" };
     }
-    const taint = untoleratedTaint(taintsOf(node), this.tolerations, effects);
+    // Most nodes have no taint of these effects: the running pod's tolerations are read only if one does.
+    const taints = taintsOf(node).filter((t) => effects.includes(t.effect));
+    const tolerations =
+      running && taints.length > 0 ? [...this.tolerations, ...tolerationsOf(running)] : this.tolerations;
+    const taint = untoleratedTaint(taints, tolerations, effects);
     if (taint) {
       const value = taint.value ? `: ${taint.value}` : '';
       return {

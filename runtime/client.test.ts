@@ -1,5 +1,8 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { generateClusterPki } from '../cluster/pki';
 import { createClient, credentialsForServer, KubeClient, retryOnConflict } from './client';
 import { ApiError, isNotFound } from './errors';
 import { type KubeObject, Leases, Nodes, Pods } from './meta';
@@ -256,6 +259,72 @@ describe('KubeClient on keep-alive sockets the server closes', () => {
         client.resource(Pods).create({ metadata: { name: 'p', namespace: 'default' } }),
       ).rejects.toMatchObject({ code: 0, reason: 'ECONNRESET' });
       expect(posts).toBe(1);
+    } finally {
+      client.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('KubeClient over mutual TLS', () => {
+  it('verifies the server and presents its client certificate on every socket, parsing them once', async () => {
+    const pki = await generateClusterPki(1);
+    const seen = new Set<string>();
+    const server = https.createServer(
+      {
+        cert: pki.apiServer.certPem,
+        key: pki.apiServer.keyPem,
+        ca: pki.clientCa.certPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (req, res) => {
+        const socket = req.socket as TLSSocket;
+        seen.add(`${socket.remotePort}:${socket.getPeerCertificate().subject?.CN}`);
+        // Hold each answer a moment so concurrent requests need sockets of their own.
+        setTimeout(() => res.end(JSON.stringify({ metadata: { name: 'p' } })), 50);
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    // The module object itself (node's TLS sockets call through it), not an import's copy.
+    const contexts = jest.spyOn(require('node:tls') as typeof import('node:tls'), 'createSecureContext');
+    const client = new KubeClient(
+      credentialsForServer(`https://127.0.0.1:${port}`, {
+        ca: pki.servingCa.certPem,
+        cert: pki.admin.certPem,
+        key: pki.admin.keyPem,
+      }),
+    );
+    try {
+      const pods = client.resource(Pods);
+      await Promise.all(Array.from({ length: 4 }, () => pods.get({ namespace: 'default', name: 'p' })));
+      expect([...seen].map((s) => s.split(':')[1])).toEqual(['admin', 'admin', 'admin', 'admin']);
+      expect(contexts).toHaveBeenCalledTimes(1);
+    } finally {
+      contexts.mockRestore();
+      client.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses a server its CA did not sign', async () => {
+    const [ours, theirs] = await Promise.all([generateClusterPki(1), generateClusterPki(1)]);
+    const server = https.createServer(
+      { cert: theirs.apiServer.certPem, key: theirs.apiServer.keyPem },
+      (_req, res) => res.end('{}'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new KubeClient(
+      credentialsForServer(`https://127.0.0.1:${port}`, { ca: ours.servingCa.certPem }),
+      { maxRetries: 0 },
+    );
+    try {
+      await expect(client.resource(Pods).get({ namespace: 'default', name: 'p' })).rejects.toMatchObject({
+        code: 0,
+      });
     } finally {
       client.close();
       await new Promise((resolve) => server.close(resolve));

@@ -4,6 +4,7 @@
 // patch media types; libraries.md §2).
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { Backoff, realClock, sleep } from './clock';
 import { ApiError } from './errors';
 import { type Credentials, nativeCredentials } from './kubeconfig';
@@ -283,10 +284,7 @@ export class KubeClient {
     let agent = this.connection?.agent;
     if (!agent || this.connection?.tlsFingerprint !== tlsFingerprint) {
       agent?.destroy();
-      agent =
-        base.protocol === 'http:'
-          ? new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS })
-          : new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, ...withoutUndefined(tls) });
+      agent = base.protocol === 'http:' ? new http.Agent(AGENT_OPTIONS) : httpsAgent(tls);
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(opts.headers ?? {})) headers[name] = String(value);
@@ -300,6 +298,24 @@ export class KubeClient {
     this.connection?.agent.destroy();
     this.connection = undefined;
   }
+}
+
+const AGENT_OPTIONS = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+
+/**
+ * An agent whose sockets share one TLS context: given raw ca/cert/key, node parses the PEMs again for
+ * every new socket, and a burst of writes opens hundreds of them.
+ */
+function httpsAgent(
+  tls: SecureContextOptions & Pick<https.AgentOptions, 'rejectUnauthorized' | 'servername'>,
+) {
+  const { rejectUnauthorized, servername, ...material } = tls;
+  const secureContext = createSecureContext(withoutUndefined(material));
+  return new https.Agent({
+    ...AGENT_OPTIONS,
+    ...withoutUndefined({ rejectUnauthorized, servername }),
+    secureContext,
+  });
 }
 
 function withoutUndefined<T extends object>(obj: T): Partial<T> {

@@ -200,10 +200,12 @@ function viewNodes(input: PlanInput, states: Map<Pod, PodState>, events: PlanEve
     const name = node.metadata.name ?? '';
     known.add(name);
     const pod = byNode.get(name);
-    // A pod bound to its node only leaves for what evicts a running pod; one not yet bound must still
-    // be placeable, or it would wait forever.
+    // A pod bound to its node only leaves for what evicts a running pod, its own tolerations counted:
+    // admission gives every pod the not-ready and unreachable NoExecute tolerations with
+    // tolerationSeconds, so a node NotReady for a moment is left to the taint manager's timer, not
+    // emptied by us. One not yet bound must still be placeable, or it would wait forever.
     const misfit: Misfit | undefined = pod?.spec.nodeName
-      ? runningFit(template.spec, pod).runningMisfit(node)
+      ? fit.runningMisfit(node, pod)
       : fit.schedulingMisfit(node, input.podsOnNode(name));
     if (!misfit) {
       view.desired.set(name, pod);
@@ -226,16 +228,6 @@ function viewNodes(input: PlanInput, states: Map<Pod, PodState>, events: PlanEve
     }
   }
   return view;
-}
-
-/**
- * Fit for a pod already bound: the template's, with the pod's own tolerations added. Admission gives
- * every pod the not-ready and unreachable NoExecute tolerations with tolerationSeconds, so a node that
- * is NotReady for a moment is left to the taint manager's timer, as for any pod, not emptied by us.
- */
-function runningFit(spec: Pod['spec'], pod: Pod): NodeFit {
-  const tolerations = [...(spec.tolerations ?? []), ...(pod.spec.tolerations ?? [])];
-  return new NodeFit({ spec: { ...spec, tolerations } });
 }
 
 /** The job's pod on each node; a second one (which our names prevent) is reported, not counted twice. */

@@ -47,7 +47,7 @@ export type Action =
   | RevisionAction
   /** Create before the pod that mounts it; skip (not fail) on AlreadyExists. */
   | { type: 'createPVC'; pvc: PersistentVolumeClaimObject }
-  /** `revision` names the revision in the Event. Consecutive creates go out in slow-start batches. */
+  /** `revision` names the revision in the Event. Consecutive creates go out with a slow start. */
   /** `conditions` are patched into the new pod's status right after the create, which cannot set them. */
   | { type: 'createPod'; pod: Pod; revision: string; conditions?: PodCondition[] }
   /** Delete the pod (only this uid), then its PVCs. */

@@ -58,6 +58,10 @@ const planOf = (actions: Action[], extra: Partial<WorkloadPlan> = {}): WorkloadP
   phase: 'scale',
   ...extra,
 });
+/** Polls (on timers, so other timers run) until `test` holds. */
+async function waitUntil(test: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !test(); i++) await new Promise((resolve) => setTimeout(resolve, 2));
+}
 const run = (deps: ReturnType<typeof setup>['deps'], plan: WorkloadPlan) =>
   execute(owner, plan, deps, new AbortController().signal);
 const createPod = (name: string): Action => ({ type: 'createPod', pod: pod(name, rev), revision: 'r1' });
@@ -69,17 +73,47 @@ const statusWritten = (calls: RecordedCall[]) =>
   (calls.find((c) => c.verb === 'updateStatus')?.body as { status: { conditions?: unknown[] } })?.status;
 
 describe('execute: creates', () => {
-  it('doubles each slow-start batch, stops at the first failed batch and forgets creates never sent', async () => {
+  it('starts slow (each success lets two more go), stops sending at the first failure and forgets creates never sent', async () => {
     const { deps, calls, expectations } = setup(failing('create', 'p3'));
     const names = Array.from({ length: 15 }, (_, i) => `p${i}`);
     const result = await run(deps, planOf(names.map(createPod)));
-    // Batches 1, 2 and 4: p0 | p1 p2 | p3..p6 (p3 fails, the rest of its batch is already out); p7.. never.
+    // p0; its success sends p1 p2; p1's sends p3 p4; p2's sends p5 p6; p3 fails: p7.. never go.
     expect(calls.filter((c) => c.verb === 'create').map((c) => c.name)).toEqual(names.slice(0, 7));
     expect(result.requeue).toBe(false);
     expect((result.error as Error).message).toBe('boom');
     // Sent and created: still expected until the informer sees them.
     expect(expectations.pending(KEY).create.sort()).toEqual(['p0', 'p1', 'p2', 'p4', 'p5', 'p6']);
     expect(statusWritten(calls)?.conditions?.[0]).toMatchObject({ type: 'FailedScale', status: 'True' });
+  });
+
+  it('does not hold the next creates back behind a slow one, and keeps at most 32 in flight', async () => {
+    const held = new Map<string, () => void>();
+    let inFlight = 0;
+    let peak = 0;
+    const { deps, calls } = setup(undefined, (call) => {
+      if (call.verb !== 'create') return undefined;
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      const answer = { ...(call.body as object), metadata: { name: call.name, resourceVersion: '7' } };
+      return new Promise((resolve) => {
+        const release = () => {
+          inFlight--;
+          resolve(answer);
+        };
+        // p1 answers only when the test says; the others a moment later.
+        if (call.name === 'p1') held.set('p1', release);
+        else setTimeout(release, 1);
+      });
+    });
+    const names = Array.from({ length: 100 }, (_, i) => `p${i}`);
+    const done = run(deps, planOf(names.map(createPod)));
+    const sent = () => calls.filter((c) => c.verb === 'create').length;
+    await waitUntil(() => sent() === 100 && inFlight === 1);
+    // In lock-step batches p3 would wait for p1; here every other create went out while p1 hangs.
+    expect(sent()).toBe(100);
+    expect(peak).toBe(32);
+    held.get('p1')?.();
+    expect(await done).toEqual({ requeue: false, error: undefined });
   });
 
   it("writes a new pod's planned conditions right after its create; a failed write leaves the create done", async () => {
@@ -222,6 +256,30 @@ describe('execute: failures and the status', () => {
     expect(deps.rvExpectations.isSatisfied(cached('41'))).toBe(false);
     deps.rvExpectations.observe(cached('42'));
     expect(deps.rvExpectations.isSatisfied(cached('42'))).toBe(true);
+  });
+
+  it("writes the status at the cached owner's resourceVersion, and reads the latest only on a conflict", async () => {
+    const cached = { ...owner, metadata: { ...owner.metadata, resourceVersion: '5' } };
+    const once = setup();
+    await execute(cached, planOf([], { status: { replicas: 1 } }), once.deps, new AbortController().signal);
+    expect(once.calls.map((c) => `${c.verb} ${c.kind}/${c.name}`)).toEqual(['updateStatus Widget/web']);
+    expect(once.calls[0]?.body).toMatchObject({
+      metadata: { resourceVersion: '5' },
+      status: { replicas: 1 },
+    });
+
+    let conflicts = 1;
+    const stale = setup(
+      (call) => (call.verb === 'updateStatus' && conflicts-- > 0 ? conflict() : undefined),
+      (call) =>
+        call.verb === 'get' ? { ...owner, metadata: { ...owner.metadata, resourceVersion: '6' } } : undefined,
+    );
+    await execute(cached, planOf([], { status: { replicas: 1 } }), stale.deps, new AbortController().signal);
+    expect(stale.calls.map((c) => c.verb)).toEqual(['updateStatus', 'get', 'updateStatus']);
+    expect(stale.calls[2]?.body).toMatchObject({
+      metadata: { resourceVersion: '6' },
+      status: { replicas: 1 },
+    });
   });
 
   it('writes the status only when it changed', async () => {

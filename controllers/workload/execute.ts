@@ -67,7 +67,7 @@ export async function execute(
   deps: ExecutorDeps,
   signal: AbortSignal,
 ): Promise<ExecuteResult> {
-  // Every concurrent request listens on the signal (a slow-start batch can be hundreds): not a leak.
+  // Every concurrent request listens on the signal (dozens at a time): not a leak.
   setMaxListeners(0, signal);
   const apply = new ActionApplier(owner, deps, signal);
   let failure: Failure;
@@ -88,16 +88,21 @@ export async function execute(
 }
 
 /**
- * Writes status through /status when it differs, re-reading on conflict (Kruise's status updater). The
- * written version is expected in the cache before the next plan: a plan on the status before this write
- * would count again what this one already counted (pods deleted by a failing job and counted failed).
+ * Writes status through /status when it differs, at the cached owner's resourceVersion first (the
+ * reconcile checked the cache holds our last write, so it is usually current: one request, not a GET
+ * and a PUT), re-reading only on conflict (Kruise's status updater). The written version is expected in
+ * the cache before the next plan: a plan on the status before this write would count again what this one
+ * already counted (pods deleted by a failing job and counted failed).
  */
 async function writeStatus(owner: Owner, status: unknown, deps: ExecutorDeps, signal: AbortSignal) {
   if (deepEqual(owner.status ?? {}, status)) return;
   const owners = deps.client.resource<Owner>(deps.kind.resource);
   const ref = { namespace: owner.metadata?.namespace, name: owner.metadata?.name ?? '' };
+  // Without a resourceVersion the PUT would be unconditional: read one first.
+  let base: Owner | undefined = owner.metadata?.resourceVersion ? owner : undefined;
   await retryOnConflict(async () => {
-    const latest = await owners.get(ref, { signal });
+    const latest = base ?? (await owners.get(ref, { signal }));
+    base = undefined;
     deps.rvExpectations.expect(await owners.updateStatus({ ...latest, status }, { signal }));
   }).catch((err) => {
     if (!isNotFound(err)) throw err;
@@ -210,26 +215,54 @@ class ActionApplier {
     this.key = objectKey(owner);
   }
 
-  /** Kruise slowStartBatch: batches of 1, 2, 4, …; stop at the first batch with a failure. */
+  /**
+   * Kruise slowStartBatch's ramp (1, then each success lets two more go: the number in flight doubles
+   * every round trip) without its lock-step: a slow create does not hold back the next ones, and at most
+   * POD_WRITE_CONCURRENCY are in flight (each is a socket and an admission review). After a failure no
+   * more are sent.
+   */
   async createSlowStart(units: CreateUnit[]): Promise<Failure> {
     const { expectations } = this.deps;
     for (const unit of units) {
       for (const a of unit) if (this.observable(a)) expectations.expect(this.key, 'create', createdName(a));
     }
     let next = 0;
-    for (let size = 1; next < units.length; size *= 2) {
-      const batch = units.slice(next, next + size);
-      next += batch.length;
-      const failures = await Promise.all(batch.map((unit) => this.createUnit(unit)));
-      const failure = failures.find((f) => f !== undefined);
-      if (failure) {
-        // Creates never sent will never be observed.
-        for (const unit of units.slice(next))
-          for (const a of unit) expectations.observe(this.key, 'create', createdName(a));
-        return failure;
-      }
+    let allowed = 1;
+    let failure: Failure;
+    let thrown: { error: unknown } | undefined;
+    const inFlight = new Set<Promise<void>>();
+    const send = (unit: CreateUnit) => {
+      const sent: Promise<void> = this.createUnit(unit)
+        .then(
+          (result) => {
+            if (result) failure ??= result;
+            else allowed++;
+          },
+          (error: unknown) => {
+            thrown ??= { error };
+          },
+        )
+        .finally(() => inFlight.delete(sent));
+      inFlight.add(sent);
+    };
+    for (;;) {
+      while (
+        !failure &&
+        !thrown &&
+        next < units.length &&
+        inFlight.size < Math.min(allowed, POD_WRITE_CONCURRENCY)
+      )
+        send(units[next++] as CreateUnit);
+      if (inFlight.size === 0) break;
+      await Promise.race(inFlight);
     }
-    return undefined;
+    if (thrown) throw thrown.error;
+    if (failure) {
+      // Creates never sent will never be observed.
+      for (const unit of units.slice(next))
+        for (const a of unit) expectations.observe(this.key, 'create', createdName(a));
+    }
+    return failure;
   }
 
   /** Runs the chains with POD_WRITE_CONCURRENCY in flight, each in order; after a failure, starts no more. */

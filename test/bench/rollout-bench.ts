@@ -22,7 +22,13 @@ export { apiserverCounters, difference } from './apiserver-writes';
  * whatever happens.
  */
 export async function withBenchOperator(
-  options: { nodes: number; namespace: string; controllers: string },
+  options: {
+    nodes: number;
+    namespace: string;
+    controllers: string;
+    /** Extra flags for the manager's node (e.g. --cpu-prof). */
+    nodeFlags?: string[];
+  },
   body: (cluster: LocalCluster, manager: MeasuredProcess) => Promise<void>,
 ): Promise<void> {
   process.stderr.write(`starting a local cluster with ${options.nodes} kwok nodes…\n`);
@@ -39,6 +45,7 @@ export async function withBenchOperator(
       label: 'outrigger manager',
       logName: 'manager-bench.log',
       controllers: options.controllers,
+      nodeFlags: options.nodeFlags,
     });
     manager = started.manager;
     await manager.readyAfterSeconds(started.port, 120_000);

@@ -1,6 +1,6 @@
 // BroadcastJob on the real control plane, kwok as kubelet: which nodes get a pod (all, a nodeSelector
-// subset, taints, a taint removed later, a node added later), parallelism, TTL and the deadline. A watcher
-// checks parallelism and one pod per node at every pod event of every job.
+// subset, taints, a taint removed later, free resources, a node added later), parallelism, TTL and the
+// deadline. A watcher checks parallelism and one pod per node at every pod event of every job.
 
 import { pinnedNode } from '../../apis/node-fit';
 import { waitFor } from '../../cluster/wait';
@@ -15,6 +15,8 @@ import {
   jobEventReasons,
   jobOf,
   jobs,
+  type PodObject,
+  pods,
   podsOfJob,
   type RunningController,
   startController,
@@ -127,6 +129,57 @@ describe('BroadcastJob nodes', () => {
         nodeName('gpu'),
         nodeName('plain'),
       ]);
+    },
+  );
+
+  itOnLocalCluster(
+    "a node whose free resources cannot fit the pod gets none, and the job's desired count excludes it",
+    async () => {
+      const capacity = { cpu: '4', memory: '8Gi', pods: '110' };
+      const { placement, nodeName } = await nodePool([
+        { name: 'free', capacity },
+        { name: 'busy', capacity },
+      ]);
+      // Another workload's pod holds 3 of busy's 4 CPUs: a 2-CPU pod fits busy's allocatable, not what is left.
+      const filler = {
+        metadata: { name: 'filler', namespace: ns.name },
+        spec: {
+          nodeName: nodeName('busy'),
+          tolerations: placement.tolerations,
+          containers: [{ name: 'hold', image: 'example.com/hold:v1', resources: { requests: { cpu: '3' } } }],
+          terminationGracePeriodSeconds: 0,
+        },
+      } as PodObject;
+      await pods().create(filler);
+      await waitFor('the filler pod to run', async () => {
+        const pod = await pods().get({ namespace: ns.name, name: 'filler' });
+        return pod.status?.phase === 'Running';
+      });
+      const twoCpus = (name: string) => {
+        const job = jobOf(name, ns.name, { placement, runTime: '1s' });
+        const container = job.spec!.template.spec.containers[0]!;
+        container.resources = { requests: { cpu: '2' } };
+        return job;
+      };
+      const watcher = await watchJob(ns.name, 'fits', undefined, async () => {
+        await jobs().create(twoCpus('fits'));
+        await waitForJob(ns.name, 'fits', 'to complete', completed);
+      });
+      expectInvariantsHeld(watcher);
+      expect((await getJob(ns.name, 'fits')).status).toMatchObject({ desired: 1, succeeded: 1, failed: 0 });
+      expect(await nodesOf(ns.name, 'fits')).toEqual([nodeName('free')]);
+      expect([...watcher.uidsByNode.keys()]).toEqual([nodeName('free')]);
+
+      // Only the filler kept it out: with busy's CPUs free again, a second job takes both nodes.
+      await pods().delete({ namespace: ns.name, name: 'filler' });
+      await waitFor(
+        'the filler pod to be gone',
+        async () => !(await exists(() => pods().get({ namespace: ns.name, name: 'filler' }))),
+      );
+      await jobs().create(twoCpus('fits-later'));
+      const later = await waitForJob(ns.name, 'fits-later', 'to complete', completed);
+      expect(later.status).toMatchObject({ desired: 2, succeeded: 2 });
+      expect(await nodesOf(ns.name, 'fits-later')).toEqual([nodeName('busy'), nodeName('free')]);
     },
   );
 
