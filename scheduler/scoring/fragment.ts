@@ -284,7 +284,8 @@ export class Fragmentation {
   }
 }
 
-function sortSmall(a: Float64Array, n: number): void {
+/** Sorts the first n values ascending in place; insertion sort, as n is a node's GPU count. */
+export function sortSmall(a: Float64Array, n: number): void {
   for (let i = 1; i < n; i++) {
     const v = a[i]!;
     let j = i - 1;

@@ -1,3 +1,4 @@
+import { sortSmall } from '../scoring/fragment';
 import type { SimState } from './state';
 import { MAX_GPUS, MILLI, type TracePod } from './trace';
 
@@ -193,16 +194,4 @@ export class Fgd {
 
 function fgdScore(before: number, after: number): number {
   return Math.trunc(100 / (1 + Math.exp(-(before - after) / 1000)));
-}
-
-function sortSmall(a: Float64Array, n: number): void {
-  for (let i = 1; i < n; i++) {
-    const v = a[i]!;
-    let j = i - 1;
-    while (j >= 0 && a[j]! > v) {
-      a[j + 1] = a[j]!;
-      j--;
-    }
-    a[j + 1] = v;
-  }
 }
