@@ -123,12 +123,12 @@ export class Fragmentation {
   private gpuShapes: TypicalShape[] = [];
   /** Frequency of CPU-only typical shapes: for them every idle GPU is a fragment. */
   private pCpu = 0;
-  private cache = new Float64Array(0);
-  private cachedAt = new Uint32Array(0);
+  /** Each node's fragmentation while the node is unchanged (with stamps). */
+  private readonly cache = new StampedValues();
   /** Drops per pod shape and node while the node is unchanged (with stamps): shapes repeat. */
-  private memo = new Map<string, { score: Float64Array; at: Uint32Array }>();
+  private memo = new Map<string, StampedValues>();
   private lastPod: PodShape | undefined;
-  private lastMemo: { score: Float64Array; at: Uint32Array } | undefined;
+  private lastMemo: StampedValues | undefined;
 
   constructor(readonly shapes: ShapeCounts) {}
 
@@ -141,39 +141,29 @@ export class Fragmentation {
   drop(view: DeviceView, i: number, cpuFree: number, pod: PodShape, stamps?: ArrayLike<number>): number {
     this.sync();
     if (!stamps) return this.compute(view, i, cpuFree, pod);
-    const m = this.memoFor(pod, i);
+    const memo = this.memoFor(pod);
     const stamp = stamps[i]! + 1;
-    if (m.at[i] !== stamp) {
-      m.score[i] = this.compute(view, i, cpuFree, pod, stamps);
-      m.at[i] = stamp;
-    }
-    return m.score[i]!;
+    const known = memo.get(i, stamp);
+    if (known !== undefined) return known;
+    const drop = this.compute(view, i, cpuFree, pod, stamps);
+    memo.set(i, stamp, drop);
+    return drop;
   }
 
-  private memoFor(pod: PodShape, i: number): { score: Float64Array; at: Uint32Array } {
+  private memoFor(pod: PodShape): StampedValues {
     if (pod !== this.lastPod || !this.lastMemo) {
       const key = shapeKey(pod);
-      let m = this.memo.get(key);
-      if (!m) {
+      let memo = this.memo.get(key);
+      if (!memo) {
         // Online, shapes seen once would pile up between refreshes of the typical set.
         if (this.memo.size >= MAX_MEMO) this.memo.clear();
-        m = { score: new Float64Array(64), at: new Uint32Array(64) };
-        this.memo.set(key, m);
+        memo = new StampedValues();
+        this.memo.set(key, memo);
       }
       this.lastPod = pod;
-      this.lastMemo = m;
+      this.lastMemo = memo;
     }
-    const m = this.lastMemo;
-    if (i >= m.at.length) {
-      const size = Math.max(i + 1, m.at.length * 2);
-      const score = new Float64Array(size);
-      score.set(m.score);
-      const at = new Uint32Array(size);
-      at.set(m.at);
-      m.score = score;
-      m.at = at;
-    }
-    return m;
+    return this.lastMemo;
   }
 
   private compute(
@@ -226,17 +216,14 @@ export class Fragmentation {
     stamps?: ArrayLike<number>,
   ): number {
     const stamp = stamps ? stamps[i]! + 1 : 0;
-    if (stamp !== 0 && i < this.cachedAt.length && this.cachedAt[i] === stamp) return this.cache[i]!;
+    const known = stamp === 0 ? undefined : this.cache.get(i, stamp);
+    if (known !== undefined) return known;
     const l = this.lefts;
     const base = i * view.stride;
     for (let g = 0; g < c; g++) l[g] = view.free[base + g]!;
     sortSmall(l, c);
     const frag = this.measure(l, c, cap, cpuFree, model);
-    if (stamp !== 0) {
-      if (i >= this.cachedAt.length) this.growCache(i + 1);
-      this.cache[i] = frag;
-      this.cachedAt[i] = stamp;
-    }
+    if (stamp !== 0) this.cache.set(i, stamp, frag);
     return frag;
   }
 
@@ -268,19 +255,37 @@ export class Fragmentation {
       .filter((t) => t.gpus > 0)
       .sort((a, b) => (a.share || Infinity) - (b.share || Infinity));
     this.pCpu = typical.filter((t) => t.gpus === 0).reduce((s, t) => s + t.p, 0);
-    this.cachedAt.fill(0);
+    this.cache.clear();
     this.memo.clear();
     this.lastMemo = undefined;
   }
+}
 
-  private growCache(n: number): void {
-    const size = Math.max(n, this.cachedAt.length * 2, 64);
-    const cache = new Float64Array(size);
-    cache.set(this.cache);
-    const at = new Uint32Array(size);
-    at.set(this.cachedAt);
-    this.cache = cache;
-    this.cachedAt = at;
+/** Values by node index, each valid while the node's stamp (never 0) is the one it was stored with. */
+class StampedValues {
+  private values = new Float64Array(0);
+  private stamps = new Uint32Array(0);
+
+  get(i: number, stamp: number): number | undefined {
+    return i < this.stamps.length && this.stamps[i] === stamp ? this.values[i] : undefined;
+  }
+
+  set(i: number, stamp: number, value: number): void {
+    if (i >= this.stamps.length) {
+      const size = Math.max(i + 1, this.stamps.length * 2, 64);
+      const values = new Float64Array(size);
+      values.set(this.values);
+      const stamps = new Uint32Array(size);
+      stamps.set(this.stamps);
+      this.values = values;
+      this.stamps = stamps;
+    }
+    this.values[i] = value;
+    this.stamps[i] = stamp;
+  }
+
+  clear(): void {
+    this.stamps.fill(0);
   }
 }
 
