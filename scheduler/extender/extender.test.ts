@@ -1,4 +1,5 @@
 import { parseConfig } from '../config';
+import { gpuNode as gpuNodeOf } from '../testing/gpu-node';
 import type { Node, Pod } from '../types';
 import { Extender, NEUTRAL_SCORE } from './extender';
 import { MemoryClusterState } from './state';
@@ -125,18 +126,7 @@ describe('Extender.bind', () => {
 
 describe('GPU sharing', () => {
   const shareConfig = parseConfig('policy: {packing: 0.25}');
-  const gpuNode = (name: string, gpus: number, model = 'T4'): Node => ({
-    metadata: { name, labels: { 'nvidia.com/gpu.product': model } },
-    status: {
-      allocatable: {
-        cpu: '32',
-        memory: '128Gi',
-        'nvidia.com/gpu': String(gpus),
-        'aliyun.com/gpu-count': String(gpus),
-        'aliyun.com/gpu-mem': String(gpus * 16),
-      },
-    },
-  });
+  const gpuNode = (name: string, gpus: number, model?: string) => gpuNodeOf(name, gpus, 16, model);
   const gpuPod = (uid: string, gpu: Record<string, string>, extra: Partial<Pod> = {}): Pod => ({
     metadata: { name: uid, namespace: 'ns', uid, ...extra.metadata },
     spec: {

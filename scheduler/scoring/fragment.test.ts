@@ -5,6 +5,7 @@ import { MemoryClusterState } from '../extender/state';
 import { Rng } from '../sim/rng';
 import { Scheduler } from '../sim/simulate';
 import { SimState } from '../sim/state';
+import { gpuNode as gpuNodeOf } from '../testing/gpu-node';
 import type { Node, Pod } from '../types';
 import { DEFAULT_ANGLE, fragmentWeight } from './angle';
 import { type DeviceView, Fragmentation, type PodShape, ShapeCounts } from './fragment';
@@ -184,18 +185,7 @@ describe('the extender cache and the fragmentation term', () => {
   const config = loadConfig(SHIPPED_CONFIG);
   // The fragmentation term alone, so a stale measure shows through the extender's 11 score levels.
   config.policy.fragment = 1;
-  const gpuNode = (name: string, gpus: number, model = 'T4'): Node => ({
-    metadata: { name, labels: { 'nvidia.com/gpu.product': model } },
-    status: {
-      allocatable: {
-        cpu: '32',
-        memory: '128Gi',
-        'nvidia.com/gpu': String(gpus),
-        'aliyun.com/gpu-count': String(gpus),
-        'aliyun.com/gpu-mem': String(gpus * 1000),
-      },
-    },
-  });
+  const gpuNode = (name: string, gpus: number, model?: string) => gpuNodeOf(name, gpus, 1000, model);
   const gpuPod = (uid: string, gpu: Record<string, string>, nodeName?: string): Pod => ({
     metadata: { name: uid, namespace: 'ns', uid },
     spec: {
