@@ -177,22 +177,8 @@ async function createAll(client: KubeClient, namespace: string, objects: CloneSe
 }
 
 async function deleteNamespace(client: KubeClient, name: string): Promise<void> {
-  const namespaces = client.resource(Namespaces);
-  await namespaces.delete({ name });
-  await waitFor(
-    `namespace ${name} to be gone`,
-    async () => {
-      try {
-        await namespaces.get({ name });
-        return false;
-      } catch (err) {
-        if (isNotFound(err)) return true;
-        throw err;
-      }
-    },
-    TIMEOUT_MS,
-    1000,
-  );
+  await client.resource(Namespaces).delete({ name });
+  await waitGone(client, Namespaces, name, TIMEOUT_MS, 1000);
 }
 
 /** Our manager as the image runs it; local webhooks, no leader election (one replica). */
@@ -264,6 +250,30 @@ async function deleteIfPresent(client: KubeClient, type: ResourceType, name: str
   }
 }
 
+/** Waits until the cluster-scoped object `name` of `type` is gone (its finalizers done). */
+async function waitGone(
+  client: KubeClient,
+  type: ResourceType,
+  name: string,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<void> {
+  await waitFor(
+    `${type.kind} ${name} to be gone`,
+    async () => {
+      try {
+        await client.resource(type).get({ name });
+        return false;
+      } catch (err) {
+        if (isNotFound(err)) return true;
+        throw err;
+      }
+    },
+    timeoutMs,
+    intervalMs,
+  );
+}
+
 /** The CRDs in `dir` (kruise's config/crd/bases), instead of ours of the same names. */
 function crdsIn(dir: string): KubeObject[] {
   return fs
@@ -282,22 +292,7 @@ async function replaceCrds(client: KubeClient, remove: string[], install: KubeOb
     CustomResourceDefinitions,
   );
   for (const name of remove) await deleteIfPresent(client, CustomResourceDefinitions, name);
-  for (const name of remove) {
-    await waitFor(
-      `CRD ${name} to be gone`,
-      async () => {
-        try {
-          await crds.get({ name });
-          return false;
-        } catch (err) {
-          if (isNotFound(err)) return true;
-          throw err;
-        }
-      },
-      120_000,
-      200,
-    );
-  }
+  for (const name of remove) await waitGone(client, CustomResourceDefinitions, name, 120_000, 200);
   for (const crd of install) await crds.create(crd);
   for (const crd of install) {
     await waitFor(
