@@ -535,18 +535,10 @@ export class MemoryClusterState implements ClusterState {
       this.free = grow(this.free);
       this.devFree = grow(this.devFree);
       this.devCapacity = grow(this.devCapacity);
-      const count = new Uint8Array(this.devCount.length * 2);
-      count.set(this.devCount);
-      this.devCount = count;
-      const shared = new Uint8Array(this.devShared.length * 2);
-      shared.set(this.devShared);
-      this.devShared = shared;
-      const model = new Int32Array(this.devModel.length * 2);
-      model.set(this.devModel);
-      this.devModel = model;
-      const changes = new Uint32Array(this.changes.length * 2);
-      changes.set(this.changes);
-      this.changes = changes;
+      this.devCount = grow(this.devCount);
+      this.devShared = grow(this.devShared);
+      this.devModel = grow(this.devModel);
+      this.changes = grow(this.changes);
     }
     this.names.push(name);
     this.models.push('');
@@ -575,8 +567,9 @@ function sameShape(a: PodShape, b: PodShape): boolean {
   return a.cpu === b.cpu && a.gpus === b.gpus && a.share === b.share && a.models === b.models;
 }
 
-function grow(a: Float64Array): Float64Array {
-  const b = new Float64Array(a.length * 2);
+/** A copy of `a` of twice its length, of the same element type. */
+function grow<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T): T {
+  const b = new (a.constructor as new (length: number) => T)(a.length * 2);
   b.set(a);
   return b;
 }
