@@ -205,41 +205,25 @@ function parseAngleOptions(
   const out: Partial<AngleOptions> = {};
   for (const opt of opts) {
     const [key = '', value = ''] = opt.split('=');
-    if (key.startsWith('w.') && key.length > 2 && value !== '' && Number(value) >= 0)
-      dims[key.slice(2)] = Number(value);
+    const nonNegative = value !== '' && Number(value) >= 0;
+    const fraction = nonNegative && Number(value) <= 1;
+    if (key.startsWith('w.') && key.length > 2 && nonNegative) dims[key.slice(2)] = Number(value);
     else if (key === 'shape' && (value === 'cos' || value === 'linear')) out.shape = value;
     else if (key === 'norm' && (value === 'node' || value === 'max')) out.norm = value;
     else if (key === 'packing' && Number(value) >= 0 && Number(value) <= 1) out.packing = Number(value);
-    else if (key === 'fragment' && value !== '' && Number(value) >= 0 && Number(value) <= 1)
-      out.fragment = Number(value);
+    else if (key === 'fragment' && fraction) out.fragment = Number(value);
     else if (key === 'fragment.scale' && Number(value) > 0) out.fragmentScale = Number(value);
-    else if (
-      key.startsWith('beta.') &&
-      POD_CLASSES.includes(key.slice(5) as PodClass) &&
-      value !== '' &&
-      Number(value) >= 0 &&
-      Number(value) <= 1
-    )
+    else if (key.startsWith('beta.') && POD_CLASSES.includes(key.slice(5) as PodClass) && fraction)
       out.fragmentClass = { ...out.fragmentClass, [key.slice(5)]: Number(value) };
-    else if (
-      (key === 'fragment.multi' || key === 'fragment.constrained') &&
-      Number(value) >= 0 &&
-      value !== ''
-    ) {
+    else if ((key === 'fragment.multi' || key === 'fragment.constrained') && nonNegative) {
       const mix = out.fragmentMix ?? { perMulti: 0, perConstrained: 0 };
       if (key === 'fragment.multi') mix.perMulti = Number(value);
       else mix.perConstrained = Number(value);
       out.fragmentMix = mix;
-    } else if (WHOLE_KEYS.has(key) && value !== '' && Number(value) >= 0) {
+    } else if (WHOLE_KEYS.has(key) && nonNegative) {
       // Only the named keys: the policy fills the rest (from DEFAULT_WHOLE, or the shipped config).
       out.wholePacking = { ...out.wholePacking, [WHOLE_KEYS.get(key)!]: Number(value) } as WholePacking;
-    } else if (
-      key.startsWith('packing.') &&
-      POD_CLASSES.includes(key.slice(8) as PodClass) &&
-      value !== '' &&
-      Number(value) >= 0 &&
-      Number(value) <= 1
-    )
+    } else if (key.startsWith('packing.') && POD_CLASSES.includes(key.slice(8) as PodClass) && fraction)
       out.classPacking = { ...out.classPacking, [key.slice(8)]: Number(value) };
     else if (key === 'project' && (value === 'true' || value === 'false')) out.project = value === 'true';
     else throw new Error(`policy ${spec}: bad option ${JSON.stringify(opt)}`);
