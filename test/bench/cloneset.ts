@@ -155,6 +155,8 @@ async function measure(
     const wallSeconds = (performance.now() - started) / 1000;
     const counted = apiserverCounters(kubeconfigPath);
     const after = tracker.current();
+    // Deleting the workload makes its pods unavailable: that is not part of the rollout.
+    tracker.close();
     await resource.delete({ namespace: NAMESPACE, name: app });
     return {
       workload:

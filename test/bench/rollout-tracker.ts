@@ -41,6 +41,24 @@ export interface Progress {
   newReady: number;
 }
 
+/** When each stage of a pod's replacement was first seen, in ms (performance.now()). */
+interface PodTimes {
+  name: string;
+  created?: number;
+  bound?: number;
+  ready?: number;
+  deleting?: number;
+  gone?: number;
+}
+
+/** Median and 90th percentile of one stage's durations, in ms. */
+export interface StageSpread {
+  stage: string;
+  count: number;
+  p50: number;
+  p90: number;
+}
+
 export class RolloutTracker {
   private readonly informer: Informer<TrackedPod>;
   private readonly stop = new AbortController();
@@ -54,6 +72,9 @@ export class RolloutTracker {
   readonly updateStarts: number[] = [];
   peakUnavailable = 0;
   events = 0;
+  /** Per pod uid, from checkLimits on: the stage timings `stages()` summarises. */
+  private readonly times = new Map<string, PodTimes>();
+  private timing = false;
 
   constructor(client: KubeClient, namespace: string, app: string) {
     this.informer = new Informer<TrackedPod>(client.resource<TrackedPod>(Pods), {
@@ -68,6 +89,7 @@ export class RolloutTracker {
         const uid = pod.metadata?.uid ?? '';
         const known = this.pods.get(uid);
         if (known && !known.terminating) this.noteUpdateStart(known.specImage);
+        this.stamp(pod, 'gone');
         this.pods.delete(uid);
         this.deletedUids.add(uid);
         this.afterEvent();
@@ -80,8 +102,11 @@ export class RolloutTracker {
     await this.informer.waitForSync(this.stop.signal);
   }
 
+  /** Stops the watch and the checks: events already received after this (the workload's own deletion) count for nothing. */
   close(): void {
     this.stop.abort();
+    this.limits = undefined;
+    this.timing = false;
   }
 
   /** Checks the invariants at every event from now on (replicas + maxSurge pods, maxUnavailable). */
@@ -90,6 +115,53 @@ export class RolloutTracker {
     this.peakUnavailable = 0;
     this.violations.length = 0;
     this.updateStarts.length = 0;
+    this.times.clear();
+    this.timing = true;
+  }
+
+  /**
+   * Where a replacement's time goes, from the tracker's watch: the old pod's graceful termination, the
+   * controller's create after the old pod of that name is gone, scheduling, the kubelet's start, and the
+   * controller's next update start after a new pod is ready (the i-th ready frees the window slot that
+   * the (i + window)-th update start takes).
+   */
+  stages(window: number): StageSpread[] {
+    const pods = [...this.times.values()];
+    const byName = new Map<string, PodTimes[]>();
+    for (const t of pods) byName.set(t.name, [...(byName.get(t.name) ?? []), t]);
+    const between = (from: (t: PodTimes) => number | undefined, to: (t: PodTimes) => number | undefined) =>
+      pods.flatMap((t) => {
+        const a = from(t);
+        const b = to(t);
+        return a !== undefined && b !== undefined ? [b - a] : [];
+      });
+    const recreated = [...byName.values()].flatMap((same) => {
+      const old = same.find((t) => t.gone !== undefined);
+      const next = same.find((t) => t !== old && t.created !== undefined);
+      return old?.gone !== undefined && next?.created !== undefined ? [next.created - old.gone] : [];
+    });
+    const readies = pods.flatMap((t) => (t.created !== undefined && t.ready !== undefined ? [t.ready] : []));
+    readies.sort((a, b) => a - b);
+    const starts = [...this.updateStarts].sort((a, b) => a - b);
+    const refill = starts.slice(window).flatMap((s, i) => {
+      const freed = readies[i];
+      return freed !== undefined ? [s - freed] : [];
+    });
+    return [
+      spread('old pod terminating → gone', between((t) => t.deleting, (t) => t.gone)),
+      spread('gone → same name created', recreated),
+      spread('created → bound', between((t) => t.created, (t) => t.bound)),
+      spread('bound → ready', between((t) => t.bound, (t) => t.ready)),
+      spread('new pod ready → next update start', refill),
+    ];
+  }
+
+  private stamp(pod: TrackedPod, stage: Exclude<keyof PodTimes, 'name'>): void {
+    if (!this.timing) return;
+    const uid = pod.metadata?.uid ?? '';
+    const t = this.times.get(uid) ?? { name: pod.metadata?.name ?? '' };
+    t[stage] ??= performance.now();
+    this.times.set(uid, t);
   }
 
   /**
@@ -133,6 +205,9 @@ export class RolloutTracker {
     const terminating = Boolean(pod.metadata?.deletionTimestamp);
     const specImage = pod.spec?.containers[0]?.image ?? '';
     const known = this.pods.get(uid);
+    if (!known) this.stamp(pod, 'created');
+    if (pod.spec?.nodeName) this.stamp(pod, 'bound');
+    if (terminating) this.stamp(pod, 'deleting');
     if (known && ((terminating && !known.terminating) || specImage !== known.specImage))
       this.noteUpdateStart(known.specImage);
     this.pods.set(uid, {
@@ -143,6 +218,7 @@ export class RolloutTracker {
       specImage,
       runningImage: pod.status?.containerStatuses?.[0]?.image ?? '',
     });
+    if (this.pods.get(uid)?.ready) this.stamp(pod, 'ready');
     this.afterEvent();
   }
 
@@ -175,10 +251,16 @@ export class RolloutTracker {
     const { replicas, maxUnavailable, maxSurge } = this.limits as RolloutLimits;
     const unavailable = Math.max(0, replicas - ready);
     this.peakUnavailable = Math.max(this.peakUnavailable, unavailable);
-    const at = `at ${performance.now().toFixed(0)} ms (event ${this.events})`;
+    const at = `at ${new Date().toISOString().slice(11, 23)} (event ${this.events})`;
     if (unavailable > maxUnavailable)
       this.violations.push(`${at}: ${unavailable} unavailable > maxUnavailable ${maxUnavailable}`);
     if (active > replicas + maxSurge)
       this.violations.push(`${at}: ${active} active pods > replicas ${replicas} + maxSurge ${maxSurge}`);
   }
+}
+
+function spread(stage: string, ms: number[]): StageSpread {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { stage, count: sorted.length, p50: at(0.5), p90: at(0.9) };
 }

@@ -118,6 +118,8 @@ async function measure(
     const written = apiserverCounters(cluster.kubeconfigPath).writes - writes;
     const after = tracker.current();
     const recreated = after.filter((p) => !before.has(p.metadata?.uid)).length;
+    // Cleaning up makes the pods unavailable: that is not part of the upgrade.
+    tracker.close();
     await cleanup();
     return {
       how,

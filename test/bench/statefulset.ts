@@ -30,7 +30,7 @@ import {
   waitSettled,
   withBenchOperator,
 } from './rollout-bench';
-import { RolloutTracker } from './rollout-tracker';
+import { RolloutTracker, type StageSpread } from './rollout-tracker';
 
 const NAMESPACE = 'bench';
 const NativeStatefulSets: ResourceType = {
@@ -67,6 +67,7 @@ interface Measurement {
   violations: string[];
   writesByKind: Map<string, { count: number; seconds: number }>;
   timeline: string[];
+  stages: StageSpread[];
 }
 
 function statefulSet(row: Row, replicas: number, maxUnavailable: number, podStart: string): Workload {
@@ -148,6 +149,8 @@ async function measure(
     const wallSeconds = (performance.now() - started) / 1000;
     const counted = apiserverCounters(kubeconfigPath);
     const after = tracker.current();
+    // Deleting the workload makes its pods unavailable: that is not part of the rollout.
+    tracker.close();
     await resource.delete({ namespace: NAMESPACE, name: app });
     return {
       row,
@@ -161,6 +164,7 @@ async function measure(
       violations: tracker.violations,
       writesByKind: difference(counted.byKind, counters.byKind),
       timeline,
+      stages: tracker.stages(window),
     };
   } finally {
     tracker.close();
@@ -234,6 +238,13 @@ function printDetails(r: Measurement): void {
   for (const [kind, { count, seconds }] of [...r.writesByKind].sort((a, b) => b[1].count - a[1].count)) {
     const meanMs = ((seconds / count) * 1000).toFixed(1);
     process.stdout.write(`  ${String(count).padStart(6)}  ${meanMs.padStart(7)} ms  ${kind}\n`);
+  }
+  if (r.stages.some((s) => s.count > 0)) {
+    process.stdout.write(`${r.workload}: stages (ms, from the pod watch)\n`);
+    for (const s of r.stages.filter((x) => x.count > 0))
+      process.stdout.write(
+        `  ${s.stage.padEnd(36)} p50 ${s.p50.toFixed(0).padStart(5)}  p90 ${s.p90.toFixed(0).padStart(5)}  (${s.count})\n`,
+      );
   }
   process.stdout.write(`${r.workload}: progress\n`);
   for (const line of r.timeline) process.stdout.write(`  ${line}\n`);
