@@ -129,10 +129,11 @@ export class RolloutTracker {
     const pods = [...this.times.values()];
     const byName = new Map<string, PodTimes[]>();
     for (const t of pods) byName.set(t.name, [...(byName.get(t.name) ?? []), t]);
-    const between = (from: (t: PodTimes) => number | undefined, to: (t: PodTimes) => number | undefined) =>
+    type Stage = Exclude<keyof PodTimes, 'name'>;
+    const between = (from: Stage, to: Stage) =>
       pods.flatMap((t) => {
-        const a = from(t);
-        const b = to(t);
+        const a = t[from];
+        const b = t[to];
         return a !== undefined && b !== undefined ? [b - a] : [];
       });
     const recreated = [...byName.values()].flatMap((same) => {
@@ -148,10 +149,10 @@ export class RolloutTracker {
       return freed !== undefined ? [s - freed] : [];
     });
     return [
-      spread('old pod terminating → gone', between((t) => t.deleting, (t) => t.gone)),
+      spread('old pod terminating → gone', between('deleting', 'gone')),
       spread('gone → same name created', recreated),
-      spread('created → bound', between((t) => t.created, (t) => t.bound)),
-      spread('bound → ready', between((t) => t.bound, (t) => t.ready)),
+      spread('created → bound', between('created', 'bound')),
+      spread('bound → ready', between('bound', 'ready')),
       spread('new pod ready → next update start', refill),
     ];
   }
