@@ -19,7 +19,7 @@ import {
 import type { ReconcileResult } from '../../runtime/reconcile';
 import { ResourceVersionExpectations } from '../../runtime/resource-version';
 import type { WorkloadPlan } from './actions';
-import { execute, type Owner, type WorkloadKind } from './execute';
+import { CreateWindows, execute, type Owner, type WorkloadKind } from './execute';
 import { podUpdatesCounter, registerWorkloadStatus } from './metrics';
 import { observing, ownedBy } from './ownership';
 
@@ -101,6 +101,7 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     rvExpectations,
     kind: def.kind,
     podUpdates: podUpdatesCounter(mgr.metrics.registry),
+    createWindows: new CreateWindows(),
   };
   const builder = controller(mgr)
     .named(def.name)
@@ -116,6 +117,7 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     const owner = listers.owners.get(key);
     if (!owner) {
       expectations.delete(key);
+      deps.createWindows.forget(key);
       return;
     }
     if (!expectations.isSatisfied(key)) return { requeueAfter: STALE_CACHE_REQUEUE_MS };

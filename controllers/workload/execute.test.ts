@@ -8,7 +8,7 @@ import { ResourceVersionExpectations } from '../../runtime/resource-version';
 import { type RecordedCall, recordingClient } from '../../runtime/testing/recording-client';
 import { startInPlaceUpdate } from '../inplace';
 import { type Action, type PlanEvent, RECREATE_FOR_UPDATE, type WorkloadPlan } from './actions';
-import { execute, groupActions, type WorkloadKind } from './execute';
+import { CreateWindows, type ExecutorDeps, execute, groupActions, type WorkloadKind } from './execute';
 import { podUpdatesCounter } from './metrics';
 import { NOW, pod } from './testing/pods';
 
@@ -62,7 +62,7 @@ const planOf = (actions: Action[], extra: Partial<WorkloadPlan> = {}): WorkloadP
 async function waitUntil(test: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !test(); i++) await new Promise((resolve) => setTimeout(resolve, 2));
 }
-const run = (deps: ReturnType<typeof setup>['deps'], plan: WorkloadPlan) =>
+const run = (deps: ExecutorDeps, plan: WorkloadPlan) =>
   execute(owner, plan, deps, new AbortController().signal);
 const createPod = (name: string): Action => ({ type: 'createPod', pod: pod(name, rev), revision: 'r1' });
 const conflict = () => new ApiError(409, 'Conflict', 'the object has been modified');
@@ -116,24 +116,66 @@ describe('execute: creates', () => {
     expect(await done).toEqual({ requeue: false, error: undefined });
   });
 
-  it("writes a new pod's planned conditions right after its create; a failed write leaves the create done", async () => {
+  it("writes a new pod's planned conditions right after its create, outside the create window; a failed write leaves the create done", async () => {
     const ready = { type: 'KruisePodReady', status: 'True' as const };
     const withReady = (name: string): Action =>
       ({ ...(createPod(name) as object), conditions: [ready] }) as Action;
-    const { deps, calls, events } = setup((c) =>
-      c.verb === 'patch' && c.name === 'p1' ? boom() : undefined,
+    let releaseP0Patch: (() => void) | undefined;
+    const { deps, calls, events } = setup(
+      (c) => (c.verb === 'patch' && c.name === 'p1' ? boom() : undefined),
+      (c) =>
+        c.verb === 'patch' && c.name === 'p0'
+          ? new Promise((resolve) => {
+              releaseP0Patch = () => resolve({ metadata: { name: 'p0', resourceVersion: '9' } });
+            })
+          : undefined,
     );
-    const result = await run(deps, planOf([withReady('p0'), withReady('p1'), createPod('p2')]));
-    const sent = calls.filter((c) => c.verb !== 'updateStatus').map((c) => `${c.verb} ${c.name}`);
-    // p1 and p2 go out in one slow-start batch: each pod's patch follows its own create.
-    expect([...sent].sort()).toEqual(['create p0', 'create p1', 'create p2', 'patch p0', 'patch p1']);
-    expect(sent.indexOf('patch p0')).toBeGreaterThan(sent.indexOf('create p0'));
-    expect(sent.indexOf('patch p1')).toBeGreaterThan(sent.indexOf('create p1'));
+    const done = run(deps, planOf([withReady('p0'), withReady('p1'), createPod('p2')]));
+    const sent = () => calls.filter((c) => c.verb !== 'updateStatus').map((c) => `${c.verb} ${c.name}`);
+    // p0's condition write hangs, and p1 and p2 are created meanwhile: the window opened on p0's create.
+    await waitUntil(() => sent().includes('create p2'));
+    expect(sent()).toContain('patch p0');
+    expect(sent().indexOf('patch p0')).toBeGreaterThan(sent().indexOf('create p0'));
+    expect(calls.some((c) => c.verb === 'updateStatus')).toBe(false);
+    releaseP0Patch?.();
+    const result = await done;
+    expect([...sent()].sort()).toEqual(['create p0', 'create p1', 'create p2', 'patch p0', 'patch p1']);
+    expect(sent().indexOf('patch p1')).toBeGreaterThan(sent().indexOf('create p1'));
     const patch = calls.find((c) => c.verb === 'patch');
     expect(patch?.options).toMatchObject({ subresource: 'status', type: 'strategic' });
     expect(patch?.body).toEqual({ status: { conditions: [ready] } });
     expect(result).toEqual({ requeue: false, error: undefined });
     expect(events.map((e) => e.reason)).toEqual(['SuccessfulCreate', 'SuccessfulCreate', 'SuccessfulCreate']);
+  });
+
+  it("starts an owner's next create group where its last one of the same revision left the window", async () => {
+    const { deps, calls } = setup();
+    const windows = new CreateWindows();
+    const withWindows = { ...deps, createWindows: windows };
+    const names = (from: number, n: number) => Array.from({ length: n }, (_, i) => `p${from + i}`);
+    await run(withWindows, planOf(names(0, 7).map(createPod)));
+    // p0 (1 allowed), p1 p2 (2 more), p3..p6 (4 more): 7 successes, 8 allowed.
+    expect(windows.start(KEY, 'r1')).toBe(8);
+    expect(windows.start(KEY, 'r2')).toBe(1);
+    expect(windows.start('ns/other', 'r1')).toBe(1);
+    // The next group sends 8 before the first answer comes back.
+    let sentAtFirstAnswer = 0;
+    const next = setup(undefined, (call) => {
+      if (call.verb !== 'create') return undefined;
+      return new Promise((resolve) =>
+        setTimeout(() => {
+          sentAtFirstAnswer ||= next.calls.filter((c) => c.verb === 'create').length;
+          resolve({ ...(call.body as object), metadata: { name: call.name, resourceVersion: '7' } });
+        }, 1),
+      );
+    });
+    await run({ ...next.deps, createWindows: windows }, planOf(names(7, 20).map(createPod)));
+    expect(sentAtFirstAnswer).toBe(8);
+    expect(calls.filter((c) => c.verb === 'create')).toHaveLength(7);
+    // A failure sends the owner back to 1.
+    const failingSetup = setup(failing('create', 'p40'));
+    await run({ ...failingSetup.deps, createWindows: windows }, planOf(names(40, 3).map(createPod)));
+    expect(windows.start(KEY, 'r1')).toBe(1);
   });
 
   it('creates a pod exactly as planned (its own name: an ordinal, a node) after the PVCs listed before it', async () => {

@@ -35,6 +35,29 @@ export interface WorkloadKind {
   resultEvent?: (action: Action, owner: Owner, error?: unknown) => PlanEvent | undefined;
 }
 
+/**
+ * Per owner, where its next create group's slow start begins: at the window its last group reached for
+ * the same revision, and at 1 after a failure or for another revision. A sliding rollout recreates a few
+ * dozen pods in each of many reconciles; ramping every group from 1 again costs a round trip per doubling.
+ */
+export class CreateWindows {
+  private readonly windows = new Map<string, { revision: string; size: number }>();
+
+  start(ownerKey: string, revision: string | undefined): number {
+    const window = this.windows.get(ownerKey);
+    return window && window.revision === revision ? window.size : 1;
+  }
+
+  record(ownerKey: string, revision: string | undefined, size: number, failed: boolean): void {
+    if (failed || revision === undefined) this.windows.delete(ownerKey);
+    else this.windows.set(ownerKey, { revision, size: Math.min(size, POD_WRITE_CONCURRENCY) });
+  }
+
+  forget(ownerKey: string): void {
+    this.windows.delete(ownerKey);
+  }
+}
+
 export interface ExecutorDeps {
   client: KubeClient;
   events: EventRecorder;
@@ -43,6 +66,8 @@ export interface ExecutorDeps {
   kind: WorkloadKind;
   /** Counts each pod update started, in place or by recreation. */
   podUpdates?: PodUpdates;
+  /** Kept across reconciles by the controller; without it every create group starts at 1. */
+  createWindows?: CreateWindows;
 }
 
 export interface ExecuteResult {
@@ -206,6 +231,12 @@ export function groupActions(actions: Action[]): ActionGroup[] {
 
 class ActionApplier {
   private readonly key: string;
+  /**
+   * The created pods' readiness-gate condition writes, each sent right after its pod's create. They do
+   * not hold a place in the create window: the rollout waits for the creates, while a gate only has to
+   * be True before the pod's containers are ready.
+   */
+  private readonly gateConditions: Promise<void>[] = [];
 
   constructor(
     private readonly owner: Owner,
@@ -219,15 +250,17 @@ class ActionApplier {
    * Kruise slowStartBatch's ramp (1, then each success lets two more go: the number in flight doubles
    * every round trip) without its lock-step: a slow create does not hold back the next ones, and at most
    * POD_WRITE_CONCURRENCY are in flight (each is a socket and an admission review). After a failure no
-   * more are sent.
+   * more are sent. The ramp begins where the owner's last group of the same revision left it (CreateWindows).
    */
   async createSlowStart(units: CreateUnit[]): Promise<Failure> {
     const { expectations } = this.deps;
     for (const unit of units) {
       for (const a of unit) if (this.observable(a)) expectations.expect(this.key, 'create', createdName(a));
     }
+    const revisions = new Set(units.flat().flatMap((a) => (a.type === 'createPod' ? [a.revision] : [])));
+    const revision = revisions.size === 1 ? [...revisions][0] : undefined;
     let next = 0;
-    let allowed = 1;
+    let allowed = this.deps.createWindows?.start(this.key, revision) ?? 1;
     let failure: Failure;
     let thrown: { error: unknown } | undefined;
     const inFlight = new Set<Promise<void>>();
@@ -256,6 +289,8 @@ class ActionApplier {
       if (inFlight.size === 0) break;
       await Promise.race(inFlight);
     }
+    await Promise.all(this.gateConditions.splice(0));
+    this.deps.createWindows?.record(this.key, revision, allowed, Boolean(failure || thrown));
     if (thrown) throw thrown.error;
     if (failure) {
       // Creates never sent will never be observed.
@@ -428,14 +463,17 @@ class ActionApplier {
     }
     if (!conditions) return;
     const ref = { namespace: created.metadata?.namespace, name: created.metadata?.name ?? '' };
-    try {
-      const patch = { status: { conditions } };
-      const opts = { signal: this.signal, type: 'strategic', subresource: 'status' } as const;
-      this.deps.rvExpectations.expect(await pods.patch(ref, patch, opts));
-    } catch (err) {
-      // The pod exists: the next reconcile's refresh sets what is still missing.
-      if (this.signal.aborted) throw err;
-    }
+    const patch = { status: { conditions } };
+    const opts = { signal: this.signal, type: 'strategic', subresource: 'status' } as const;
+    this.gateConditions.push(
+      pods.patch(ref, patch, opts).then(
+        (written) => this.deps.rvExpectations.expect(written),
+        (err: unknown) => {
+          // The pod exists: the next reconcile's refresh sets what is still missing.
+          if (this.signal.aborted) throw err;
+        },
+      ),
+    );
   }
 
   /** Deletes the pod (only the one we planned on: uid precondition), then the PVCs of its instance. */
