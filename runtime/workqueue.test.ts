@@ -25,6 +25,19 @@ describe('WorkQueue', () => {
     expect(await queue.get()).toBe('b');
   });
 
+  it('hands a waiting worker its key only after the events already received: a burst makes one run', async () => {
+    const { queue } = newQueue();
+    const first = queue.get();
+    queue.add('a');
+    // The microtasks after one watch event's callback, then the next event of the same burst.
+    await Promise.resolve();
+    await Promise.resolve();
+    queue.add('a');
+    expect(await first).toBe('a');
+    queue.done('a');
+    expect(queue.length).toBe(0);
+  });
+
   it('never hands one key to two workers; an add during processing re-queues it once on done', async () => {
     const { queue } = newQueue();
     queue.add('a');

@@ -15,6 +15,9 @@ export interface WorkQueueOptions {
  * - `dirty`: keys waiting to be processed; adding a dirty key again is a no-op (dedup).
  * - `processing`: keys a worker holds; adding one marks it dirty only, and `done` re-queues it once,
  *   so a key is never processed by two workers at once and a burst of changes collapses into one run.
+ * - Keys are handed to workers in the event loop's check phase (setImmediate), after the I/O already
+ *   received: a burst of watch events marks a key dirty once and one reconcile sees them all. Handed out
+ *   in the microtasks right after each event, every few events cost a reconcile and the watch falls behind.
  */
 export class WorkQueue implements InFlightWork {
   readonly name: string;
@@ -28,6 +31,7 @@ export class WorkQueue implements InFlightWork {
   private readonly waiters: Array<(key: string | undefined) => void> = [];
   private readonly drainWaiters: Array<() => void> = [];
   private shuttingDown = false;
+  private wakeScheduled = false;
   private readonly rateLimiter: RateLimiter;
   private readonly clock: Clock;
   private readonly metrics: RuntimeMetrics;
@@ -87,9 +91,11 @@ export class WorkQueue implements InFlightWork {
 
   /** The next key to process, or undefined once the queue is shut down. Call `done(key)` afterwards. */
   get(): Promise<string | undefined> {
-    if (this.length > 0) return Promise.resolve(this.take());
     if (this.shuttingDown) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.wake();
+    });
   }
 
   done(key: string): void {
@@ -147,8 +153,18 @@ export class WorkQueue implements InFlightWork {
   private push(key: string): void {
     this.queue.push(key);
     this.metrics.workqueueDepth.set(this.labels, this.queue.length - this.head);
-    const waiter = this.waiters.shift();
-    if (waiter) waiter(this.take());
+    this.wake();
+  }
+
+  /** Hands queued keys to waiting workers once the I/O received so far has been handled. */
+  private wake(): void {
+    if (this.wakeScheduled || this.waiters.length === 0 || this.length === 0) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      while (this.waiters.length > 0 && this.length > 0)
+        (this.waiters.shift() as (key: string) => void)(this.take());
+    });
   }
 
   private take(): string {
