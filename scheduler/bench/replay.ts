@@ -73,7 +73,7 @@ GPUs, shuffled per seed) through a kube-scheduler model and prints GPU allocatio
 Policies: ${POLICY_NAMES.join(', ')}. \`shipped\` is the angle as config/scheduler/extender.yaml configures it.
 Options follow slashes: name[:weight]/key=value, e.g. angle-only/packing=0.3/w.nvidia.com/gpu=6/ties=name;
 keys: shape=cos|linear, norm=node|max, packing, packing.<cpu|share|whole|multi>, whole.max|min|sharing|constrained,
-fragment (β of the fragmentation term), project=true|false,
+fragment (β of the fragmentation term), fragment.scale (its sigmoid's scale in milli-GPU), project=true|false,
 w.<dimension> (cpu, memory, nvidia.com/gpu, gpu-whole, gpu-spec), ties=random|name.`;
 
 interface Options {

@@ -261,7 +261,9 @@ describe('the extender cache and the fragmentation term', () => {
 
 describe('the fragmentation term options', () => {
   it('are set by policy options and the shipped config', () => {
-    expect(loadConfig(SHIPPED_CONFIG).policy.fragment).toBe(0.5);
+    const { policy } = loadConfig(SHIPPED_CONFIG);
+    expect(policy.fragment).toBe(0.5);
+    expect(policy.fragmentScale).toBe(200);
     expect(() => parsePolicy('shipped/fragment=0.2/fragment.scale=500')).not.toThrow();
     expect(() => parsePolicy('shipped/fragment=1.5')).toThrow(/bad option/);
     expect(() => parsePolicy('shipped/fragment.scale=0')).toThrow(/bad option/);
