@@ -83,6 +83,11 @@ export const configSchema = z
         project: z.boolean().default(false),
         /** Weight of the fragmentation term (scoring/fragment.ts): FGD's measure over the observed pod shapes. */
         fragment: fraction.default(0.5),
+        /**
+         * The drop in fragmentation (milli-GPU) that scores 100 · sigmoid(1) ≈ 73. FGD's 1000 leaves the drops
+         * between GPU models a point or two apart, which the extender's 11 levels round away.
+         */
+        fragmentScale: z.number().positive().default(200),
       })
       .strict()
       .prefault({}),

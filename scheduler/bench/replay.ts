@@ -73,9 +73,8 @@ GPUs, shuffled per seed) through a kube-scheduler model and prints GPU allocatio
 Policies: ${POLICY_NAMES.join(', ')}. \`shipped\` is the angle as config/scheduler/extender.yaml configures it.
 Options follow slashes: name[:weight]/key=value, e.g. angle-only/packing=0.3/w.nvidia.com/gpu=6/ties=name;
 keys: shape=cos|linear, norm=node|max, packing, packing.<cpu|share|whole|multi>, whole.max|min|sharing|constrained,
-fragment (β of the fragmentation term), fragment.multi|constrained (β raised per multi-GPU / model-constrained
-share of GPU pods), project=true|false, w.<dimension> (cpu, memory, nvidia.com/gpu, gpu-whole, gpu-spec),
-ties=random|name.`;
+fragment (β of the fragmentation term), fragment.scale (its sigmoid's scale in milli-GPU), project=true|false,
+w.<dimension> (cpu, memory, nvidia.com/gpu, gpu-whole, gpu-spec), ties=random|name.`;
 
 interface Options {
   traceDir: string;

@@ -16,12 +16,8 @@ export interface AngleOptions {
   wholePacking?: WholePacking;
   /** Weight β in [0,1] of the fragmentation term (fragment.ts); 0 leaves it out. */
   fragment: number;
-  /** β raised per unit of the multi-GPU and the model-constrained share of GPU pods (ScoreParams.mix), at most 1. */
-  fragmentMix?: { perMulti: number; perConstrained: number };
-  /** The drop in fragmentation (milli-GPU) that scores 100 · sigmoid(1) ≈ 73, as FGD's 1000. */
+  /** The drop in fragmentation (milli-GPU) that scores 100 · sigmoid(1) ≈ 73; FGD's is 1000. */
   fragmentScale: number;
-  /** β for pods of a class, overriding `fragment` (experiments). */
-  fragmentClass: Partial<Record<PodClass, number>>;
 }
 
 export const DEFAULT_ANGLE: AngleOptions = {
@@ -32,7 +28,6 @@ export const DEFAULT_ANGLE: AngleOptions = {
   classPacking: {},
   fragment: 0,
   fragmentScale: 1000,
-  fragmentClass: {},
 };
 
 /** cos θ between the normalised request and free vectors; 1 when the request is empty in these dimensions. */
@@ -88,14 +83,6 @@ export function packingWeight(o: AngleOptions, cls: PodClass | undefined, mix: P
   return (cls && o.classPacking[cls]) ?? o.packing;
 }
 
-/** The fragmentation term's weight β given the mix of arrived pods. */
-export function fragmentWeight(o: AngleOptions, mix: PodMix): number {
-  if (o.fragment === 0 || !o.fragmentMix) return o.fragment;
-  const n = Math.max(mix.gpuPods, 1);
-  const { perMulti, perConstrained } = o.fragmentMix;
-  return Math.min(1, o.fragment + (perMulti * mix.multi) / n + (perConstrained * mix.constrained) / n);
-}
-
 /** The resource-angle score on the 0..100 scale (a float; the extender quantises it to 0..10). */
 export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
   const o: AngleOptions = { ...DEFAULT_ANGLE, ...options };
@@ -107,7 +94,6 @@ export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
     constrained: number;
     multi: number;
     alpha: number;
-    beta: number;
   } = {
     cls: undefined,
     gpuPods: -1,
@@ -115,7 +101,6 @@ export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
     constrained: -1,
     multi: -1,
     alpha: 0,
-    beta: 0,
   };
   return (req, alloc, free, off, p) => {
     const mix = p.mix ?? EMPTY_MIX;
@@ -128,20 +113,19 @@ export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
     ) {
       const { gpuPods, sharing, constrained, multi } = mix;
       const alpha = packingWeight(o, p.podClass, mix);
-      last = { cls: p.podClass, gpuPods, sharing, constrained, multi, alpha, beta: fragmentWeight(o, mix) };
+      last = { cls: p.podClass, gpuPods, sharing, constrained, multi, alpha };
     }
     const alpha = last.alpha;
     const cos = cosine(req, alloc, free, off, p, o);
     const g = o.shape === 'cos' ? cos : 1 - Math.acos(cos) / (Math.PI / 2);
     const pack = alpha === 0 ? 0 : packingTerm(req, free, off, p);
     const angle = 100 * ((1 - alpha) * g + alpha * pack);
-    const beta = last.beta;
+    const beta = o.fragment;
     if (beta === 0 || !p.frag || !p.pod) return angle;
     const { measure, view, cpuDim, stamps } = p.frag;
     const i = off / p.dims;
     const cpuFree = cpuDim < 0 ? Number.POSITIVE_INFINITY : free[off + cpuDim]!;
     const drop = measure.drop(view, i, cpuFree, p.pod, stamps);
-    const w = o.fragmentClass[p.podClass ?? 'cpu'] ?? beta;
-    return (1 - w) * angle + (w * 100) / (1 + Math.exp(-drop / o.fragmentScale));
+    return (1 - beta) * angle + (beta * 100) / (1 + Math.exp(-drop / o.fragmentScale));
   };
 }

@@ -7,7 +7,7 @@ import { Scheduler } from '../sim/simulate';
 import { SimState } from '../sim/state';
 import { gpuNode as gpuNodeOf } from '../testing/gpu-node';
 import type { Node, Pod } from '../types';
-import { DEFAULT_ANGLE, fragmentWeight } from './angle';
+import { angleScore } from './angle';
 import { type DeviceView, Fragmentation, type PodShape, ShapeCounts } from './fragment';
 import { extenderAngle, parsePolicy, SHIPPED_CONFIG } from './policies';
 
@@ -259,21 +259,35 @@ describe('the extender cache and the fragmentation term', () => {
   });
 });
 
-describe('the fragmentation weight', () => {
-  const mix = { gpuPods: 10, sharing: 2, constrained: 1, multi: 3 };
-  it('is β, or β raised by the multi-GPU and model-constrained shares when asked', () => {
-    expect(fragmentWeight({ ...DEFAULT_ANGLE, fragment: 0.5 }, mix)).toBe(0.5);
-    const o = { ...DEFAULT_ANGLE, fragment: 0.35, fragmentMix: { perMulti: 1, perConstrained: 2 } };
-    expect(fragmentWeight(o, mix)).toBeCloseTo(0.35 + 0.3 + 0.2);
-    expect(fragmentWeight({ ...o, fragmentMix: { perMulti: 5, perConstrained: 0 } }, mix)).toBe(1);
-    // Off stays off whatever the mix.
-    expect(fragmentWeight({ ...o, fragment: 0 }, mix)).toBe(0);
+describe('the fragmentation term options', () => {
+  it('are set by policy options and the shipped config', () => {
+    const { policy } = loadConfig(SHIPPED_CONFIG);
+    expect(policy.fragment).toBe(0.5);
+    expect(policy.fragmentScale).toBe(200);
+    expect(() => parsePolicy('shipped/fragment=0.2/fragment.scale=500')).not.toThrow();
+    expect(() => parsePolicy('shipped/fragment=1.5')).toThrow(/bad option/);
+    expect(() => parsePolicy('shipped/fragment.scale=0')).toThrow(/bad option/);
   });
 
-  it('is set by policy options and the shipped config', () => {
-    expect(loadConfig(SHIPPED_CONFIG).policy.fragment).toBe(0.5);
-    expect(() => parsePolicy('shipped/fragment=0.2/fragment.multi=1/fragment.constrained=3')).not.toThrow();
-    expect(() => parsePolicy('shipped/fragment=1.5')).toThrow(/bad option/);
-    expect(() => parsePolicy('shipped/fragment.multi=x')).toThrow(/bad option/);
+  it('a smaller scale separates the same two drops by more', () => {
+    const shapes = counts([wholePod, 10], [eightPod, 10]);
+    const measure = new Fragmentation(shapes);
+    // An idle 8-GPU node and a node with one GPU left: a whole-GPU pod lowers the second's fragmentation more.
+    const v = view([1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000], [1000, 0, 0, 0, 0, 0, 0, 0]);
+    const p = {
+      dims: 1,
+      weights: Float64Array.of(1),
+      ref: Float64Array.of(8),
+      pod: wholePod,
+      frag: { measure, view: v, cpuDim: -1 },
+    };
+    const req = Float64Array.of(0);
+    const alloc = Float64Array.of(8, 8);
+    const gap = (scale: number) => {
+      const fn = angleScore({ fragment: 1, fragmentScale: scale });
+      return fn(req, alloc, alloc, 1, p) - fn(req, alloc, alloc, 0, p);
+    };
+    expect(gap(1000)).toBeGreaterThan(0);
+    expect(gap(200)).toBeGreaterThan(gap(1000));
   });
 });

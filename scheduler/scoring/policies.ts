@@ -213,14 +213,7 @@ function parseAngleOptions(
     else if (key === 'packing' && Number(value) >= 0 && Number(value) <= 1) out.packing = Number(value);
     else if (key === 'fragment' && fraction) out.fragment = Number(value);
     else if (key === 'fragment.scale' && Number(value) > 0) out.fragmentScale = Number(value);
-    else if (key.startsWith('beta.') && POD_CLASSES.includes(key.slice(5) as PodClass) && fraction)
-      out.fragmentClass = { ...out.fragmentClass, [key.slice(5)]: Number(value) };
-    else if ((key === 'fragment.multi' || key === 'fragment.constrained') && nonNegative) {
-      const mix = out.fragmentMix ?? { perMulti: 0, perConstrained: 0 };
-      if (key === 'fragment.multi') mix.perMulti = Number(value);
-      else mix.perConstrained = Number(value);
-      out.fragmentMix = mix;
-    } else if (WHOLE_KEYS.has(key) && nonNegative) {
+    else if (WHOLE_KEYS.has(key) && nonNegative) {
       // Only the named keys: the policy fills the rest (from DEFAULT_WHOLE, or the shipped config).
       out.wholePacking = { ...out.wholePacking, [WHOLE_KEYS.get(key)!]: Number(value) } as WholePacking;
     } else if (key.startsWith('packing.') && POD_CLASSES.includes(key.slice(8) as PodClass) && fraction)
