@@ -141,7 +141,7 @@ export class RolloutTracker {
       const next = same.find((t) => t !== old && t.created !== undefined);
       return old?.gone !== undefined && next?.created !== undefined ? [next.created - old.gone] : [];
     });
-    const readies = pods.flatMap((t) => (t.created !== undefined && t.ready !== undefined ? [t.ready] : []));
+    const readies = pods.flatMap((t) => (t.ready !== undefined ? [t.ready] : []));
     readies.sort((a, b) => a - b);
     const starts = [...this.updateStarts].sort((a, b) => a - b);
     const refill = starts.slice(window).flatMap((s, i) => {
@@ -161,6 +161,8 @@ export class RolloutTracker {
     if (!this.timing) return;
     const uid = pod.metadata?.uid ?? '';
     const t = this.times.get(uid) ?? { name: pod.metadata?.name ?? '' };
+    // Binding and readiness are stages of a new pod only (a pod updated in place was bound before).
+    if ((stage === 'bound' || stage === 'ready') && t.created === undefined) return;
     t[stage] ??= performance.now();
     this.times.set(uid, t);
   }
