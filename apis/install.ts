@@ -59,6 +59,12 @@ export async function installCrds(client: KubeClient, options: InstallCrdsOption
       return applied.metadata?.name ?? '';
     }),
   );
+  await waitEstablished(client, names, timeoutMs);
+}
+
+/** Waits until the apiserver reports each CRD in `names` Established, all within `timeoutMs`. */
+export async function waitEstablished(client: KubeClient, names: string[], timeoutMs: number): Promise<void> {
+  const crds = client.resource<Crd>(CustomResourceDefinitions);
   const deadline = Date.now() + timeoutMs;
   for (const name of names) {
     for (;;) {

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { applyDefaults } from '../../apis/defaults';
 import { crdName } from '../../apis/gen-crds';
-import { CustomResourceDefinitions, installCrds, resourceOf } from '../../apis/install';
+import { CustomResourceDefinitions, installCrds, resourceOf, waitEstablished } from '../../apis/install';
 import { KIND_NAMES, KINDS } from '../../apis/kinds';
 import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
 import { freePort } from '../../cluster/net';
@@ -288,23 +288,15 @@ function crdsIn(dir: string): KubeObject[] {
  * create rather than an update: the two sets disagree on the storage version.
  */
 async function replaceCrds(client: KubeClient, remove: string[], install: KubeObject[]): Promise<void> {
-  const crds = client.resource<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(
-    CustomResourceDefinitions,
-  );
+  const crds = client.resource<KubeObject>(CustomResourceDefinitions);
   for (const name of remove) await deleteIfPresent(client, CustomResourceDefinitions, name);
   for (const name of remove) await waitGone(client, CustomResourceDefinitions, name, 120_000, 200);
   for (const crd of install) await crds.create(crd);
-  for (const crd of install) {
-    await waitFor(
-      `CRD ${crd.metadata?.name} to be Established`,
-      async () =>
-        (await crds.get({ name: crd.metadata?.name ?? '' })).status?.conditions?.some(
-          (c) => c.type === 'Established' && c.status === 'True',
-        ),
-      60_000,
-      200,
-    );
-  }
+  await waitEstablished(
+    client,
+    install.map((crd) => crd.metadata?.name ?? ''),
+    60_000,
+  );
 }
 
 /** Phase 1: one CloneSet of `pods`, created and then updated in place, under `manager`. */
