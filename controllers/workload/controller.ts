@@ -19,7 +19,7 @@ import {
 import type { ReconcileResult } from '../../runtime/reconcile';
 import { ResourceVersionExpectations } from '../../runtime/resource-version';
 import type { WorkloadPlan } from './actions';
-import { CreateWindows, execute, type Owner, type WorkloadKind } from './execute';
+import { CreateWindows, execute, type Owner, PendingConditionWrites, type WorkloadKind } from './execute';
 import { podUpdatesCounter, registerWorkloadStatus } from './metrics';
 import { observing, ownedBy } from './ownership';
 
@@ -102,6 +102,7 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     kind: def.kind,
     podUpdates: podUpdatesCounter(mgr.metrics.registry),
     createWindows: new CreateWindows(),
+    pendingConditions: new PendingConditionWrites(),
   };
   const builder = controller(mgr)
     .named(def.name)

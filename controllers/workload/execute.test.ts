@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { ControllerRevisionHashLabel, type Pod } from '../../apis';
+import { ControllerRevisionHashLabel, type Pod, type PodCondition } from '../../apis';
 import { ApiError } from '../../runtime/errors';
 import type { EventRecorder } from '../../runtime/events';
 import { Expectations } from '../../runtime/expectations';
@@ -8,7 +8,14 @@ import { ResourceVersionExpectations } from '../../runtime/resource-version';
 import { type RecordedCall, recordingClient } from '../../runtime/testing/recording-client';
 import { startInPlaceUpdate } from '../inplace';
 import { type Action, type PlanEvent, RECREATE_FOR_UPDATE, type WorkloadPlan } from './actions';
-import { CreateWindows, type ExecutorDeps, execute, groupActions, type WorkloadKind } from './execute';
+import {
+  CreateWindows,
+  type ExecutorDeps,
+  execute,
+  groupActions,
+  PendingConditionWrites,
+  type WorkloadKind,
+} from './execute';
 import { podUpdatesCounter } from './metrics';
 import { NOW, pod } from './testing/pods';
 
@@ -69,8 +76,13 @@ const conflict = () => new ApiError(409, 'Conflict', 'the object has been modifi
 const boom = () => new ApiError(500, 'InternalError', 'boom');
 const failing = (verb: string, name: string) => (call: RecordedCall) =>
   call.verb === verb && call.name === name ? boom() : undefined;
+/** The status as the last write left it. */
 const statusWritten = (calls: RecordedCall[]) =>
-  (calls.find((c) => c.verb === 'updateStatus')?.body as { status: { conditions?: unknown[] } })?.status;
+  (
+    [...calls].reverse().find((c) => c.verb === 'updateStatus')?.body as {
+      status: { conditions?: unknown[] };
+    }
+  )?.status;
 
 describe('execute: creates', () => {
   it('starts slow (each success lets two more go), stops sending at the first failure and forgets creates never sent', async () => {
@@ -146,6 +158,77 @@ describe('execute: creates', () => {
     expect(patch?.body).toEqual({ status: { conditions: [ready] } });
     expect(result).toEqual({ requeue: false, error: undefined });
     expect(events.map((e) => e.reason)).toEqual(['SuccessfulCreate', 'SuccessfulCreate', 'SuccessfulCreate']);
+  });
+
+  it('with the controller keeping pending condition writes, returns without waiting for them, and a later plan does not send one again', async () => {
+    const ready = { type: 'KruisePodReady', status: 'True' as const };
+    const withReady = (name: string): Action =>
+      ({ ...(createPod(name) as object), conditions: [ready] }) as Action;
+    const held = new Map<string, () => void>();
+    const { deps, calls } = setup(
+      (c) => (c.verb === 'patch' && c.name === 'p1' && held.has('p1-answered') ? boom() : undefined),
+      (c) =>
+        c.verb === 'patch' && !held.has(`${c.name}-answered`)
+          ? new Promise((resolve, reject) => {
+              held.set(c.name ?? '', () => {
+                held.set(`${c.name}-answered`, () => {});
+                if (c.name === 'p1') reject(boom());
+                else resolve({ metadata: { name: c.name, namespace: 'ns', resourceVersion: '9' } });
+              });
+            })
+          : undefined,
+    );
+    const pending = new PendingConditionWrites();
+    const withPending = { ...deps, pendingConditions: pending };
+    // Both condition writes hang, yet the reconcile is done.
+    expect(await run(withPending, planOf([withReady('p0'), withReady('p1')]))).toEqual({
+      requeue: false,
+      error: undefined,
+    });
+    const patches = () => calls.filter((c) => c.verb === 'patch').map((c) => c.name);
+    expect(patches()).toEqual(['p0', 'p1']);
+    // The next plan, on a cache without the conditions, asks for both again.
+    const again = (name: string, conditions: PodCondition[] = [ready]): Action => ({
+      type: 'setPodCondition',
+      name,
+      conditions,
+    });
+    const next = run(withPending, planOf([again('p0'), again('p1')], { phase: 'update' }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(patches()).toEqual(['p0', 'p1']);
+    held.get('p0')?.();
+    held.get('p1')?.();
+    await next;
+    // p0's write succeeded: not sent again; p1's failed: sent now.
+    expect(patches()).toEqual(['p0', 'p1', 'p1']);
+    const other = [{ type: 'KruisePodReady', status: 'False' as const }];
+    await run(withPending, planOf([again('p0', other)], { phase: 'update' }));
+    expect(patches()).toEqual(['p0', 'p1', 'p1', 'p0']);
+  });
+
+  it('writes the status while the actions run, and after them when an action writes the owner', async () => {
+    let releaseCreate: (() => void) | undefined;
+    const { deps, calls } = setup(undefined, (c) =>
+      c.verb === 'create'
+        ? new Promise((resolve) => {
+            releaseCreate = () => resolve({ ...(c.body as object) });
+          })
+        : undefined,
+    );
+    const done = run(deps, planOf([createPod('p0')], { status: { replicas: 1 } }));
+    await waitUntil(() => calls.some((c) => c.verb === 'updateStatus'));
+    // The create has not been answered yet (the owner has no resourceVersion: the status write reads it).
+    expect(calls.map((c) => c.verb)).toEqual(['get', 'create', 'updateStatus']);
+    releaseCreate?.();
+    await done;
+    const ownerPatch: Action = {
+      type: 'patchOwner',
+      patch: { metadata: { labels: { a: 'b' } } },
+      reason: 'r',
+    };
+    const sequential = setup();
+    await run(sequential.deps, planOf([ownerPatch], { status: { replicas: 2 } }));
+    expect(sequential.calls.map((c) => c.verb)).toEqual(['patch', 'get', 'updateStatus']);
   });
 
   it("starts an owner's next create group where its last one of the same revision left the window", async () => {

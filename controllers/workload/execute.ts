@@ -58,6 +58,34 @@ export class CreateWindows {
   }
 }
 
+/**
+ * Per controller, the condition writes sent right after a pod's create and not answered yet. The
+ * reconcile that created the pods does not wait for them (the next one can create or delete meanwhile);
+ * a later plan that asks for the same write, because its cache has not caught up, waits for the one in
+ * flight instead of sending it again.
+ */
+export class PendingConditionWrites {
+  private readonly writes = new Map<string, { conditions: PodCondition[]; succeeded: Promise<boolean> }>();
+
+  track(pod: string, conditions: PodCondition[], write: Promise<unknown>): void {
+    const succeeded = write.then(
+      () => true,
+      () => false,
+    );
+    const entry = { conditions, succeeded };
+    this.writes.set(pod, entry);
+    void succeeded.then(() => {
+      if (this.writes.get(pod) === entry) this.writes.delete(pod);
+    });
+  }
+
+  /** True once a write of exactly these conditions, in flight for the pod, has succeeded. */
+  async covers(pod: string, conditions: PodCondition[]): Promise<boolean> {
+    const entry = this.writes.get(pod);
+    return entry !== undefined && deepEqual(entry.conditions, conditions) && (await entry.succeeded);
+  }
+}
+
 export interface ExecutorDeps {
   client: KubeClient;
   events: EventRecorder;
@@ -68,6 +96,8 @@ export interface ExecutorDeps {
   podUpdates?: PodUpdates;
   /** Kept across reconciles by the controller; without it every create group starts at 1. */
   createWindows?: CreateWindows;
+  /** Kept across reconciles by the controller; without it a reconcile waits for its new pods' conditions. */
+  pendingConditions?: PendingConditionWrites;
 }
 
 export interface ExecuteResult {
@@ -95,6 +125,19 @@ export async function execute(
   // Every concurrent request listens on the signal (dozens at a time): not a leak.
   setMaxListeners(0, signal);
   const apply = new ActionApplier(owner, deps, signal);
+  const conditionType = (message: string | undefined) =>
+    message === undefined ? undefined : deps.kind.failureCondition?.(plan.phase);
+  const statusWith = (message: string | undefined) => {
+    const type = conditionType(message);
+    return type && message !== undefined
+      ? withFailureCondition(plan.status as object, type, message, new Date())
+      : plan.status;
+  };
+  // The plan's status comes from what it observed, not from how its actions end, so it is written while
+  // they run (unless an action writes the owner itself): the next reconcile waits for the slower of the two,
+  // not for both in turn. Only an action's failure changes it, and then it is written again.
+  const ownerWrites = plan.actions.some((a) => a.type === 'patchOwner' || a.type === 'deleteOwner');
+  const early = ownerWrites ? undefined : settled(writeStatus(owner, statusWith(plan.failure), deps, signal));
   let failure: Failure;
   for (const group of groupActions(plan.actions)) {
     failure =
@@ -102,13 +145,18 @@ export async function execute(
     if (failure) break;
   }
   for (const e of plan.events) void deps.events.event(owner, e.type, e.reason, e.message);
-  const failed = failure && !failure.stale ? messageOf(failure.error) : plan.failure;
-  const conditionType = failed === undefined ? undefined : deps.kind.failureCondition?.(plan.phase);
-  const status =
-    conditionType && failed !== undefined
-      ? withFailureCondition(plan.status as object, conditionType, failed, new Date())
-      : plan.status;
-  await writeStatus(owner, status, deps, signal);
+  const actionFailure = failure && !failure.stale ? messageOf(failure.error) : undefined;
+  if (early) {
+    const written = await early.then((r) => {
+      if ('error' in r) throw r.error;
+      return r.value;
+    });
+    if (actionFailure !== undefined && conditionType(actionFailure)) {
+      await writeStatus(written ?? owner, statusWith(actionFailure), deps, signal);
+    }
+  } else {
+    await writeStatus(owner, statusWith(actionFailure ?? plan.failure), deps, signal);
+  }
   return { requeue: failure?.stale ?? false, error: failure && !failure.stale ? failure.error : undefined };
 }
 
@@ -119,19 +167,35 @@ export async function execute(
  * the cache before the next plan: a plan on the status before this write would count again what this one
  * already counted (pods deleted by a failing job and counted failed).
  */
-async function writeStatus(owner: Owner, status: unknown, deps: ExecutorDeps, signal: AbortSignal) {
-  if (deepEqual(owner.status ?? {}, status)) return;
+async function writeStatus(
+  owner: Owner,
+  status: unknown,
+  deps: ExecutorDeps,
+  signal: AbortSignal,
+): Promise<Owner | undefined> {
+  if (deepEqual(owner.status ?? {}, status)) return undefined;
   const owners = deps.client.resource<Owner>(deps.kind.resource);
   const ref = { namespace: owner.metadata?.namespace, name: owner.metadata?.name ?? '' };
   // Without a resourceVersion the PUT would be unconditional: read one first.
   let base: Owner | undefined = owner.metadata?.resourceVersion ? owner : undefined;
+  let written: Owner | undefined;
   await retryOnConflict(async () => {
     const latest = base ?? (await owners.get(ref, { signal }));
     base = undefined;
-    deps.rvExpectations.expect(await owners.updateStatus({ ...latest, status }, { signal }));
+    written = await owners.updateStatus({ ...latest, status }, { signal });
+    deps.rvExpectations.expect(written);
   }).catch((err) => {
     if (!isNotFound(err)) throw err;
   });
+  return written;
+}
+
+/** The promise's outcome as a value, so it can wait while other work runs without an unhandled rejection. */
+function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 /** Kruise's per-pod Event for an applied action (reason, message), when the action has one. */
@@ -452,6 +516,16 @@ class ActionApplier {
     }
   }
 
+  /** The same conditions are already on their way from the pod's create (the cache is behind that write). */
+  private async writtenAfterCreate(
+    ref: { namespace?: string; name: string },
+    action: Extract<Action, { type: 'setPodCondition' }>,
+  ): Promise<boolean> {
+    const pending = this.deps.pendingConditions;
+    if (!pending || action.resourceVersion !== undefined || action.metadata !== undefined) return false;
+    return pending.covers(objectKey(ref), action.conditions);
+  }
+
   private async createPod(pod: KubeObject, conditions: PodCondition[] | undefined): Promise<void> {
     const pods = this.deps.client.resource(Pods);
     let created: KubeObject;
@@ -465,14 +539,18 @@ class ActionApplier {
     const ref = { namespace: created.metadata?.namespace, name: created.metadata?.name ?? '' };
     const patch = { status: { conditions } };
     const opts = { signal: this.signal, type: 'strategic', subresource: 'status' } as const;
+    const write = pods.patch(ref, patch, opts).then((written) => this.deps.rvExpectations.expect(written));
+    const pending = this.deps.pendingConditions;
+    if (pending) {
+      // A failure is left to the next reconcile's refresh, which sets what is still missing.
+      pending.track(objectKey(ref), conditions, write);
+      return;
+    }
     this.gateConditions.push(
-      pods.patch(ref, patch, opts).then(
-        (written) => this.deps.rvExpectations.expect(written),
-        (err: unknown) => {
-          // The pod exists: the next reconcile's refresh sets what is still missing.
-          if (this.signal.aborted) throw err;
-        },
-      ),
+      write.catch((err: unknown) => {
+        // The pod exists: the next reconcile's refresh sets what is still missing.
+        if (this.signal.aborted) throw err;
+      }),
     );
   }
 
@@ -521,6 +599,7 @@ class ActionApplier {
         written(await pods.patch(ref, action.patch, opts));
         return;
       case 'setPodCondition': {
+        if (await this.writtenAfterCreate(ref, action)) return;
         const patch: Record<string, unknown> = { status: { conditions: action.conditions } };
         const metadata = { ...action.metadata, resourceVersion: action.resourceVersion };
         if (metadata.resourceVersion === undefined) delete metadata.resourceVersion;
