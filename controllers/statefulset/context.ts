@@ -62,8 +62,21 @@ export function isHealthy(pod: Pod): boolean {
   return (state === '' || state === 'Normal') && isRunningAndReady(pod) && !isTerminating(pod);
 }
 
+type Availability = { available: boolean; waitMs?: number };
+
+/** One plan asks this of a pod several times (scale, update, status): worked out once per plan. */
+const availabilityByPlan = new WeakMap<StsContext, Map<Pod, Availability>>();
+
 /** Kruise isRunningAndAvailable, and how long until minReadySeconds has passed for a ready pod. */
-export function availability(ctx: StsContext, pod: Pod): { available: boolean; waitMs?: number } {
+export function availability(ctx: StsContext, pod: Pod): Availability {
+  let known = availabilityByPlan.get(ctx);
+  if (!known) availabilityByPlan.set(ctx, (known = new Map()));
+  let result = known.get(pod);
+  if (!result) known.set(pod, (result = availabilityOf(ctx, pod)));
+  return result;
+}
+
+function availabilityOf(ctx: StsContext, pod: Pod): Availability {
   if (isPodAvailable(pod, ctx.minReadySeconds, ctx.now)) return { available: true };
   const since = isRunningAndReady(pod) ? readySince(pod) : undefined;
   if (since === undefined || ctx.minReadySeconds === 0) return { available: false };

@@ -6,8 +6,10 @@
 import {
   type ControllerRevision,
   type Pod,
+  PodIndexLabel,
   resolveStatefulSetMaxUnavailable,
   type StatefulSet,
+  StatefulSetPodNameLabel,
 } from '../../apis';
 import {
   type Action,
@@ -98,6 +100,7 @@ export function revisionsOfMissing(ctx: StsContext): Map<number, ControllerRevis
 /** The claim owner changes `pod`'s retention policy asks for. */
 function retentionActions(ctx: StsContext, pod: Pod, ordinal: number, scaledDown: boolean): Action[] {
   const actions: Action[] = [];
+  if (!ctx.sts.spec?.volumeClaimTemplates?.length) return actions;
   const owners = {
     owner: statefulSetRef(ctx.sts),
     pod: { name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' },
@@ -143,6 +146,14 @@ export function deleteOrHold(
   }
   const name = pod.metadata.name ?? '';
   return { actions: [{ type: 'deletePod', name, uid: pod.metadata.uid, pvcs: [], reason }], modified: true };
+}
+
+function hasIdentityLabels(ctx: StsContext, pod: Pod, ordinal: number): boolean {
+  const labels = pod.metadata.labels;
+  return (
+    labels?.[StatefulSetPodNameLabel] === ordinalName(ctx.name, ordinal) &&
+    labels?.[PodIndexLabel] === String(ordinal)
+  );
 }
 
 function processReplicas(ctx: StsContext): HalfResult {
@@ -206,9 +217,8 @@ function processReplicas(ctx: StsContext): HalfResult {
       }
       if (budget.consume()) break;
     }
-    const identity = identityLabels(ctx.sts, ordinal);
-    if (Object.entries(identity).some(([k, v]) => pod.metadata.labels?.[k] !== v)) {
-      const patch = { metadata: { labels: identity } };
+    if (!hasIdentityLabels(ctx, pod, ordinal)) {
+      const patch = { metadata: { labels: identityLabels(ctx.sts, ordinal) } };
       result.actions.push({
         type: 'patchPodMetadata',
         name: pod.metadata.name ?? '',
@@ -224,17 +234,21 @@ function processReplicas(ctx: StsContext): HalfResult {
   return result;
 }
 
+function lowestUnhealthy(ctx: StsContext): Pod | undefined {
+  const ordinalOfPod = (p: Pod) => ordinalOf(p.metadata.name, ctx.name) ?? -1;
+  const unhealthy = [...ctx.slots.values(), ...ctx.condemned].filter((p) => !isHealthy(p));
+  return unhealthy.sort((a, b) => ordinalOfPod(a) - ordinalOfPod(b))[0];
+}
+
 function processCondemned(ctx: StsContext): HalfResult {
   const result = emptyHalf();
   for (const pod of ctx.condemned) {
     const ordinal = ordinalOf(pod.metadata.name, ctx.name) ?? -1;
     if (!isTerminating(pod)) result.actions.push(...retentionActions(ctx, pod, ordinal, true));
   }
+  if (ctx.condemned.length === 0) return result;
   // k8s: the lowest ordinal among the unhealthy pods may go even while it is unhealthy.
-  const all = [...ctx.slots.values(), ...ctx.condemned];
-  const unhealthy = all.filter((p) => !isHealthy(p));
-  const ordinalOfPod = (p: Pod) => ordinalOf(p.metadata.name, ctx.name) ?? -1;
-  const firstUnhealthy = unhealthy.sort((a, b) => ordinalOfPod(a) - ordinalOfPod(b))[0];
+  const firstUnhealthy = ctx.monotonic ? lowestUnhealthy(ctx) : undefined;
   const deleted: string[] = [];
   for (const pod of ctx.condemned) {
     if (isTerminating(pod)) {
