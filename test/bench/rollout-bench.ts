@@ -9,7 +9,7 @@ import { fakeNodes } from '../../cluster/nodes';
 import { sleep } from '../../cluster/wait';
 import type { KubeClient } from '../../runtime/client';
 import { Namespaces, Pods } from '../../runtime/meta';
-import { type MeasuredProcess, startOurManager } from './manager-process';
+import { cpuSecondsOf, descendantPids, type MeasuredProcess, startOurManager } from './manager-process';
 import type { Progress, RolloutTracker } from './rollout-tracker';
 
 export { apiserverCounters, difference } from './apiserver-writes';
@@ -66,6 +66,26 @@ function printManagerUse(manager: MeasuredProcess): void {
       `${mib(manager.peakRssBytes)} MiB, peak V8 heap used ${mib(manager.peakHeapBytes)} MiB, ` +
       `CPU ${manager.cpuSeconds().toFixed(1)} s\n`,
   );
+}
+
+const CONTROL_PLANE = ['kube-apiserver', 'etcd', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
+
+/**
+ * CPU seconds each process of the run has used so far: the control plane's and our manager's. On two
+ * cores they share, what one uses the others wait for, so this says where a rollout's time went.
+ */
+export function cpuByProcess(manager: MeasuredProcess): Map<string, number> {
+  const used = new Map<string, number>();
+  for (const name of CONTROL_PLANE) {
+    // /proc keeps the first 15 characters of a command's name.
+    const pids = descendantPids(process.pid, name.slice(0, 15));
+    used.set(
+      name,
+      pids.reduce((total, pid) => total + cpuSecondsOf(pid), 0),
+    );
+  }
+  used.set('our manager', manager.cpuSeconds());
+  return used;
 }
 
 /** Runs a benchmark's main; a failure is printed under the script's name and exits 1. */

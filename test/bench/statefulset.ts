@@ -18,9 +18,11 @@ import type { LocalCluster } from '../../cluster/cluster';
 import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
 import { KWOK_TOLERATION } from '../../cluster/nodes';
 import type { KubeObject, ResourceType } from '../../runtime/meta';
+import type { MeasuredProcess } from './manager-process';
 import {
   apiserverCounters,
   checkDurations,
+  cpuByProcess,
   difference,
   machine,
   printTable,
@@ -69,6 +71,8 @@ interface Measurement {
   writesByKind: Map<string, { count: number; seconds: number }>;
   timeline: string[];
   stages: StageSpread[];
+  /** CPU seconds per process during the rollout. */
+  cpu: Map<string, number>;
 }
 
 function statefulSet(row: Row, replicas: number, maxUnavailable: number, podStart: string): Workload {
@@ -115,6 +119,7 @@ const LABELS: Record<Row, (window: number) => string> = {
 
 async function measure(
   cluster: LocalCluster,
+  manager: MeasuredProcess,
   row: Row,
   replicas: number,
   maxUnavailable: number,
@@ -142,12 +147,15 @@ async function measure(
     const before = new Set(tracker.current().map((p) => p.metadata?.uid));
     tracker.checkLimits({ replicas, maxUnavailable: window, maxSurge: 0, fromImage: IMAGE_V1 });
     const counters = apiserverCounters(kubeconfigPath);
+    const cpuBefore = cpuByProcess(manager);
     const started = performance.now();
     const patch = [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE_V2 }];
     await resource.patch({ namespace: NAMESPACE, name: app }, patch, { type: 'json' });
     const timeline: string[] = [];
     await waitSettled(tracker, app, ROLLOUT_TIMEOUT_MS, replicas, IMAGE_V2, timeline);
     const wallSeconds = (performance.now() - started) / 1000;
+    const cpu = cpuByProcess(manager);
+    for (const [name, before] of cpuBefore) cpu.set(name, (cpu.get(name) ?? 0) - before);
     const counted = apiserverCounters(kubeconfigPath);
     const after = tracker.current();
     // Deleting the workload makes its pods unavailable: that is not part of the rollout.
@@ -166,6 +174,7 @@ async function measure(
       writesByKind: difference(counted.byKind, counters.byKind),
       timeline,
       stages: tracker.stages(window),
+      cpu,
     };
   } finally {
     tracker.close();
@@ -247,6 +256,8 @@ function printDetails(r: Measurement): void {
         `  ${s.stage.padEnd(36)} p50 ${s.p50.toFixed(0).padStart(5)}  p90 ${s.p90.toFixed(0).padStart(5)}  (${s.count})\n`,
       );
   }
+  const cpu = [...r.cpu].map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ');
+  process.stdout.write(`${r.workload}: CPU seconds during the rollout: ${cpu}\n`);
   process.stdout.write(`${r.workload}: progress\n`);
   for (const line of r.timeline) process.stdout.write(`  ${line}\n`);
 }
@@ -284,11 +295,11 @@ async function main(): Promise<void> {
   const rows = selectedRows(values.only);
   const nodeFlags = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
   const operator = { nodes, namespace: NAMESPACE, controllers: 'statefulset', nodeFlags };
-  await withBenchOperator(operator, async (cluster) => {
+  await withBenchOperator(operator, async (cluster, manager) => {
     const results: Measurement[] = [];
     const skipped: string[] = [];
     for (const row of rows) {
-      const m = await measure(cluster, row, replicas, maxUnavailable, podStart);
+      const m = await measure(cluster, manager, row, replicas, maxUnavailable, podStart);
       if (typeof m === 'string') skipped.push(`${LABELS[row](maxUnavailable)}: ${m}`);
       else results.push(m);
       await waitNoPods(cluster.client, NAMESPACE);
