@@ -7,6 +7,7 @@
 // Everything runs on 127.0.0.1 and is stopped before exit.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,6 +37,53 @@ interface Throughput {
   /** From the first create to the last binding observed. */
   seconds: number;
   podsPerSecond: number;
+  /** CPU milliseconds per pod while the pods were scheduled, by process (Linux only; else empty). */
+  cpuMsPerPod: Record<string, number>;
+}
+
+const CLOCK_TICK_MS = 10;
+
+/**
+ * CPU ticks (user + system) of this process and all its descendants, by process name; the bench itself is
+ * `bench` and the pid in `names` gets that name. Shows where the 2 cores go with and without the extender.
+ */
+function cpuTicks(names: Map<number, string>): Map<string, number> {
+  const out = new Map<string, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return out;
+  }
+  const parent = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  const comm = new Map<number, string>();
+  for (const e of entries) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // pid (comm) state ppid ... utime(14) stime(15): comm may hold spaces, so split after its ')'.
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    const pid = Number(e);
+    comm.set(pid, stat.slice(stat.indexOf('(') + 1, close));
+    parent.set(pid, Number(fields[1]));
+    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+  }
+  const ours = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++)
+      if (p === process.pid) return true;
+    return false;
+  };
+  for (const [pid, t] of ticks) {
+    if (!ours(pid)) continue;
+    const name = pid === process.pid ? 'bench' : (names.get(pid) ?? comm.get(pid)!);
+    out.set(name, (out.get(name) ?? 0) + t);
+  }
+  return out;
 }
 
 type PodObject = KubeObject & Pod;
@@ -56,7 +104,12 @@ function whenAllBound(client: KubeClient, count: number, signal: AbortSignal): P
 }
 
 /** Creates the pods 16 at a time and measures until the scheduler has bound them all. */
-async function schedulePods(client: KubeClient, count: number, timeoutMs: number): Promise<number> {
+async function schedulePods(
+  client: KubeClient,
+  count: number,
+  timeoutMs: number,
+  names: Map<number, string>,
+): Promise<{ seconds: number; cpuMsPerPod: Record<string, number> }> {
   await client.resource(Namespaces).create({ metadata: { name: NAMESPACE } });
   const manifests = tracePods(count).map(
     (p, i) => podManifest(p, `pod-${i}`, NAMESPACE, SHARING) as PodObject,
@@ -66,6 +119,7 @@ async function schedulePods(client: KubeClient, count: number, timeoutMs: number
   const timer = setTimeout(() => stop.abort(), timeoutMs);
   try {
     const done = whenAllBound(client, count, stop.signal);
+    const before = cpuTicks(names);
     const start = performance.now();
     for (let i = 0; i < manifests.length; i += 16) {
       await Promise.all(manifests.slice(i, i + 16).map((m) => client.resource<PodObject>(Pods).create(m)));
@@ -78,7 +132,11 @@ async function schedulePods(client: KubeClient, count: number, timeoutMs: number
         ),
       ),
     ]);
-    return (end - start) / 1000;
+    const after = cpuTicks(names);
+    const cpuMsPerPod: Record<string, number> = {};
+    for (const [name, t] of after)
+      cpuMsPerPod[name] = ((t - (before.get(name) ?? 0)) * CLOCK_TICK_MS) / count;
+    return { seconds: (end - start) / 1000, cpuMsPerPod };
   } finally {
     clearTimeout(timer);
     stop.abort();
@@ -140,8 +198,9 @@ async function measureThroughput(withExtender: boolean, nodes: number, pods: num
   try {
     // Started after the nodes are Ready, so a synced cache holds every node.
     if (withExtender) extender = await spawnExtender(cluster.kubeconfigPath, port);
-    const seconds = await schedulePods(cluster.client, pods, 300_000);
-    return { nodes, pods, seconds, podsPerSecond: pods / seconds };
+    const names = new Map<number, string>(extender?.pid ? [[extender.pid, 'extender']] : []);
+    const { seconds, cpuMsPerPod } = await schedulePods(cluster.client, pods, 300_000, names);
+    return { nodes, pods, seconds, podsPerSecond: pods / seconds, cpuMsPerPod };
   } finally {
     await stopProcess(extender);
     await cluster.stop();
@@ -169,6 +228,18 @@ function printReport(r: Report): void {
   for (const [i, round] of r.rounds.entries()) {
     const rate = (t: Throughput) => `${t.podsPerSecond.toFixed(1)} pods/s (${t.seconds.toFixed(2)} s)`;
     console.log(`round ${i + 1}: without ${rate(round.without)}, with ${rate(round.with)}`);
+  }
+  // Where the CPU goes: the 2 cores are shared by every process, so each one's cost slows all.
+  const cpu = (t: Throughput) =>
+    Object.entries(t.cpuMsPerPod)
+      .filter(([, ms]) => ms > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+      .join(', ');
+  console.log('CPU ms per pod, by process:');
+  for (const [i, round] of r.rounds.entries()) {
+    console.log(`  round ${i + 1} without: ${cpu(round.without)}`);
+    console.log(`  round ${i + 1} with:    ${cpu(round.with)}`);
   }
   const row = (name: string, measured: string, goal: string, met: string) =>
     console.log(`| ${name.padEnd(34)} | ${measured.padEnd(18)} | ${goal.padEnd(18)} | ${met.padEnd(3)} |`);
