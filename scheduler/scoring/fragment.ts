@@ -132,6 +132,7 @@ export class Fragmentation {
   /** Scarcity weighting of model-constrained typical shapes (setScarcity); k = 0 is FGD's weighting. */
   private scarcity: Scarcity = { k: 0, basis: 'free' };
   private scarcityView: DeviceView | undefined;
+
   constructor(readonly shapes: ShapeCounts) {}
 
   /**
@@ -281,7 +282,10 @@ export class Fragmentation {
 /** How model-constrained typical shapes are weighted: by 1 / u^k, u measured over free or all GPUs. */
 export interface Scarcity {
   k: number;
-  /** `free`: u is the share of the GPUs idle now (milli-GPU) on the shape's models; `all`: of all GPUs. */
+  /**
+   * `free`: u is the share of the idle GPU capacity (each device's free fraction) on the shape's models;
+   * `all`: the share of all GPUs.
+   */
   basis: 'free' | 'all';
 }
 
