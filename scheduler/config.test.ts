@@ -75,12 +75,9 @@ describe('extender config', () => {
     expect(k.kind).toBe('KubeSchedulerConfiguration');
     expect(k.percentageOfNodesToScore).toBe(100);
     const [scoring, devices] = k.extenders;
-    expect(scoring).toMatchObject({
-      nodeCacheCapable: true,
-      ignorable: true,
-      prioritizeVerb: 'prioritize',
-      filterVerb: 'filter',
-    });
+    expect(scoring).toMatchObject({ nodeCacheCapable: true, ignorable: true, prioritizeVerb: 'prioritize' });
+    // Filtering is entry 2's, for GPU pods only: one HTTP round trip per pod less (scheduler/README.md).
+    expect(scoring.filterVerb).toBeUndefined();
     expect(scoring.weight).toBeGreaterThan(0); // validation requires weight > 0 with a prioritizeVerb
     expect(scoring.urlPrefix).toMatch(/\/angle$/);
     expect(scoring.managedResources).toBeUndefined(); // every pod is scored

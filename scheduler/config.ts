@@ -88,6 +88,12 @@ export const configSchema = z
          * between GPU models a point or two apart, which the extender's 11 levels round away.
          */
         fragmentScale: z.number().positive().default(200),
+        /**
+         * The measure weighs each model-constrained typical shape by 1 / u^k, u = the share of the idle GPUs
+         * (`free`) or of all GPUs (`all`) on the models it accepts; `mix`: k = 1 − the sharing share of GPU pods.
+         */
+        fragmentScarcity: z.union([z.literal('mix'), z.number().min(0)]).default('mix'),
+        fragmentScarcityBasis: z.enum(['free', 'all']).default('free'),
       })
       .strict()
       .prefault({}),

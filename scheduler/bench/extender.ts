@@ -1,4 +1,5 @@
 // npm run bench:extender [-- --nodes 500 --pods 500 --requests 2000 --rounds 3 --json]
+//                          [--scheduler-config FILE] [--skip-latency] [--cpu-prof DIR]
 // 1. prioritize p50/p99 at 1523 trace nodes, in-process and over loopback HTTP (bench/latency.ts);
 // 2. end-to-end pods/s of the real kube-scheduler on kwok nodes in the trace's shapes, without and with
 //    the extender (a fresh local cluster each time, same scheduler profile, rate limits lifted; the
@@ -7,6 +8,7 @@
 // Everything runs on 127.0.0.1 and is stopped before exit.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,6 +38,56 @@ interface Throughput {
   /** From the first create to the last binding observed. */
   seconds: number;
   podsPerSecond: number;
+  /** CPU milliseconds per pod while the pods were scheduled, by process (Linux only; else empty). */
+  cpuMsPerPod: Record<string, number>;
+  /** Of that, what the process burns without pods over the same time (sampled for IDLE_SAMPLE_MS before). */
+  idleMsPerPod: Record<string, number>;
+}
+
+const CLOCK_TICK_MS = 10;
+const IDLE_SAMPLE_MS = 3000;
+
+/**
+ * CPU ticks (user + system) of this process and all its descendants, by process name; the bench itself is
+ * `bench` and the pid in `names` gets that name. Shows where the 2 cores go with and without the extender.
+ */
+function cpuTicks(names: Map<number, string>): Map<string, number> {
+  const out = new Map<string, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return out;
+  }
+  const parent = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  const comm = new Map<number, string>();
+  for (const e of entries) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // pid (comm) state ppid ... utime(14) stime(15): comm may hold spaces, so split after its ')'.
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    const pid = Number(e);
+    comm.set(pid, stat.slice(stat.indexOf('(') + 1, close));
+    parent.set(pid, Number(fields[1]));
+    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+  }
+  const ours = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++)
+      if (p === process.pid) return true;
+    return false;
+  };
+  for (const [pid, t] of ticks) {
+    if (!ours(pid)) continue;
+    const name = pid === process.pid ? 'bench' : (names.get(pid) ?? comm.get(pid)!);
+    out.set(name, (out.get(name) ?? 0) + t);
+  }
+  return out;
 }
 
 type PodObject = KubeObject & Pod;
@@ -56,7 +108,12 @@ function whenAllBound(client: KubeClient, count: number, signal: AbortSignal): P
 }
 
 /** Creates the pods 16 at a time and measures until the scheduler has bound them all. */
-async function schedulePods(client: KubeClient, count: number, timeoutMs: number): Promise<number> {
+async function schedulePods(
+  client: KubeClient,
+  count: number,
+  timeoutMs: number,
+  names: Map<number, string>,
+): Promise<{ seconds: number; cpuMsPerPod: Record<string, number>; idleMsPerPod: Record<string, number> }> {
   await client.resource(Namespaces).create({ metadata: { name: NAMESPACE } });
   const manifests = tracePods(count).map(
     (p, i) => podManifest(p, `pod-${i}`, NAMESPACE, SHARING) as PodObject,
@@ -66,6 +123,13 @@ async function schedulePods(client: KubeClient, count: number, timeoutMs: number
   const timer = setTimeout(() => stop.abort(), timeoutMs);
   try {
     const done = whenAllBound(client, count, stop.signal);
+    // What each process burns per second with no pods to schedule (kwok's node heartbeats, leases), so
+    // a slower run is not charged for its length.
+    const idleFrom = cpuTicks(names);
+    const idleStart = performance.now();
+    await sleep(IDLE_SAMPLE_MS);
+    const before = cpuTicks(names);
+    const idleSeconds = (performance.now() - idleStart) / 1000;
     const start = performance.now();
     for (let i = 0; i < manifests.length; i += 16) {
       await Promise.all(manifests.slice(i, i + 16).map((m) => client.resource<PodObject>(Pods).create(m)));
@@ -78,7 +142,18 @@ async function schedulePods(client: KubeClient, count: number, timeoutMs: number
         ),
       ),
     ]);
-    return (end - start) / 1000;
+    const after = cpuTicks(names);
+    const seconds = (end - start) / 1000;
+    const cpuMsPerPod: Record<string, number> = {};
+    const idleMsPerPod: Record<string, number> = {};
+    for (const [name, t] of after) {
+      const ticks = (t - (before.get(name) ?? 0)) * CLOCK_TICK_MS;
+      const idle =
+        (((before.get(name) ?? 0) - (idleFrom.get(name) ?? 0)) * CLOCK_TICK_MS * seconds) / idleSeconds;
+      cpuMsPerPod[name] = ticks / count;
+      idleMsPerPod[name] = idle / count;
+    }
+    return { seconds, cpuMsPerPod, idleMsPerPod };
   } finally {
     clearTimeout(timer);
     stop.abort();
@@ -86,15 +161,17 @@ async function schedulePods(client: KubeClient, count: number, timeoutMs: number
 }
 
 /**
- * The standalone extender (`npm run extender`) as a child process, as in production: the bench's own pod
- * watch and creates then do not compete with it for one event loop. Resolves once its /readyz is 200.
+ * The standalone extender as the Deployment runs it (`node dist/scheduler/cmd/extender.js`; `npm run
+ * bench:extender` builds first) in a child process: the bench's own pod watch and creates then do not
+ * compete with it for one event loop. Resolves once its /readyz is 200.
  */
-async function spawnExtender(kubeconfig: string, port: number): Promise<ChildProcess> {
-  const entry = join(__dirname, '..', 'cmd', 'extender.ts');
-  const config = join(__dirname, '..', '..', 'config', 'scheduler', 'extender.yaml');
+async function spawnExtender(kubeconfig: string, port: number, profileDir?: string): Promise<ChildProcess> {
+  const root = join(__dirname, '..', '..');
+  const entry = join(root, 'dist', 'scheduler', 'cmd', 'extender.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run 'npm run build' first`);
+  const config = join(root, 'config', 'scheduler', 'extender.yaml');
   const args = [
-    '--import',
-    'tsx',
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     entry,
     '--config',
     config,
@@ -125,9 +202,18 @@ async function stopProcess(child: ChildProcess | undefined): Promise<void> {
 }
 
 /** One local cluster with `nodes` trace nodes, its kube-scheduler with or without the extender. */
-async function measureThroughput(withExtender: boolean, nodes: number, pods: number): Promise<Throughput> {
+async function measureThroughput(
+  withExtender: boolean,
+  nodes: number,
+  pods: number,
+  schedulerConfig?: string,
+  profileDir?: string,
+): Promise<Throughput> {
   const port = await freePort();
-  const settings = schedulerSettings(`http://127.0.0.1:${port}${parseConfig('').server.prefix}`);
+  const settings = schedulerSettings(
+    `http://127.0.0.1:${port}${parseConfig('').server.prefix}`,
+    schedulerConfig,
+  );
   // The same profile both times (Fit and BalancedAllocation scores off, every node scored), so the
   // difference is the extender's cost.
   const cluster = await startLocalCluster({
@@ -139,9 +225,10 @@ async function measureThroughput(withExtender: boolean, nodes: number, pods: num
   let extender: ChildProcess | undefined;
   try {
     // Started after the nodes are Ready, so a synced cache holds every node.
-    if (withExtender) extender = await spawnExtender(cluster.kubeconfigPath, port);
-    const seconds = await schedulePods(cluster.client, pods, 300_000);
-    return { nodes, pods, seconds, podsPerSecond: pods / seconds };
+    if (withExtender) extender = await spawnExtender(cluster.kubeconfigPath, port, profileDir);
+    const names = new Map<number, string>(extender?.pid ? [[extender.pid, 'extender']] : []);
+    const { seconds, cpuMsPerPod, idleMsPerPod } = await schedulePods(cluster.client, pods, 300_000, names);
+    return { nodes, pods, seconds, podsPerSecond: pods / seconds, cpuMsPerPod, idleMsPerPod };
   } finally {
     await stopProcess(extender);
     await cluster.stop();
@@ -149,7 +236,7 @@ async function measureThroughput(withExtender: boolean, nodes: number, pods: num
 }
 
 interface Report {
-  latency: LatencyResult;
+  latency?: LatencyResult;
   /** Median pods/s per configuration, and every round. */
   without: number;
   with: number;
@@ -161,7 +248,7 @@ interface Report {
 
 function printReport(r: Report): void {
   console.log(`load average (1 min) ${r.load[0].toFixed(2)} before, ${r.load[1].toFixed(2)} after`);
-  printLatency(r.latency);
+  if (r.latency) printLatency(r.latency);
   const first = r.rounds[0]!.with;
   console.log(
     `\nkube-scheduler end to end, ${first.nodes} kwok nodes, ${first.pods} pods, ${r.rounds.length} rounds`,
@@ -170,23 +257,41 @@ function printReport(r: Report): void {
     const rate = (t: Throughput) => `${t.podsPerSecond.toFixed(1)} pods/s (${t.seconds.toFixed(2)} s)`;
     console.log(`round ${i + 1}: without ${rate(round.without)}, with ${rate(round.with)}`);
   }
+  // Where the CPU goes: the 2 cores are shared by every process, so each one's cost slows all.
+  const cpu = (t: Throughput) => {
+    const rows = Object.entries(t.cpuMsPerPod).filter(([, ms]) => ms >= 0.05);
+    const total = rows.reduce((sum, [, ms]) => sum + ms, 0);
+    const idle = rows.reduce((sum, [name]) => sum + (t.idleMsPerPod[name] ?? 0), 0);
+    const each = rows
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, ms]) => `${name} ${ms.toFixed(2)} (${(t.idleMsPerPod[name] ?? 0).toFixed(2)})`)
+      .join(', ');
+    return `total ${total.toFixed(1)} (${idle.toFixed(1)}): ${each}`;
+  };
+  console.log('CPU ms per pod, by process (in brackets: what it burns without pods over the same time):');
+  for (const [i, round] of r.rounds.entries()) {
+    console.log(`  round ${i + 1} without: ${cpu(round.without)}`);
+    console.log(`  round ${i + 1} with:    ${cpu(round.with)}`);
+  }
   const row = (name: string, measured: string, goal: string, met: string) =>
     console.log(`| ${name.padEnd(34)} | ${measured.padEnd(18)} | ${goal.padEnd(18)} | ${met.padEnd(3)} |`);
   row('metric', 'measured', 'goal', 'met');
   console.log(`|${'-'.repeat(36)}|${'-'.repeat(20)}|${'-'.repeat(20)}|-----|`);
   const p99 = (name: string, ms: number) =>
     row(name, `${ms.toFixed(2)} ms`, `<= ${P99_GOAL_MS} ms`, ms <= P99_GOAL_MS ? 'yes' : 'no');
-  p99(`prioritize p99, in-process`, r.latency.inProcess.p99);
-  // The goal is wall clock; CPU time shows how much of the tail is waiting for a core on a busy machine.
-  row(
-    'prioritize p99 CPU time, in-process',
-    `${r.latency.inProcess.cpuP99.toFixed(2)} ms`,
-    '(work only)',
-    '',
-  );
-  p99(`prioritize p99, HTTP NodeNames`, r.latency.httpNames.p99);
-  // Full Node objects are only sent without nodeCacheCapable, which the shipped config does not use.
-  row('prioritize p99, HTTP full Nodes', `${r.latency.httpNodes.p99.toFixed(2)} ms`, '(not shipped)', '');
+  if (r.latency) {
+    p99(`prioritize p99, in-process`, r.latency.inProcess.p99);
+    // The goal is wall clock; CPU time shows how much of the tail is waiting for a core on a busy machine.
+    row(
+      'prioritize p99 CPU time, in-process',
+      `${r.latency.inProcess.cpuP99.toFixed(2)} ms`,
+      '(work only)',
+      '',
+    );
+    p99(`prioritize p99, HTTP NodeNames`, r.latency.httpNames.p99);
+    // Full Node objects are only sent without nodeCacheCapable, which the shipped config does not use.
+    row('prioritize p99, HTTP full Nodes', `${r.latency.httpNodes.p99.toFixed(2)} ms`, '(not shipped)', '');
+  }
   row('pods/s without extender (median)', r.without.toFixed(1), '', '');
   row('pods/s with extender (median)', r.with.toFixed(1), '', '');
   const met = r.ratio >= THROUGHPUT_GOAL ? 'yes' : 'no';
@@ -206,6 +311,11 @@ async function main(): Promise<void> {
       pods: { type: 'string', default: '500' },
       requests: { type: 'string', default: '2000' },
       rounds: { type: 'string', default: '3' },
+      // Another KubeSchedulerConfiguration with extenders, to compare setups (default: the shipped one).
+      'scheduler-config': { type: 'string' },
+      'skip-latency': { type: 'boolean' },
+      // Writes a V8 CPU profile of the extender per round into this directory (node --cpu-prof).
+      'cpu-prof': { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -214,11 +324,13 @@ async function main(): Promise<void> {
     throw new Error('--nodes, --pods, --requests and --rounds must be positive whole numbers');
   const [nodes, pods, requests, roundCount] = numbers;
   const loadBefore = loadavg()[0]!;
-  const latency = await measureLatency('all', requests);
+  const latency = values['skip-latency'] ? undefined : await measureLatency('all', requests);
   const rounds: Report['rounds'] = [];
+  const file = values['scheduler-config'];
   for (let i = 0; i < roundCount!; i++) {
-    const without = await measureThroughput(false, nodes!, pods!);
-    rounds.push({ without, with: await measureThroughput(true, nodes!, pods!) });
+    const without = await measureThroughput(false, nodes!, pods!, file);
+    const prof = values['cpu-prof'];
+    rounds.push({ without, with: await measureThroughput(true, nodes!, pods!, file, prof) });
   }
   const without = median(rounds.map((r) => r.without.podsPerSecond));
   const withExt = median(rounds.map((r) => r.with.podsPerSecond));

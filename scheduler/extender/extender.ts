@@ -2,7 +2,7 @@ import { nodeAllocatable, podRequests } from '../../apis/resources';
 import type { ExtenderConfig } from '../config';
 import { Fragmentation, type ScoreFn, type ScoreParams, scorer, toExtenderScore } from '../scoring';
 import { GPU_SPEC, MILLI, WHOLE_GPU } from '../scoring/classes';
-import type { PodShape } from '../scoring/fragment';
+import type { DeviceView, PodShape } from '../scoring/fragment';
 import { MAX_EXTENDER_PRIORITY } from '../scoring/types';
 import type { Node, Pod } from '../types';
 import { deviceAnnotations, type GpuSettings, gpuClass, MAX_DEVICES, nodeGpus, type PodGpus } from './gpus';
@@ -111,6 +111,7 @@ export class Extender {
         },
         cpuDim: this.cpuDim,
         stamps: view.changes,
+        cluster: args.NodeNames === null ? this.clusterDevices() : undefined,
       },
     };
     const out: HostPriority[] = new Array(view.names.length);
@@ -127,6 +128,18 @@ export class Extender {
       out[k] = { Host: view.names[k]!, Score: score };
     }
     return out;
+  }
+
+  /** Every cached node's devices (Nodes mode scores over the request's nodes only). */
+  private clusterDevices(): DeviceView {
+    const snap = this.state.snapshot();
+    return {
+      stride: DEVICES,
+      count: snap.devCount,
+      capacity: snap.devCapacity,
+      free: snap.devFree,
+      model: snap.devModel,
+    };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { EMPTY_MIX, type PodClass, type PodMix, type WholePacking, wholePacking } from './classes';
+import type { Scarcity } from './fragment';
 import type { ScoreFn } from './types';
 
 export interface AngleOptions {
@@ -18,6 +19,12 @@ export interface AngleOptions {
   fragment: number;
   /** The drop in fragmentation (milli-GPU) that scores 100 · sigmoid(1) ≈ 73; FGD's is 1000. */
   fragmentScale: number;
+  /**
+   * The fragmentation measure's weighting of model-constrained typical shapes (Fragmentation.setScarcity):
+   * exponent k, `mix` for 1 − the sharing share of GPU pods; 0 is FGD's weighting.
+   */
+  fragmentScarcity: number | 'mix';
+  fragmentScarcityBasis: Scarcity['basis'];
 }
 
 export const DEFAULT_ANGLE: AngleOptions = {
@@ -28,6 +35,8 @@ export const DEFAULT_ANGLE: AngleOptions = {
   classPacking: {},
   fragment: 0,
   fragmentScale: 1000,
+  fragmentScarcity: 0,
+  fragmentScarcityBasis: 'free',
 };
 
 /** cos θ between the normalised request and free vectors; 1 when the request is empty in these dimensions. */
@@ -123,6 +132,8 @@ export function angleScore(options: Partial<AngleOptions> = {}): ScoreFn {
     const beta = o.fragment;
     if (beta === 0 || !p.frag || !p.pod) return angle;
     const { measure, view, cpuDim, stamps } = p.frag;
+    const k = o.fragmentScarcity === 'mix' ? 1 - mix.sharing / Math.max(mix.gpuPods, 1) : o.fragmentScarcity;
+    measure.setScarcity({ k, basis: o.fragmentScarcityBasis }, p.frag.cluster ?? view);
     const i = off / p.dims;
     const cpuFree = cpuDim < 0 ? Number.POSITIVE_INFINITY : free[off + cpuDim]!;
     const drop = measure.drop(view, i, cpuFree, p.pod, stamps);

@@ -107,6 +107,42 @@ describe('Fragmentation', () => {
     expect(f.drop(v, 0, 8000, wholePod)).toBeGreaterThan(f.drop(v, 1, 8000, wholePod));
   });
 
+  it('with scarcity, weighs constrained pods by how few idle GPUs they can use', () => {
+    // Model 2 holds 1 of 4 idle GPUs; half of the pods need it. Without scarcity, filling a model-1 GPU
+    // with an unconstrained pod lowers the measure by half a GPU (the model-2 pods cannot use it anyway).
+    const only2: PodShape = { ...wholePod, models: 2 };
+    const shapes = counts([wholePod, 5], [only2, 5]);
+    const v = { ...view([1000, 1000, 1000], [1000]), model: [1, 2] };
+    const fgd = new Fragmentation(shapes);
+    const scarce = new Fragmentation(shapes);
+    scarce.setScarcity({ k: 1, basis: 'free' }, v);
+    expect(fgd.drop(v, 0, 8000, wholePod)).toBeCloseTo(500);
+    // k = 1: the model-2 pods weigh 0.5 / 0.25 = 2 against 0.5 for the others, 0.8 after normalising.
+    expect(scarce.drop(v, 0, 8000, wholePod)).toBeCloseTo(0.8 * 1000);
+    // So the unconstrained pod is steered off model 2 more firmly.
+    const gap = (f: Fragmentation) => f.drop(v, 0, 8000, wholePod) - f.drop(v, 1, 8000, wholePod);
+    expect(gap(scarce)).toBeGreaterThan(gap(fgd));
+    // The basis `free` follows what is idle: once model 1 is mostly taken (u = 1/2), model-2 pods weigh 2/3.
+    const busy = { ...view([1000, 0, 0], [1000]), model: [1, 2] };
+    const later = new Fragmentation(counts([wholePod, 5], [only2, 5]));
+    later.setScarcity({ k: 1, basis: 'free' }, busy);
+    expect(later.drop(busy, 0, 8000, wholePod)).toBeCloseTo((2 / 3) * 1000);
+    // k = 0 is the measure without scarcity.
+    const none = new Fragmentation(counts([wholePod, 5], [only2, 5]));
+    none.setScarcity({ k: 0, basis: 'free' }, v);
+    expect(none.drop(v, 0, 8000, wholePod)).toBe(fgd.drop(v, 0, 8000, wholePod));
+  });
+
+  it('with scarcity, is the FGD measure when no typical pod is tied to a model', () => {
+    const shapes = counts([wholePod, 3], [halfPod, 4], [cpuPod, 3]);
+    const v = { ...view([200, 1000, 700], [1000, 1000]), model: [1, 2] };
+    const fgd = new Fragmentation(shapes);
+    const scarce = new Fragmentation(shapes);
+    scarce.setScarcity({ k: 1, basis: 'all' }, v);
+    for (const pod of [wholePod, halfPod, cpuPod])
+      for (let i = 0; i < 2; i++) expect(scarce.drop(v, i, 8000, pod)).toBe(fgd.drop(v, i, 8000, pod));
+  });
+
   it('changes nothing on nodes without GPUs and the same with or without its per-node cache', () => {
     const shapes = counts([wholePod, 3], [halfPod, 4], [cpuPod, 3]);
     const v = view([], [200, 1000, 700], [1000, 1000]);
@@ -152,16 +188,20 @@ describe('one scoring module for the simulator and the extender', () => {
     });
     // The same cache scored without the term, to show the term changes scores.
     const plain = new Extender({ ...config, policy: { ...config.policy, fragment: 0 } }, state);
+    // And without the scarcity weighting, to show the slice exercises it.
+    const fgdWeights = new Extender({ ...config, policy: { ...config.policy, fragmentScarcity: 0 } }, state);
     const names = cluster.nodes.map((n) => n.name);
     const rng = new Rng(7);
     let compared = 0;
     let changed = 0;
+    let weighted = 0;
     for (const [k, p] of pods.entries()) {
       const pod = podManifest(p, `p${k}`, 'ns', { sharing: true }, cluster.models) as Pod;
       pod.metadata!.uid = `p${k}`;
       const feasible = scheduler.evaluate(p);
       const scores = ext.prioritize({ Pod: pod, Nodes: null, NodeNames: names });
       const without = plain.prioritize({ Pod: pod, Nodes: null, NodeNames: names });
+      const unweighted = fgdWeights.prioritize({ Pod: pod, Nodes: null, NodeNames: names });
       const byName = new Map(scores.map((s) => [s.Host, s.Score]));
       for (let j = 0; j < feasible && feasible > 1; j++) {
         const name = names[scheduler.feasibleNode(j)]!;
@@ -169,6 +209,7 @@ describe('one scoring module for the simulator and the extender', () => {
         compared++;
       }
       changed += scores.filter((s, n) => s.Score !== without[n]!.Score).length;
+      weighted += scores.filter((s, n) => s.Score !== unweighted[n]!.Score).length;
       if (feasible === 0) continue;
       const node = scheduler.feasibleNode(scheduler.select(rng));
       scheduler.place(p, node);
@@ -178,6 +219,7 @@ describe('one scoring module for the simulator and the extender', () => {
     }
     expect(compared).toBeGreaterThan(1000);
     expect(changed).toBeGreaterThan(100);
+    expect(weighted).toBeGreaterThan(100);
   });
 });
 

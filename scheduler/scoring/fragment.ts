@@ -129,8 +129,22 @@ export class Fragmentation {
   private memo = new Map<string, StampedValues>();
   private lastPod: PodShape | undefined;
   private lastMemo: StampedValues | undefined;
+  /** Scarcity weighting of model-constrained typical shapes (setScarcity); k = 0 is FGD's weighting. */
+  private scarcity: Scarcity = { k: 0, basis: 'free' };
+  private scarcityView: DeviceView | undefined;
 
   constructor(readonly shapes: ShapeCounts) {}
+
+  /**
+   * Weighs each model-constrained typical shape by 1 / u^k, u = the share of the cluster's GPUs (`view`: all
+   * nodes) on the models it accepts. Taken up when the typical set is next recomputed, so a k that follows
+   * the mix does not drop the cached values on every pod.
+   */
+  setScarcity(scarcity: Scarcity, view: DeviceView): void {
+    if (scarcity.basis !== this.scarcity.basis) this.version = -1;
+    this.scarcity = scarcity;
+    this.scarcityView = view;
+  }
 
   /**
    * How much placing `pod` on node i lowers its fragmentation (before − after), in milli-GPU. `cpuFree` is the
@@ -251,14 +265,61 @@ export class Fragmentation {
     const typical = this.shapes.typical();
     if (this.version === this.shapes.version) return;
     this.version = this.shapes.version;
-    this.gpuShapes = typical
+    const { k, basis } = this.scarcity;
+    const view = this.scarcityView;
+    const constrained = typical.some((t) => t.gpus > 0 && t.models !== 0);
+    const weighted = k > 0 && view && constrained ? scarcityWeighted(typical, view, k, basis) : typical;
+    this.gpuShapes = weighted
       .filter((t) => t.gpus > 0)
       .sort((a, b) => (a.share || Infinity) - (b.share || Infinity));
-    this.pCpu = typical.filter((t) => t.gpus === 0).reduce((s, t) => s + t.p, 0);
+    this.pCpu = weighted.filter((t) => t.gpus === 0).reduce((s, t) => s + t.p, 0);
     this.cache.clear();
     this.memo.clear();
     this.lastMemo = undefined;
   }
+}
+
+/** How model-constrained typical shapes are weighted: by 1 / u^k, u measured over free or all GPUs. */
+export interface Scarcity {
+  k: number;
+  /**
+   * `free`: u is the share of the idle GPU capacity (each device's free fraction) on the shape's models;
+   * `all`: the share of all GPUs.
+   */
+  basis: 'free' | 'all';
+}
+
+/** The typical shapes, constrained ones weighted by 1 / u^k, renormalised to sum to 1. */
+function scarcityWeighted(
+  typical: readonly TypicalShape[],
+  view: DeviceView,
+  k: number,
+  basis: Scarcity['basis'],
+): TypicalShape[] {
+  const byModel = new Map<number, number>();
+  let all = 0;
+  for (let i = 0; i < view.count.length; i++) {
+    const c = view.count[i]!;
+    let gpus = c;
+    if (basis === 'free') {
+      const cap = view.capacity ? view.capacity[i]! : MILLI;
+      gpus = 0;
+      for (let g = 0; g < c; g++) gpus += Math.max(view.free[i * view.stride + g]!, 0) / cap;
+    }
+    if (gpus <= 0) continue;
+    byModel.set(view.model[i]!, (byModel.get(view.model[i]!) ?? 0) + gpus);
+    all += gpus;
+  }
+  const out = typical.map((t) => {
+    if (t.gpus === 0 || t.models === 0 || all === 0) return { ...t };
+    let usable = 0;
+    for (const [m, gpus] of byModel) if ((m & t.models) !== 0) usable += gpus;
+    // A shape with no room left anywhere weighs as if it had 1 % of the cluster.
+    return { ...t, p: t.p / Math.max(usable / all, 0.01) ** k };
+  });
+  const sum = out.reduce((total, t) => total + t.p, 0);
+  for (const t of out) t.p /= sum;
+  return out;
 }
 
 /** Values by node index, each valid while the node's stamp (never 0) is the one it was stored with. */

@@ -213,6 +213,10 @@ function parseAngleOptions(
     else if (key === 'packing' && Number(value) >= 0 && Number(value) <= 1) out.packing = Number(value);
     else if (key === 'fragment' && fraction) out.fragment = Number(value);
     else if (key === 'fragment.scale' && Number(value) > 0) out.fragmentScale = Number(value);
+    else if (key === 'fragment.scarcity' && (nonNegative || value === 'mix'))
+      out.fragmentScarcity = value === 'mix' ? 'mix' : Number(value);
+    else if (key === 'fragment.scarcity.basis' && (value === 'free' || value === 'all'))
+      out.fragmentScarcityBasis = value;
     else if (WHOLE_KEYS.has(key) && nonNegative) {
       // Only the named keys: the policy fills the rest (from DEFAULT_WHOLE, or the shipped config).
       out.wholePacking = { ...out.wholePacking, [WHOLE_KEYS.get(key)!]: Number(value) } as WholePacking;

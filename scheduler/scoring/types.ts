@@ -28,6 +28,8 @@ export interface FragmentInput {
   cpuDim: number;
   /** Per-node change counters, so the measure can cache each node's fragmentation. */
   stamps?: ArrayLike<number>;
+  /** Every node's devices, when `view` holds only the requested ones (the extender's Nodes mode). */
+  cluster?: DeviceView;
 }
 
 /**
