@@ -70,9 +70,15 @@ const availabilityByPlan = new WeakMap<StsContext, Map<Pod, Availability>>();
 /** Kruise isRunningAndAvailable, and how long until minReadySeconds has passed for a ready pod. */
 export function availability(ctx: StsContext, pod: Pod): Availability {
   let known = availabilityByPlan.get(ctx);
-  if (!known) availabilityByPlan.set(ctx, (known = new Map()));
+  if (!known) {
+    known = new Map();
+    availabilityByPlan.set(ctx, known);
+  }
   let result = known.get(pod);
-  if (!result) known.set(pod, (result = availabilityOf(ctx, pod)));
+  if (!result) {
+    result = availabilityOf(ctx, pod);
+    known.set(pod, result);
+  }
   return result;
 }
 
