@@ -119,3 +119,57 @@ export function installExitHooks(handleSignals: boolean): void {
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop()));
 }
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** A process as /proc/<pid>/stat shows it: its parent, its command name and its user + system CPU seconds. */
+export interface ProcessStat {
+  ppid: number;
+  /** The kernel keeps the first 15 characters. */
+  name: string;
+  cpuSeconds: number;
+}
+
+function readStat(pid: number | string): ProcessStat | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The name may hold spaces and parentheses: the fields start after its last ')'.
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    return {
+      ppid: Number(fields[1]),
+      name: stat.slice(stat.indexOf('(') + 1, close),
+      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND,
+    };
+  } catch {
+    return undefined; // gone meanwhile
+  }
+}
+
+/** User + system CPU seconds a process has used so far, from /proc (0 once it is gone). */
+export function cpuSecondsOf(pid: number): number {
+  return readStat(pid)?.cpuSeconds ?? 0;
+}
+
+/** `root`'s descendants now, by pid; only those whose command name is `name`, when given. */
+export function descendants(root: number, name?: string): Map<number, ProcessStat> {
+  const all = new Map<number, ProcessStat>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(entry);
+    if (stat) all.set(Number(entry), stat);
+  }
+  const descends = (pid: number): boolean => {
+    for (let p = all.get(pid)?.ppid; p !== undefined && p > 1; p = all.get(p)?.ppid) {
+      if (p === root) return true;
+    }
+    return false;
+  };
+  const wanted = name?.slice(0, 15);
+  return new Map([...all].filter(([pid, p]) => (wanted === undefined || p.name === wanted) && descends(pid)));
+}
+
+/** The pids of `root`'s descendants whose command name is `name` (e.g. the kube-apiserver a cluster started). */
+export function descendantPids(root: number, name: string): number[] {
+  return [...descendants(root, name).keys()];
+}

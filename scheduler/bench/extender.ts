@@ -8,12 +8,13 @@
 // Everything runs on 127.0.0.1 and is stopped before exit.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalCluster } from '../../cluster/cluster';
 import { freePort, probe } from '../../cluster/net';
+import { cpuSecondsOf, descendants, type ProcessStat } from '../../cluster/processes';
 import { sleep } from '../../cluster/wait';
 import type { KubeClient } from '../../runtime/client';
 import { Informer } from '../../runtime/informer';
@@ -44,49 +45,24 @@ interface Throughput {
   idleMsPerPod: Record<string, number>;
 }
 
-const CLOCK_TICK_MS = 10;
 const IDLE_SAMPLE_MS = 3000;
 
 /**
- * CPU ticks (user + system) of this process and all its descendants, by process name; the bench itself is
- * `bench` and the pid in `names` gets that name. Shows where the 2 cores go with and without the extender.
+ * CPU milliseconds used so far by this process (`bench`) and each of its descendants, by process name (the
+ * pids in `names` get those names); empty without /proc. Shows where the 2 cores go with and without the
+ * extender.
  */
-function cpuTicks(names: Map<number, string>): Map<string, number> {
+function cpuMs(names: Map<number, string>): Map<string, number> {
   const out = new Map<string, number>();
-  let entries: string[];
+  const add = (name: string, seconds: number) => out.set(name, (out.get(name) ?? 0) + seconds * 1000);
+  let children: Map<number, ProcessStat>;
   try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+    children = descendants(process.pid);
   } catch {
     return out;
   }
-  const parent = new Map<number, number>();
-  const ticks = new Map<number, number>();
-  const comm = new Map<number, string>();
-  for (const e of entries) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // pid (comm) state ppid ... utime(14) stime(15): comm may hold spaces, so split after its ')'.
-    const close = stat.lastIndexOf(')');
-    const fields = stat.slice(close + 2).split(' ');
-    const pid = Number(e);
-    comm.set(pid, stat.slice(stat.indexOf('(') + 1, close));
-    parent.set(pid, Number(fields[1]));
-    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-  }
-  const ours = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++)
-      if (p === process.pid) return true;
-    return false;
-  };
-  for (const [pid, t] of ticks) {
-    if (!ours(pid)) continue;
-    const name = pid === process.pid ? 'bench' : (names.get(pid) ?? comm.get(pid)!);
-    out.set(name, (out.get(name) ?? 0) + t);
-  }
+  add('bench', cpuSecondsOf(process.pid));
+  for (const [pid, p] of children) add(names.get(pid) ?? p.name, p.cpuSeconds);
   return out;
 }
 
@@ -125,10 +101,10 @@ async function schedulePods(
     const done = whenAllBound(client, count, stop.signal);
     // What each process burns per second with no pods to schedule (kwok's node heartbeats, leases), so
     // a slower run is not charged for its length.
-    const idleFrom = cpuTicks(names);
+    const idleFrom = cpuMs(names);
     const idleStart = performance.now();
     await sleep(IDLE_SAMPLE_MS);
-    const before = cpuTicks(names);
+    const before = cpuMs(names);
     const idleSeconds = (performance.now() - idleStart) / 1000;
     const start = performance.now();
     for (let i = 0; i < manifests.length; i += 16) {
@@ -142,15 +118,14 @@ async function schedulePods(
         ),
       ),
     ]);
-    const after = cpuTicks(names);
+    const after = cpuMs(names);
     const seconds = (end - start) / 1000;
     const cpuMsPerPod: Record<string, number> = {};
     const idleMsPerPod: Record<string, number> = {};
-    for (const [name, t] of after) {
-      const ticks = (t - (before.get(name) ?? 0)) * CLOCK_TICK_MS;
-      const idle =
-        (((before.get(name) ?? 0) - (idleFrom.get(name) ?? 0)) * CLOCK_TICK_MS * seconds) / idleSeconds;
-      cpuMsPerPod[name] = ticks / count;
+    for (const [name, ms] of after) {
+      const used = ms - (before.get(name) ?? 0);
+      const idle = (((before.get(name) ?? 0) - (idleFrom.get(name) ?? 0)) * seconds) / idleSeconds;
+      cpuMsPerPod[name] = used / count;
       idleMsPerPod[name] = idle / count;
     }
     return { seconds, cpuMsPerPod, idleMsPerPod };

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { REPO_ROOT } from '../../cluster/binaries';
 import type { LocalCluster } from '../../cluster/cluster';
 import { freePort } from '../../cluster/net';
+import { cpuSecondsOf } from '../../cluster/processes';
 
 export const MANAGER_BINARY = path.join(REPO_ROOT, 'dist', 'cmd', 'manager.js');
 
@@ -76,41 +77,6 @@ export interface ProcessSample {
   rssBytes: number;
   /** The runtime's own heap figure from /metrics: V8 heap used (Node) or heap in use (Go). */
   heapBytes?: number;
-}
-
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** User + system CPU seconds a process has used so far, from /proc (0 once it is gone). */
-export function cpuSecondsOf(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
-
-/** The pids of `root`'s descendants whose command name is `name` (e.g. the kube-apiserver a cluster started). */
-export function descendantPids(root: number, name: string): number[] {
-  const parents = new Map<number, { ppid: number; name: string }>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(Number(entry), { ppid, name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const descends = (pid: number): boolean => {
-    for (let p = parents.get(pid)?.ppid; p !== undefined && p > 1; p = parents.get(p)?.ppid) {
-      if (p === root) return true;
-    }
-    return false;
-  };
-  return [...parents].filter(([pid, p]) => p.name === name && descends(pid)).map(([pid]) => pid);
 }
 
 export class MeasuredProcess {

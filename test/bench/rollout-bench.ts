@@ -6,10 +6,11 @@ import { performance } from 'node:perf_hooks';
 import { installCrds } from '../../apis/install';
 import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
 import { fakeNodes } from '../../cluster/nodes';
+import { cpuSecondsOf, descendantPids } from '../../cluster/processes';
 import { sleep } from '../../cluster/wait';
 import type { KubeClient } from '../../runtime/client';
 import { Namespaces, Pods } from '../../runtime/meta';
-import { cpuSecondsOf, descendantPids, type MeasuredProcess, startOurManager } from './manager-process';
+import { type MeasuredProcess, startOurManager } from './manager-process';
 import type { Progress, RolloutTracker } from './rollout-tracker';
 
 export { apiserverCounters, difference } from './apiserver-writes';
@@ -77,8 +78,7 @@ const CONTROL_PLANE = ['kube-apiserver', 'etcd', 'kube-controller-manager', 'kub
 export function cpuByProcess(manager: MeasuredProcess): Map<string, number> {
   const used = new Map<string, number>();
   for (const name of CONTROL_PLANE) {
-    // /proc keeps the first 15 characters of a command's name.
-    const pids = descendantPids(process.pid, name.slice(0, 15));
+    const pids = descendantPids(process.pid, name);
     used.set(
       name,
       pids.reduce((total, pid) => total + cpuSecondsOf(pid), 0),

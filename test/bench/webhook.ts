@@ -22,6 +22,7 @@ import { applyDefaults } from '../../apis/defaults';
 import { installCrds, resourceOf } from '../../apis/install';
 import type { SidecarSet } from '../../apis/sidecarset';
 import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
+import { cpuSecondsOf, descendantPids } from '../../cluster/processes';
 import { waitFor } from '../../cluster/wait';
 import { withHashes } from '../../controllers/sidecarset/revisions';
 import { createClient, type KubeClient } from '../../runtime/client';
@@ -31,7 +32,6 @@ import { caBundlePem, WEBHOOK_CERT_SECRET } from '../../webhooks/certs';
 import { INJECTION_OPT_OUT_LABEL, POD_MUTATE_PATH } from '../../webhooks/configurations';
 import { SecretCertStore } from '../../webhooks/kube';
 import { type PodInjectionSources, podInjectionHandler } from '../../webhooks/pod';
-import { cpuSecondsOf, descendantPids } from './manager-process';
 import type { ClientMessage, ServerMessage } from './webhook-server';
 
 const OPERATOR_NS = 'outrigger-system';
