@@ -5,6 +5,11 @@
 export const POD_START_DELAY_ANNOTATION = 'pod-ready.stage.kwok.x-k8s.io/delay';
 /** Time an in-place container restart takes (stop, image pull, start); default 200 ms. */
 export const CONTAINER_RESTART_DELAY_ANNOTATION = 'pod-container-image-changed.stage.kwok.x-k8s.io/delay';
+/**
+ * Time a deleted pod's containers take to exit after SIGTERM; the pod is gone then, or at the end of its
+ * grace period if that comes first. Default: the whole grace period (a container that ignores SIGTERM).
+ */
+export const POD_EXIT_DELAY_ANNOTATION = 'pod-delete.stage.kwok.x-k8s.io/delay';
 /** Run time of a pod with restartPolicy Never or OnFailure before it ends (each run); default none. */
 export const POD_COMPLETE_DELAY_ANNOTATION = 'pod-complete.stage.kwok.x-k8s.io/delay';
 /**

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import {
   CONTAINER_RESTART_DELAY_ANNOTATION,
   POD_COMPLETE_DELAY_ANNOTATION,
+  POD_EXIT_DELAY_ANNOTATION,
   POD_FAILING_NODES_ANNOTATION,
   POD_FAILURES_ANNOTATION,
   POD_START_DELAY_ANNOTATION,
@@ -263,6 +264,24 @@ describe('local control plane', () => {
     // deletionTimestamp = delete time + grace period (RFC 3339, whole seconds, so allow 1 s of rounding).
     expect(Date.now()).toBeGreaterThanOrEqual(deadline - 1000);
   });
+
+  itOnLocalCluster(
+    'a deleted pod whose containers exit on SIGTERM goes away before its grace period ends',
+    async () => {
+      const { spec } = podTemplate({ app: 'quick-exit' }, { terminationGracePeriodSeconds: 30 });
+      const annotations = { [POD_EXIT_DELAY_ANNOTATION]: '1500ms' };
+      await pods().create({ metadata: { name: 'quick-exit', namespace: ns.name, annotations }, spec } as Pod);
+      const ref = { namespace: ns.name, name: 'quick-exit' };
+      await waitFor('the pod to run', async () => (await pods().get(ref)).status?.phase === 'Running');
+
+      const deletedAt = Date.now();
+      await pods().delete(ref);
+      expect((await pods().get(ref)).metadata?.deletionTimestamp).toBeDefined();
+      // Gone within 20 s, well before the 30 s grace period, but not before its containers exited.
+      await waitFor('the pod to be gone', async () => !(await exists(() => pods().get(ref))), 20_000);
+      expect(Date.now() - deletedAt).toBeGreaterThanOrEqual(1400);
+    },
+  );
 
   itOnLocalCluster(
     'annotations set how long the simulated kubelet takes to start a pod and restart a container',
