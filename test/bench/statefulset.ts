@@ -1,9 +1,10 @@
-// npm run bench:statefulset [-- --replicas 500 --max-unavailable 50 --nodes 50 --pod-start 500ms
+// npm run bench:statefulset [-- --replicas 500 --max-unavailable 50 --nodes 50 --pod-start 1s --pod-exit 300ms
 //                              --only outrigger|native|<rows, e.g. recreate,native-window> --details
 //                              --cpu-prof <dir>]
 // One image update of 500 pods, all in one run on one kwok cluster, with the same simulated kubelet for
-// every workload (a new pod and an in-place container restart both take --pod-start): a native apps/v1
-// StatefulSet updated by kube-controller-manager one pod at a time; a native one with
+// every workload (a new pod and an in-place container restart both take --pod-start; a deleted pod's
+// containers exit --pod-exit after SIGTERM): a native apps/v1 StatefulSet updated by
+// kube-controller-manager one pod at a time; a native one with
 // rollingUpdate.maxUnavailable (KEP-961, MaxUnavailableStatefulSet: beta and on by default since
 // Kubernetes 1.37); and an Advanced StatefulSet driven by our manager (its own process) with ReCreate and
 // with InPlaceIfPossible. All are Parallel (Advanced StatefulSet allows maxUnavailable above 1 only so).
@@ -15,10 +16,14 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { resourceOf } from '../../apis/install';
 import type { LocalCluster } from '../../cluster/cluster';
-import { CONTAINER_RESTART_DELAY_ANNOTATION, POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
+import {
+  CONTAINER_RESTART_DELAY_ANNOTATION,
+  POD_EXIT_DELAY_ANNOTATION,
+  POD_START_DELAY_ANNOTATION,
+} from '../../cluster/kwok/delays';
 import { KWOK_TOLERATION } from '../../cluster/nodes';
 import type { KubeObject, ResourceType } from '../../runtime/meta';
-import type { MeasuredProcess } from './manager-process';
+import { type MeasuredProcess, metricValue } from './manager-process';
 import {
   apiserverCounters,
   checkDurations,
@@ -48,8 +53,16 @@ const GOAL_SPEEDUP = 40;
 const IMAGE_V1 = 'registry.example/app:v1';
 const IMAGE_V2 = 'registry.example/app:v2';
 
-/** Every workload's pods: a deleted pod is gone this long after the delete (kwok honours the grace period). */
-const TERMINATION_GRACE_SECONDS = 1;
+/** Kubernetes' default: only an upper bound here, as every container exits --pod-exit after SIGTERM. */
+const TERMINATION_GRACE_SECONDS = 30;
+
+/** The simulated kubelet every workload gets, as Go durations. */
+interface Kubelet {
+  /** A new pod's start, and an in-place container restart. */
+  podStart: string;
+  /** A deleted pod's containers exit this long after SIGTERM; then the pod is gone. */
+  podExit: string;
+}
 
 type Row = 'native' | 'native-window' | 'recreate' | 'in-place';
 
@@ -73,14 +86,29 @@ interface Measurement {
   stages: StageSpread[];
   /** CPU seconds per process during the rollout. */
   cpu: Map<string, number>;
+  /** Our StatefulSet controller's reconciles during the rollout, and the seconds they took. */
+  reconciles: { count: number; seconds: number };
 }
 
-function statefulSet(row: Row, replicas: number, maxUnavailable: number, podStart: string): Workload {
+const RECONCILES = 'controller_runtime_reconcile_total';
+const RECONCILE_SECONDS = 'controller_runtime_reconcile_time_seconds_sum';
+const OUR_CONTROLLER = 'controller="statefulset"';
+
+async function reconcileCounters(manager: MeasuredProcess): Promise<{ count: number; seconds: number }> {
+  const text = await manager.metrics();
+  return {
+    count: metricValue(text, RECONCILES, OUR_CONTROLLER) ?? 0,
+    seconds: metricValue(text, RECONCILE_SECONDS, OUR_CONTROLLER) ?? 0,
+  };
+}
+
+function statefulSet(row: Row, replicas: number, maxUnavailable: number, kubelet: Kubelet): Workload {
   const name = `bench-${row}`;
   const native = row === 'native' || row === 'native-window';
   const annotations = {
-    [POD_START_DELAY_ANNOTATION]: podStart,
-    [CONTAINER_RESTART_DELAY_ANNOTATION]: podStart,
+    [POD_START_DELAY_ANNOTATION]: kubelet.podStart,
+    [CONTAINER_RESTART_DELAY_ANNOTATION]: kubelet.podStart,
+    [POD_EXIT_DELAY_ANNOTATION]: kubelet.podExit,
   };
   const rollingUpdate: Record<string, unknown> = {};
   if (row !== 'native') rollingUpdate.maxUnavailable = maxUnavailable;
@@ -123,10 +151,10 @@ async function measure(
   row: Row,
   replicas: number,
   maxUnavailable: number,
-  podStart: string,
+  kubelet: Kubelet,
 ): Promise<Measurement | string> {
   const { client, kubeconfigPath } = cluster;
-  const obj = statefulSet(row, replicas, maxUnavailable, podStart);
+  const obj = statefulSet(row, replicas, maxUnavailable, kubelet);
   const app = obj.metadata?.name ?? '';
   const native = row === 'native' || row === 'native-window';
   const resource = client.resource<Workload>(native ? NativeStatefulSets : resourceOf('StatefulSet'));
@@ -148,6 +176,7 @@ async function measure(
     tracker.checkLimits({ replicas, maxUnavailable: window, maxSurge: 0, fromImage: IMAGE_V1 });
     const counters = apiserverCounters(kubeconfigPath);
     const cpuBefore = cpuByProcess(manager);
+    const reconcilesBefore = await reconcileCounters(manager);
     const started = performance.now();
     const patch = [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE_V2 }];
     await resource.patch({ namespace: NAMESPACE, name: app }, patch, { type: 'json' });
@@ -156,6 +185,7 @@ async function measure(
     const wallSeconds = (performance.now() - started) / 1000;
     const cpu = cpuByProcess(manager);
     for (const [name, before] of cpuBefore) cpu.set(name, (cpu.get(name) ?? 0) - before);
+    const reconcilesAfter = await reconcileCounters(manager);
     const counted = apiserverCounters(kubeconfigPath);
     const after = tracker.current();
     // Deleting the workload makes its pods unavailable: that is not part of the rollout.
@@ -166,7 +196,7 @@ async function measure(
       workload: LABELS[row](window),
       window,
       wallSeconds,
-      batches: tracker.batches((seconds(podStart, 0) * 1000) / 2),
+      batches: tracker.batches((seconds(kubelet.podStart, 0) * 1000) / 2),
       peakUnavailable: tracker.peakUnavailable,
       apiWrites: counted.writes - counters.writes,
       podsRecreated: after.filter((p) => !before.has(p.metadata?.uid)).length,
@@ -175,26 +205,35 @@ async function measure(
       timeline,
       stages: tracker.stages(window),
       cpu,
+      reconciles: {
+        count: reconcilesAfter.count - reconcilesBefore.count,
+        seconds: reconcilesAfter.seconds - reconcilesBefore.seconds,
+      },
     };
   } finally {
     tracker.close();
   }
 }
 
-/** The rollout time if only the kubelet took time: one pod start (or restart) per batch of `window`. */
-const idealSeconds = (r: Measurement, replicas: number, podStart: string) =>
-  Math.ceil(replicas / r.window) * seconds(podStart, 0);
+/**
+ * The rollout time if only the kubelet took time, per batch of `window`: an in-place restart, or a
+ * pod's exit and its replacement's start.
+ */
+const idealSeconds = (r: Measurement, replicas: number, kubelet: Kubelet) =>
+  Math.ceil(replicas / r.window) *
+  (seconds(kubelet.podStart, 0) + (r.row === 'in-place' ? 0 : seconds(kubelet.podExit, 0)));
 
 function report(
   results: Measurement[],
   skipped: string[],
-  options: { replicas: number; maxUnavailable: number; nodes: number; podStart: string; details: boolean },
+  options: { replicas: number; maxUnavailable: number; nodes: number; kubelet: Kubelet; details: boolean },
 ): void {
-  const { replicas, maxUnavailable, nodes, podStart } = options;
+  const { replicas, maxUnavailable, nodes, kubelet } = options;
   process.stdout.write(
     `\nOne image update of ${replicas} pods on ${nodes} kwok nodes. Simulated kubelet for every workload: ` +
-      `a new pod starts in ${podStart}, an in-place container restart takes ${podStart}, a deleted pod ` +
-      `terminates gracefully in ${TERMINATION_GRACE_SECONDS}s.\n${machine()}\n`,
+      `a new pod starts in ${kubelet.podStart}, an in-place container restart takes ${kubelet.podStart}, ` +
+      `a deleted pod's containers exit ${kubelet.podExit} after SIGTERM (grace period ` +
+      `${TERMINATION_GRACE_SECONDS} s), then it is gone.\n${machine()}\n`,
   );
   const native = results.find((r) => r.row === 'native');
   const windowed = results.find((r) => r.row === 'native-window');
@@ -214,7 +253,7 @@ function report(
   const rows = results.map((r) => [
     r.workload,
     r.wallSeconds.toFixed(1),
-    idealSeconds(r, replicas, podStart).toFixed(1),
+    idealSeconds(r, replicas, kubelet).toFixed(1),
     String(r.batches),
     `${r.peakUnavailable} / ${r.window}`,
     String(r.apiWrites),
@@ -258,6 +297,10 @@ function printDetails(r: Measurement): void {
   }
   const cpu = [...r.cpu].map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ');
   process.stdout.write(`${r.workload}: CPU seconds during the rollout: ${cpu}\n`);
+  if (r.reconciles.count > 0)
+    process.stdout.write(
+      `${r.workload}: ${r.reconciles.count} reconciles by our manager, ${r.reconciles.seconds.toFixed(1)} s in all\n`,
+    );
   process.stdout.write(`${r.workload}: progress\n`);
   for (const line of r.timeline) process.stdout.write(`  ${line}\n`);
 }
@@ -268,12 +311,10 @@ async function main(): Promise<void> {
       replicas: { type: 'string', default: '500' },
       'max-unavailable': { type: 'string', default: '50' },
       nodes: { type: 'string', default: '50' },
-      /**
-       * Simulated kubelet: a new pod's start and an in-place restart. A deleted pod is gone at the
-       * whole second after its 1 s grace (deletionTimestamp has second precision), so native one by one
-       * takes 1 s a pod at any start under about 800 ms: 500 pods in about 8 minutes.
-       */
-      'pod-start': { type: 'string', default: '500ms' },
+      // Simulated kubelet: a new pod's start and an in-place restart.
+      'pod-start': { type: 'string', default: '1s' },
+      // A deleted pod's containers exit this long after SIGTERM, as a process that handles it does.
+      'pod-exit': { type: 'string', default: '300ms' },
       /** outrigger, native, both, or a comma list of rows (recreate, in-place, native-window, native) */
       only: { type: 'string', default: 'both' },
       details: { type: 'boolean', default: false },
@@ -284,14 +325,14 @@ async function main(): Promise<void> {
   const replicas = Number(values.replicas);
   const maxUnavailable = Number(values['max-unavailable']);
   const nodes = Number(values.nodes);
-  const podStart = values['pod-start'];
+  const kubelet: Kubelet = { podStart: values['pod-start'], podExit: values['pod-exit'] };
   for (const [flag, n] of Object.entries({
     '--replicas': replicas,
     '--max-unavailable': maxUnavailable,
     '--nodes': nodes,
   }))
     if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer`);
-  checkDurations({ '--pod-start': podStart });
+  checkDurations({ '--pod-start': kubelet.podStart, '--pod-exit': kubelet.podExit });
   const rows = selectedRows(values.only);
   const nodeFlags = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
   const operator = { nodes, namespace: NAMESPACE, controllers: 'statefulset', nodeFlags };
@@ -299,7 +340,7 @@ async function main(): Promise<void> {
     const results: Measurement[] = [];
     const skipped: string[] = [];
     for (const row of rows) {
-      const m = await measure(cluster, manager, row, replicas, maxUnavailable, podStart);
+      const m = await measure(cluster, manager, row, replicas, maxUnavailable, kubelet);
       if (typeof m === 'string') skipped.push(`${LABELS[row](maxUnavailable)}: ${m}`);
       else results.push(m);
       await waitNoPods(cluster.client, NAMESPACE);
@@ -307,7 +348,7 @@ async function main(): Promise<void> {
     // Native one by one first in the table: the ratios are to it.
     const order: Row[] = ['native', 'native-window', 'recreate', 'in-place'];
     results.sort((a, b) => order.indexOf(a.row) - order.indexOf(b.row));
-    report(results, skipped, { replicas, maxUnavailable, nodes, podStart, details: values.details });
+    report(results, skipped, { replicas, maxUnavailable, nodes, kubelet, details: values.details });
   });
 }
 
