@@ -1,5 +1,5 @@
 import type { Action } from '../workload';
-import { statefulSetEvent } from './kind';
+import { progressOnly, statefulSetEvent } from './kind';
 import { newPod, ordinalClaims } from './new-pods';
 import { revisionOf, statefulSet } from './testing/fixtures';
 
@@ -50,5 +50,29 @@ describe('Advanced StatefulSet Events (Kruise recordPodEvent, recordClaimEvent)'
       patch: {},
     } as unknown as Action;
     expect(statefulSetEvent(inPlace, owner)?.reason).toBe('SuccessfulUpdatePodInPlace');
+  });
+});
+
+describe('Advanced StatefulSet status: what may wait for the status pacer', () => {
+  const before = {
+    observedGeneration: 2,
+    replicas: 5,
+    readyReplicas: 4,
+    updatedReplicas: 1,
+    currentRevision: 'web-r1',
+    updateRevision: 'web-r2',
+    conditions: [],
+  };
+
+  it('only a move of the pod counters', () => {
+    expect(
+      progressOnly(before, { ...before, readyReplicas: 3, updatedReplicas: 2, availableReplicas: 3 }),
+    ).toBe(true);
+    expect(progressOnly(before, { ...before, currentRevision: 'web-r2' })).toBe(false);
+    expect(progressOnly(before, { ...before, observedGeneration: 3 })).toBe(false);
+    expect(
+      progressOnly(before, { ...before, conditions: [{ type: 'FailedUpdatePod', status: 'True' }] }),
+    ).toBe(false);
+    expect(progressOnly(undefined, before)).toBe(false);
   });
 });

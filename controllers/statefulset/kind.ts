@@ -2,6 +2,7 @@
 // controller reference and what its revisions store.
 import type { StatefulSet } from '../../apis';
 import { resourceOf } from '../../apis/install';
+import { deepEqual } from '../../runtime/json';
 import type { OwnerReference } from '../../runtime/meta';
 import {
   type Action,
@@ -70,11 +71,31 @@ function podOfClaim(claim: string, set: string): string {
   return ordinalName(set, Number(claim.slice(claim.lastIndexOf('-') + 1)));
 }
 
+/** The status counters of pods in progress; no plan reads them back (revisions and conditions it does). */
+const PROGRESS_COUNTERS = new Set([
+  'replicas',
+  'readyReplicas',
+  'availableReplicas',
+  'currentReplicas',
+  'updatedReplicas',
+  'updatedReadyReplicas',
+  'updatedAvailableReplicas',
+]);
+
+/** Every field that differs between the two statuses is a progress counter. */
+export function progressOnly(before: unknown, after: unknown): boolean {
+  const a = (before ?? {}) as Record<string, unknown>;
+  const b = (after ?? {}) as Record<string, unknown>;
+  const fields = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...fields].every((f) => PROGRESS_COUNTERS.has(f) || deepEqual(a[f], b[f]));
+}
+
 /** Kruise's conditions: FailedCreatePod when scaling fails, FailedUpdatePod when updating does. */
 export const StatefulSetKind: WorkloadKind = {
   resource: resourceOf('StatefulSet'),
   failureCondition: (phase) => (phase === 'scale' ? 'FailedCreatePod' : 'FailedUpdatePod'),
   resultEvent: statefulSetEvent,
+  progressOnly,
 };
 
 export function statefulSetRef(sts: StatefulSet): OwnerReference {

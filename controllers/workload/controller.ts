@@ -19,7 +19,14 @@ import {
 import type { ReconcileResult } from '../../runtime/reconcile';
 import { ResourceVersionExpectations } from '../../runtime/resource-version';
 import type { WorkloadPlan } from './actions';
-import { CreateWindows, execute, type Owner, PendingConditionWrites, type WorkloadKind } from './execute';
+import {
+  CreateWindows,
+  execute,
+  type Owner,
+  PendingConditionWrites,
+  StatusPacer,
+  type WorkloadKind,
+} from './execute';
 import { podUpdatesCounter, registerWorkloadStatus } from './metrics';
 import { observing, ownedBy } from './ownership';
 
@@ -103,6 +110,7 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     podUpdates: podUpdatesCounter(mgr.metrics.registry),
     createWindows: new CreateWindows(),
     pendingConditions: new PendingConditionWrites(),
+    statusPacer: new StatusPacer(),
   };
   const builder = controller(mgr)
     .named(def.name)
@@ -119,6 +127,7 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     if (!owner) {
       expectations.delete(key);
       deps.createWindows.forget(key);
+      deps.statusPacer.forget(key);
       return;
     }
     if (!expectations.isSatisfied(key)) return { requeueAfter: STALE_CACHE_REQUEUE_MS };
@@ -151,7 +160,10 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     const outcome = await execute(owner, plan, deps, ctx.signal);
     if (outcome.error) throw outcome.error;
     if (outcome.requeue) return { requeue: true };
-    return plan.requeueAfterMs !== undefined ? { requeueAfter: Math.max(plan.requeueAfterMs, 1) } : undefined;
+    // A status left for later is written by the reconcile it is due in.
+    const due = outcome.statusDueInMs ? outcome.statusDueInMs : undefined;
+    const after = plan.requeueAfterMs === undefined ? due : Math.min(plan.requeueAfterMs, due ?? Infinity);
+    return after !== undefined ? { requeueAfter: Math.max(after, 1) } : undefined;
   });
 }
 

@@ -14,6 +14,7 @@ import {
   execute,
   groupActions,
   PendingConditionWrites,
+  StatusPacer,
   type WorkloadKind,
 } from './execute';
 import { podUpdatesCounter } from './metrics';
@@ -161,7 +162,12 @@ describe('execute: creates', () => {
   });
 
   it('with the controller keeping pending condition writes, returns without waiting for them, and a later plan does not send one again', async () => {
-    const ready = { type: 'KruisePodReady', status: 'True' as const };
+    const ready = {
+      type: 'KruisePodReady',
+      status: 'True' as const,
+      lastTransitionTime: '2026-01-01T00:00:00.000Z',
+    };
+    const LATER = '2026-01-01T00:00:00.040Z';
     const withReady = (name: string): Action =>
       ({ ...(createPod(name) as object), conditions: [ready] }) as Action;
     const held = new Map<string, () => void>();
@@ -187,8 +193,11 @@ describe('execute: creates', () => {
     });
     const patches = () => calls.filter((c) => c.verb === 'patch').map((c) => c.name);
     expect(patches()).toEqual(['p0', 'p1']);
-    // The next plan, on a cache without the conditions, asks for both again.
-    const again = (name: string, conditions: PodCondition[] = [ready]): Action => ({
+    // The next plan, on a cache without the conditions, asks for both again (stamped with its own time).
+    const again = (
+      name: string,
+      conditions: PodCondition[] = [{ ...ready, lastTransitionTime: LATER }],
+    ): Action => ({
       type: 'setPodCondition',
       name,
       conditions,
@@ -734,5 +743,60 @@ describe('groupActions', () => {
     const groups = groupActions([pvc, createPod('a'), createPod('b')]);
     expect(groups).toHaveLength(1);
     expect(groups[0]?.kind === 'create' && groups[0].units.map((u) => u.length)).toEqual([2, 1]);
+  });
+});
+
+describe('execute: a status pacer', () => {
+  // Widgets whose `ready` count is progress; anything else is news.
+  const Paced: WorkloadKind = {
+    ...Widgets,
+    progressOnly: (before, after) =>
+      JSON.stringify({ ...(before as object), ready: 0 }) ===
+      JSON.stringify({ ...(after as object), ready: 0 }),
+  };
+  const pacedOwner = { ...owner, status: { replicas: 3, ready: 1 } };
+  const paced = (deps: ExecutorDeps, status: unknown, extra: Partial<WorkloadPlan> = {}) =>
+    execute(pacedOwner, planOf([], { status, ...extra }), deps, new AbortController().signal);
+
+  it('holds a progress-only change written within the interval back, and says when it is due', async () => {
+    let now = 10_000;
+    const { deps, calls } = setup(undefined, undefined, Paced);
+    const pacer = new StatusPacer(1000, () => now);
+    const withPacer = { ...deps, statusPacer: pacer };
+    const writes = () => calls.filter((c) => c.verb === 'updateStatus').length;
+    // Never written before: at once.
+    expect((await paced(withPacer, { replicas: 3, ready: 2 })).statusDueInMs ?? 0).toBe(0);
+    expect(writes()).toBe(1);
+    now += 300;
+    expect(await paced(withPacer, { replicas: 3, ready: 3 })).toMatchObject({ statusDueInMs: 700 });
+    expect(writes()).toBe(1);
+    // News (not a counter) goes out at once, and so does a failure.
+    await paced(withPacer, { replicas: 4, ready: 3 });
+    expect(writes()).toBe(2);
+    now += 100;
+    await paced(withPacer, { replicas: 3, ready: 3 }, { failure: 'cannot resolve the ordinals' });
+    expect(writes()).toBe(3);
+    // Once the interval has passed, the held change is written.
+    now += 1000;
+    expect((await paced(withPacer, { replicas: 3, ready: 3 })).statusDueInMs ?? 0).toBe(0);
+    expect(writes()).toBe(4);
+    expect(statusWritten(calls)).toEqual({ replicas: 3, ready: 3 });
+    // A forgotten owner starts afresh.
+    now += 10;
+    pacer.forget(KEY);
+    expect(pacer.delayMs(KEY)).toBe(0);
+  });
+
+  it('writes every change at once without a pacer, or for a kind with no progress counters', async () => {
+    for (const [kind, statusPacer] of [
+      [Paced, undefined],
+      [Widgets, new StatusPacer(1000, () => 0)],
+    ] as const) {
+      const { deps, calls } = setup(undefined, undefined, kind);
+      const withPacer = { ...deps, statusPacer };
+      await paced(withPacer, { replicas: 3, ready: 2 });
+      await paced(withPacer, { replicas: 3, ready: 3 });
+      expect(calls.filter((c) => c.verb === 'updateStatus').length).toBe(2);
+    }
   });
 });

@@ -33,6 +33,42 @@ export interface WorkloadKind {
   failureCondition?: (phase: Phase) => string | undefined;
   /** The kind's own per-pod Event for an applied action; default the kit's `resultEvent` (CloneSet's words). */
   resultEvent?: (action: Action, owner: Owner, error?: unknown) => PlanEvent | undefined;
+  /**
+   * The status change only moves counters of pods in progress (ready, updated, …), which no plan reads:
+   * with a `StatusPacer`, such a change is written at most once per interval. None: every change at once.
+   */
+  progressOnly?: (before: unknown, after: unknown) => boolean;
+}
+
+/** How often a status whose only change is progress counters is written, at most. */
+export const PROGRESS_STATUS_INTERVAL_MS = 1000;
+
+/**
+ * Per owner, when its status was last written. During a rollout the counters move with nearly every pod
+ * event; writing each move costs a status write, its conversion for every served version and a watch event
+ * to every watcher, and it tells a user watching no more than one write a second does.
+ */
+export class StatusPacer {
+  private readonly written = new Map<string, number>();
+
+  constructor(
+    private readonly intervalMs = PROGRESS_STATUS_INTERVAL_MS,
+    private readonly now = () => Date.now(),
+  ) {}
+
+  /** How long a progress-only change of the owner's status waits; 0: write it now. */
+  delayMs(ownerKey: string): number {
+    const last = this.written.get(ownerKey);
+    return last === undefined ? 0 : Math.max(0, last + this.intervalMs - this.now());
+  }
+
+  wrote(ownerKey: string): void {
+    this.written.set(ownerKey, this.now());
+  }
+
+  forget(ownerKey: string): void {
+    this.written.delete(ownerKey);
+  }
 }
 
 /**
@@ -79,11 +115,22 @@ export class PendingConditionWrites {
     });
   }
 
-  /** True once a write of exactly these conditions, in flight for the pod, has succeeded. */
+  /**
+   * True once a write of these conditions, in flight for the pod, has succeeded. Times are not compared:
+   * a later plan stamps the same condition with its own `now`.
+   */
   async covers(pod: string, conditions: PodCondition[]): Promise<boolean> {
     const entry = this.writes.get(pod);
-    return entry !== undefined && deepEqual(entry.conditions, conditions) && (await entry.succeeded);
+    return (
+      entry !== undefined &&
+      deepEqual(entry.conditions.map(withoutTimes), conditions.map(withoutTimes)) &&
+      (await entry.succeeded)
+    );
   }
+}
+
+function withoutTimes({ lastTransitionTime, lastProbeTime, ...rest }: PodCondition): PodCondition {
+  return rest;
 }
 
 export interface ExecutorDeps {
@@ -98,6 +145,8 @@ export interface ExecutorDeps {
   createWindows?: CreateWindows;
   /** Kept across reconciles by the controller; without it a reconcile waits for its new pods' conditions. */
   pendingConditions?: PendingConditionWrites;
+  /** Kept across reconciles by the controller; without it every status change is written at once. */
+  statusPacer?: StatusPacer;
 }
 
 export interface ExecuteResult {
@@ -105,6 +154,8 @@ export interface ExecuteResult {
   requeue: boolean;
   /** The first action that failed for another reason. */
   error?: unknown;
+  /** A progress-only status change was left for later: reconcile again after this long to write it. */
+  statusDueInMs?: number;
 }
 
 /** The owner as the executor reads it: its key, uid and last status. */
@@ -137,7 +188,12 @@ export async function execute(
   // they run (unless an action writes the owner itself): the next reconcile waits for the slower of the two,
   // not for both in turn. Only an action's failure changes it, and then it is written again.
   const ownerWrites = plan.actions.some((a) => a.type === 'patchOwner' || a.type === 'deleteOwner');
-  const early = ownerWrites ? undefined : settled(writeStatus(owner, statusWith(plan.failure), deps, signal));
+  const statusDueInMs =
+    ownerWrites || plan.failure !== undefined ? 0 : progressDelayMs(owner, plan.status, deps);
+  const early =
+    ownerWrites || statusDueInMs > 0
+      ? undefined
+      : settled(writeStatus(owner, statusWith(plan.failure), deps, signal));
   let failure: Failure;
   for (const group of groupActions(plan.actions)) {
     failure =
@@ -154,10 +210,24 @@ export async function execute(
     if (actionFailure !== undefined && conditionType(actionFailure)) {
       await writeStatus(written ?? owner, statusWith(actionFailure), deps, signal);
     }
-  } else {
+  } else if (ownerWrites || (actionFailure !== undefined && conditionType(actionFailure))) {
+    // A failure condition is news: it goes out at once, with the counters the plan saw.
     await writeStatus(owner, statusWith(actionFailure ?? plan.failure), deps, signal);
+  } else {
+    return {
+      requeue: failure?.stale ?? false,
+      error: failure && !failure.stale ? failure.error : undefined,
+      statusDueInMs,
+    };
   }
   return { requeue: failure?.stale ?? false, error: failure && !failure.stale ? failure.error : undefined };
+}
+
+/** How long the plan's status may wait: only a progress-only change, and only with a pacer. */
+function progressDelayMs(owner: Owner, status: unknown, deps: ExecutorDeps): number {
+  const { statusPacer, kind } = deps;
+  if (!statusPacer || !kind.progressOnly || deepEqual(owner.status ?? {}, status)) return 0;
+  return kind.progressOnly(owner.status ?? {}, status) ? statusPacer.delayMs(objectKey(owner)) : 0;
 }
 
 /**
@@ -184,6 +254,7 @@ async function writeStatus(
     base = undefined;
     written = await owners.updateStatus({ ...latest, status }, { signal });
     deps.rvExpectations.expect(written);
+    deps.statusPacer?.wrote(objectKey(owner));
   }).catch((err) => {
     if (!isNotFound(err)) throw err;
   });
