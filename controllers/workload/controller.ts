@@ -73,6 +73,11 @@ export interface WorkloadController<T> {
   workers?: number;
   /** Watch one namespace only (tests); default all namespaces. */
   namespace?: string;
+  /**
+   * A pod update that calls for no reconcile of its own (the next plan reads it from the cache). An update
+   * that shows one of our own writes always enqueues: a plan may be waiting for it.
+   */
+  passivePodUpdate?: (old: Pod, pod: Pod) => boolean;
 }
 
 /** While our own writes are not in the cache yet, look again after this long (events usually come first). */
@@ -83,10 +88,11 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
   const ownerType = def.kind.resource;
   const expectations = new Expectations({ metrics: mgr.metrics, controller: def.name });
   const rvExpectations = new ResourceVersionExpectations();
+  const ownWritesSeen = new WeakSet<KubeObject>();
   // Our handlers observe before the builder's handlers enqueue, so a reconcile sees the expectation met.
   mgr.informers
     .informerFor<Pod>(Pods, scope)
-    .addEventHandler(observing(ownerType, expectations, rvExpectations));
+    .addEventHandler(observing(ownerType, expectations, rvExpectations, ownWritesSeen));
   mgr.informers
     .informerFor<PersistentVolumeClaim & KubeObject>(PersistentVolumeClaims, scope)
     .addEventHandler(observing(ownerType, expectations));
@@ -115,7 +121,7 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
   const builder = controller(mgr)
     .named(def.name)
     .for(ownerType, scope)
-    .owns(Pods, scope)
+    .owns(Pods, { ...scope, predicates: passivePodPredicates(def.passivePodUpdate, ownWritesSeen) })
     .owns(ControllerRevisions, scope)
     .owns(PersistentVolumeClaims, scope)
     .withOptions({ workers: def.workers ?? 4 });
@@ -165,6 +171,17 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     const after = plan.requeueAfterMs === undefined ? due : Math.min(plan.requeueAfterMs, due ?? Infinity);
     return after !== undefined ? { requeueAfter: Math.max(after, 1) } : undefined;
   });
+}
+
+function passivePodPredicates(
+  passive: ((old: Pod, pod: Pod) => boolean) | undefined,
+  ownWritesSeen: WeakSet<KubeObject>,
+): Predicate[] {
+  if (!passive) return [];
+  return [
+    ({ type, obj, old }) =>
+      type !== 'update' || !old || ownWritesSeen.has(obj) || !passive(old as Pod, obj as Pod),
+  ];
 }
 
 function describe(action: { type: string; name?: string; pod?: { metadata: { name?: string } } }): string {

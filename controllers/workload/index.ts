@@ -83,6 +83,7 @@ export {
   createdAt,
   isActive,
   isAtRevision,
+  isBindingOnly,
   isPodAvailable,
   isPodReady,
   isPodUpdateReady,

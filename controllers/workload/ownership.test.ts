@@ -1,6 +1,7 @@
 import type { ControllerRevision } from '../../apis';
 import { Expectations } from '../../runtime/expectations';
 import type { KubeObject, ResourceType } from '../../runtime/meta';
+import { ResourceVersionExpectations } from '../../runtime/resource-version';
 import { claimPods, controllerRef, observing, releasePatch } from './ownership';
 import { pod } from './testing/pods';
 
@@ -57,6 +58,31 @@ describe('owner keys are group-aware', () => {
     expect(expectations.isSatisfied('ns/web')).toBe(false);
     handler.onAdd?.(ownedBy('apps.kruise.io/v1beta1', 'StatefulSet'));
     expect(expectations.isSatisfied('ns/web')).toBe(true);
+  });
+
+  it('collects the updates that show our own writes at last', () => {
+    const rvExpectations = new ResourceVersionExpectations();
+    const seen = new WeakSet<KubeObject>();
+    const handler = observing(StatefulSets, new Expectations(), rvExpectations, seen);
+    const at = (resourceVersion: string): KubeObject => ({
+      ...ownedBy('apps.kruise.io/v1beta1', 'StatefulSet'),
+      metadata: {
+        ...ownedBy('apps.kruise.io/v1beta1', 'StatefulSet').metadata,
+        uid: 'pod-uid',
+        resourceVersion,
+      },
+    });
+    const unrelated = at('5');
+    handler.onUpdate?.(at('4'), unrelated);
+    expect(seen.has(unrelated)).toBe(false);
+    rvExpectations.expect(at('7'));
+    const before = at('6');
+    handler.onUpdate?.(at('5'), before);
+    expect(seen.has(before)).toBe(false);
+    const ours = at('7');
+    handler.onUpdate?.(before, ours);
+    expect(seen.has(ours)).toBe(true);
+    expect(rvExpectations.isSatisfied(ours)).toBe(true);
   });
 
   it("stamps the owner's apiVersion and kind", () => {
