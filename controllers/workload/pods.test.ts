@@ -40,6 +40,11 @@ describe('pod facts', () => {
     expect(isAtRevision(p, 'web-abc12')).toBe(true);
     expect(isAtRevision(p, 'other-abc12')).toBe(true);
     expect(isAtRevision(p, 'web-xyz')).toBe(false);
+    expect(isAtRevision(p, 'web-abc13')).toBe(false);
+    expect(isAtRevision(p, 'web-abc1')).toBe(false);
+    expect(isAtRevision(p, 'abc12')).toBe(true);
+    const shortLabel = pod('web-a', rev, { labels: { 'controller-revision-hash': 'abc12' } });
+    expect(isAtRevision(shortLabel, 'web-abc12')).toBe(true);
     expect(shortHash('my-web-abc12')).toBe('abc12');
   });
 
