@@ -195,6 +195,7 @@ export async function execute(
       ? undefined
       : settled(writeStatus(owner, statusWith(plan.failure), deps, signal));
   let failure: Failure;
+  let deferred = false;
   for (const group of groupActions(plan.actions)) {
     failure =
       group.kind === 'create' ? await apply.createSlowStart(group.units) : await apply.chains(group.chains);
@@ -214,13 +215,13 @@ export async function execute(
     // A failure condition is news: it goes out at once, with the counters the plan saw.
     await writeStatus(owner, statusWith(actionFailure ?? plan.failure), deps, signal);
   } else {
-    return {
-      requeue: failure?.stale ?? false,
-      error: failure && !failure.stale ? failure.error : undefined,
-      statusDueInMs,
-    };
+    deferred = true;
   }
-  return { requeue: failure?.stale ?? false, error: failure && !failure.stale ? failure.error : undefined };
+  return {
+    requeue: failure?.stale ?? false,
+    error: failure && !failure.stale ? failure.error : undefined,
+    ...(deferred ? { statusDueInMs } : {}),
+  };
 }
 
 /** How long the plan's status may wait: only a progress-only change, and only with a pacer. */
