@@ -290,7 +290,7 @@ describe('KubeClient with maxSockets', () => {
     const stop = new AbortController();
     try {
       const pods = client.resource(Pods);
-      const watch = pods.watch({ namespace: 'default' }, () => undefined, stop.signal);
+      const watch = pods.watch({ namespace: 'default', resourceVersion: '0' }, () => undefined, stop.signal);
       await watchOpen;
       const got = await Promise.all(
         Array.from({ length: 4 }, () => pods.get({ namespace: 'default', name: 'p' })),
