@@ -37,6 +37,12 @@ export interface LocalClusterOptions {
    * has a kubelet per node working in parallel). Default 16; benchmarks pass their node count.
    */
   kubeletParallelism?: number;
+  /**
+   * The node Lease duration kwok writes; it renews each Lease every quarter of it, as kubelet does. Default
+   * 40 s (kubelet's): 500 nodes then cost ~50 Lease writes/s. Benchmarks pass more; kube-controller-manager's
+   * grace period then grows with it, so nodes stay Ready.
+   */
+  nodeLeaseDurationSeconds?: number;
   /** Fake nodes to create (needs kwok); waits until each is Ready. */
   nodes?: FakeNodeSpec[];
   /** Lift the apiserver's and clients' rate limits, for benchmarks. */
@@ -173,7 +179,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       await client.resource(ValidatingAdmissionPolicyBindings).apply(kwokDeletesOnlyTerminatingPods.binding, {
         fieldManager: 'outrigger-cluster',
       });
-      kwok = component('kwok', kwokArgs(kwokKubeconfig, writeKwokConfig(workDir, options)));
+      kwok = component('kwok', kwokArgs(kwokKubeconfig, writeKwokConfig(workDir, options), options));
       kwok.start();
     }
 
@@ -412,6 +418,8 @@ function controllerManagerArgs(
     // Every controller that runs without a cloud; those needing unset flags (node-ipam, csr signing) skip themselves.
     '--controllers=*',
     ...qps,
+    // Longer than a Lease, so a node is NotReady only once its Lease has expired (default 50 s for 40 s).
+    `--node-monitor-grace-period=${leaseDuration(options) + 10}s`,
   ];
 }
 
@@ -488,7 +496,9 @@ const kwokDeletesOnlyTerminatingPods = {
   } as KubeObject,
 };
 
-function kwokArgs(kubeconfig: string, configFile: string): string[] {
+const leaseDuration = (options: LocalClusterOptions) => options.nodeLeaseDurationSeconds ?? 40;
+
+function kwokArgs(kubeconfig: string, configFile: string, options: LocalClusterOptions): string[] {
   return [
     `--kubeconfig=${kubeconfig}`,
     `--config=${STAGES_FILE}`,
@@ -498,6 +508,6 @@ function kwokArgs(kubeconfig: string, configFile: string): string[] {
     // Fake addresses written into status only; nothing ever dials them.
     '--cidr=10.244.0.0/16',
     '--node-ip=10.0.0.1',
-    '--node-lease-duration-seconds=40',
+    `--node-lease-duration-seconds=${leaseDuration(options)}`,
   ];
 }

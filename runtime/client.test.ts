@@ -266,6 +266,48 @@ describe('KubeClient on keep-alive sockets the server closes', () => {
   });
 });
 
+describe('KubeClient with maxSockets', () => {
+  it('sends requests over at most maxSockets connections, and watches on their own', async () => {
+    const requestSockets = new Set<number>();
+    let watching!: () => void;
+    const watchOpen = new Promise<void>((resolve) => {
+      watching = resolve;
+    });
+    const server = http.createServer((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.url?.includes('watch=true')) {
+        // A watch that stays open until the client aborts it.
+        res.flushHeaders();
+        return watching();
+      }
+      requestSockets.add(req.socket.remotePort ?? 0);
+      // Hold each answer a moment so the requests overlap.
+      setTimeout(() => res.end(JSON.stringify({ metadata: { name: 'p', namespace: 'default' } })), 20);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new KubeClient(credentialsForServer(`http://127.0.0.1:${port}`), { maxSockets: 1 });
+    const stop = new AbortController();
+    try {
+      const pods = client.resource(Pods);
+      const watch = pods.watch({ namespace: 'default', resourceVersion: '0' }, () => undefined, stop.signal);
+      await watchOpen;
+      const got = await Promise.all(
+        Array.from({ length: 4 }, () => pods.get({ namespace: 'default', name: 'p' })),
+      );
+      expect(got.map((p) => p.metadata?.name)).toEqual(['p', 'p', 'p', 'p']);
+      expect(requestSockets.size).toBe(1);
+      stop.abort();
+      await watch;
+    } finally {
+      stop.abort();
+      client.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('KubeClient over mutual TLS', () => {
   it('verifies the server and presents its client certificate on every socket, parsing them once', async () => {
     const pki = await generateClusterPki(1);

@@ -66,6 +66,13 @@ export interface ClientOptions {
   maxRetries?: number;
   requestTimeoutMs?: number;
   userAgent?: string;
+  /**
+   * Sockets open at once for requests (watches have a pool of their own); more requests wait for one.
+   * Default unbounded: a bound can deadlock a process whose webhook calls the apiserver while its own
+   * writes wait for that webhook. A process without webhooks (the extender) bounds it, so a burst of
+   * writes reuses a few TLS connections instead of opening one each.
+   */
+  maxSockets?: number;
 }
 
 export interface HttpRequest {
@@ -90,6 +97,8 @@ interface HttpResponse {
 interface Connection {
   base: URL;
   agent: http.Agent;
+  /** Watches hold their socket for minutes, so they never wait for (or take) one of `agent`'s. */
+  streamAgent: http.Agent;
   headers: Record<string, string>;
   tlsFingerprint: string;
   refreshAt: number;
@@ -112,6 +121,7 @@ export class KubeClient {
   private readonly maxRetries: number;
   private readonly requestTimeoutMs: number;
   private readonly userAgent: string;
+  private readonly maxSockets: number;
 
   constructor(
     readonly credentials: Credentials,
@@ -122,6 +132,7 @@ export class KubeClient {
     this.maxRetries = options.maxRetries ?? 5;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.userAgent = options.userAgent ?? 'outrigger';
+    this.maxSockets = options.maxSockets ?? Number.POSITIVE_INFINITY;
   }
 
   resource<T extends KubeObject = KubeObject>(type: ResourceType): ResourceClient<T> {
@@ -168,7 +179,7 @@ export class KubeClient {
    */
   async stream(path: string, onLine: (obj: unknown) => void, signal: AbortSignal): Promise<void> {
     const conn = await this.connect();
-    const req = this.startRequest(conn, { method: 'GET', path, signal });
+    const req = this.startRequest(conn, { method: 'GET', path, signal }, conn.streamAgent);
     req.end();
     const res = await this.awaitResponse(req, { method: 'GET', path, signal });
     if (res.statusCode !== 200) {
@@ -217,6 +228,7 @@ export class KubeClient {
   private startRequest(
     conn: Connection,
     req: Pick<HttpRequest, 'method' | 'path' | 'signal' | 'contentType' | 'accept'>,
+    agent = conn.agent,
   ) {
     const url = new URL(conn.base.pathname.replace(/\/$/, '') + req.path, conn.base);
     const headers: Record<string, string> = {
@@ -226,7 +238,7 @@ export class KubeClient {
     };
     if (req.contentType) headers['Content-Type'] = req.contentType;
     const requestFn = url.protocol === 'http:' ? http.request : https.request;
-    const clientReq = requestFn(url, { method: req.method, agent: conn.agent, headers });
+    const clientReq = requestFn(url, { method: req.method, agent, headers });
     // Abort by destroying the request ourselves, without an error: once a response has ended its socket
     // is back in the keep-alive pool, and destroying it with an error (as node's `signal` option does)
     // raises an uncaught 'error' on that socket.
@@ -281,21 +293,36 @@ export class KubeClient {
     };
     const tlsFingerprint = JSON.stringify(tls);
     const base = new URL(this.credentials.server);
-    let agent = this.connection?.agent;
-    if (!agent || this.connection?.tlsFingerprint !== tlsFingerprint) {
+    let { agent, streamAgent } = this.connection ?? {};
+    if (!agent || !streamAgent || this.connection?.tlsFingerprint !== tlsFingerprint) {
       agent?.destroy();
-      agent = base.protocol === 'http:' ? new http.Agent(AGENT_OPTIONS) : httpsAgent(tls);
+      streamAgent?.destroy();
+      const secure = base.protocol === 'http:' ? undefined : httpsOptions(tls);
+      const newAgent = (maxSockets: number) =>
+        secure
+          ? new https.Agent({ ...AGENT_OPTIONS, ...secure, maxSockets })
+          : new http.Agent({ ...AGENT_OPTIONS, maxSockets });
+      agent = newAgent(this.maxSockets);
+      streamAgent = newAgent(Number.POSITIVE_INFINITY);
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(opts.headers ?? {})) headers[name] = String(value);
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-    this.connection = { base, agent, headers, tlsFingerprint, refreshAt: now + CREDENTIAL_REFRESH_MS };
+    this.connection = {
+      base,
+      agent,
+      streamAgent,
+      headers,
+      tlsFingerprint,
+      refreshAt: now + CREDENTIAL_REFRESH_MS,
+    };
     return this.connection;
   }
 
   /** Closes idle keep-alive sockets (open watches end through their own abort signals). */
   close(): void {
     this.connection?.agent.destroy();
+    this.connection?.streamAgent.destroy();
     this.connection = undefined;
   }
 }
@@ -303,19 +330,15 @@ export class KubeClient {
 const AGENT_OPTIONS = { keepAlive: true, timeout: IDLE_SOCKET_MS };
 
 /**
- * An agent whose sockets share one TLS context: given raw ca/cert/key, node parses the PEMs again for
- * every new socket, and a burst of writes opens hundreds of them.
+ * Agent options whose sockets share one TLS context: given raw ca/cert/key, node parses the PEMs again
+ * for every new socket, and a burst of writes opens hundreds of them.
  */
-function httpsAgent(
+function httpsOptions(
   tls: SecureContextOptions & Pick<https.AgentOptions, 'rejectUnauthorized' | 'servername'>,
-) {
+): https.AgentOptions {
   const { rejectUnauthorized, servername, ...material } = tls;
   const secureContext = createSecureContext(withoutUndefined(material));
-  return new https.Agent({
-    ...AGENT_OPTIONS,
-    ...withoutUndefined({ rejectUnauthorized, servername }),
-    secureContext,
-  });
+  return { ...withoutUndefined({ rejectUnauthorized, servername }), secureContext };
 }
 
 function withoutUndefined<T extends object>(obj: T): Partial<T> {

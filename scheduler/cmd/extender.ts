@@ -3,6 +3,7 @@
 // Node and pod informers fill its cache; its verbs answer 503 until they have synced. In a pod the
 // in-cluster service account is used (see config/scheduler/extender-deployment.yaml).
 import { parseArgs } from 'node:util';
+import { createClient } from '../../runtime/client';
 import { startManager } from '../../runtime/start';
 import { type ExtenderConfig, loadConfig, parseConfig } from '../config';
 import { setupExtender } from '../extender/runnable';
@@ -32,13 +33,20 @@ function options(): { config: ExtenderConfig; kubeconfig?: string } {
   return { config, kubeconfig: values.kubeconfig };
 }
 
+/**
+ * bind's writes (the device annotation, then the Binding) share this many connections to the apiserver:
+ * concurrent binds otherwise open a TLS connection each (about 50 in a burst of 500 pods). The extender
+ * serves no webhook, so no request of its own waits on another.
+ */
+const API_SOCKETS = 8;
+
 async function main(): Promise<void> {
   const { config, kubeconfig } = options();
   // The extender's own server answers /healthz, /readyz and /metrics, so the manager's is off; scoring
   // writes nothing, so every replica serves and none needs the lease.
   await startManager({
     name: 'angle-extender',
-    kubeconfig,
+    client: createClient(kubeconfig, { maxSockets: API_SOCKETS }),
     healthAddress: false,
     leaderElection: false,
     controllers: [setupExtender(config)],
