@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { installCrds } from '../../apis/install';
 import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
 import { fakeNodes } from '../../cluster/nodes';
-import { cpuSecondsOf, descendantPids } from '../../cluster/processes';
+import { descendants } from '../../cluster/processes';
 import { sleep } from '../../cluster/wait';
 import type { KubeClient } from '../../runtime/client';
 import { Namespaces, Pods } from '../../runtime/meta';
@@ -78,10 +78,11 @@ const CONTROL_PLANE = ['kube-apiserver', 'etcd', 'kube-controller-manager', 'kub
 export function cpuByProcess(manager: MeasuredProcess): Map<string, number> {
   const used = new Map<string, number>();
   for (const name of CONTROL_PLANE) {
-    const pids = descendantPids(process.pid, name);
+    // The scan has read each process's CPU already: no second read per pid.
+    const running = [...descendants(process.pid, name).values()];
     used.set(
       name,
-      pids.reduce((total, pid) => total + cpuSecondsOf(pid), 0),
+      running.reduce((total, p) => total + p.cpuSeconds, 0),
     );
   }
   used.set('our manager', manager.cpuSeconds());
