@@ -18,6 +18,10 @@ export function apiserverCounters(kubeconfig: string): {
   const byKind = new Map<string, { count: number; seconds: number }>();
   for (const line of text.split('\n')) {
     const metric = line.slice(0, line.indexOf('{'));
+    if (metric.startsWith(WEBHOOK_METRIC)) {
+      addWebhookCall(byKind, metric, line);
+      continue;
+    }
     const counted = metric === 'apiserver_request_total';
     if (!counted && metric !== 'apiserver_request_duration_seconds_sum') continue;
     const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
@@ -39,6 +43,25 @@ export function apiserverCounters(kubeconfig: string): {
     if (labels.resource === 'pods' && labels.subresource === 'binding') bindings += value;
   }
   return { writes, bindings, byKind };
+}
+
+const WEBHOOK_METRIC = 'apiserver_admission_webhook_admission_duration_seconds_';
+
+/** Calls to each admission webhook and the seconds they took, as the apiserver saw them (not writes). */
+function addWebhookCall(
+  byKind: Map<string, { count: number; seconds: number }>,
+  metric: string,
+  line: string,
+) {
+  const suffix = metric.slice(WEBHOOK_METRIC.length);
+  if (suffix !== 'count' && suffix !== 'sum') return;
+  const name = /name="([^"]*)"/.exec(line)?.[1] ?? '?';
+  const kind = `webhook ${name} (not counted)`;
+  const entry = byKind.get(kind) ?? { count: 0, seconds: 0 };
+  byKind.set(kind, entry);
+  const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+  if (suffix === 'count') entry.count += value;
+  else entry.seconds += value;
 }
 
 /** Per-kind counts of `after` minus `before`, kinds that did not grow left out. */

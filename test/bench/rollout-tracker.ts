@@ -157,6 +157,13 @@ export class RolloutTracker {
     ];
   }
 
+  /** When the first update started, and when the window was first full, in ms after `since`. */
+  rolloutStart(since: number, window: number): { first?: number; windowFull?: number } {
+    const starts = [...this.updateStarts].sort((a, b) => a - b);
+    const after = (t: number | undefined) => (t === undefined ? undefined : t - since);
+    return { first: after(starts[0]), windowFull: after(starts[window - 1]) };
+  }
+
   private stamp(pod: TrackedPod, stage: Exclude<keyof PodTimes, 'name'>): void {
     if (!this.timing) return;
     const uid = pod.metadata?.uid ?? '';
