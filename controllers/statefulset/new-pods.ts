@@ -30,6 +30,8 @@ export function identityLabels(sts: StatefulSet, ordinal: number): Record<string
  * whenDeleted Delete the StatefulSet controls them (collected with it); otherwise nobody does.
  */
 export function ordinalClaims(sts: StatefulSet, ordinal: number): PersistentVolumeClaimObject[] {
+  // Asked for every pod of every plan: a set without templates builds nothing.
+  if (!sts.spec?.volumeClaimTemplates?.length) return [];
   const deleteWithSet = sts.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === 'Delete';
   return claimsFor(sts.spec?.volumeClaimTemplates, {
     owner: sts.metadata,

@@ -78,10 +78,13 @@ export function revisionsOfMissing(ctx: StsContext): Map<number, ControllerRevis
   const partition = partitionOf(ctx.sts);
   const update = ctx.updateRevision.metadata.name ?? '';
   const revisions = new Map<number, ControllerRevision>();
+  const ordinals = rangeOrdinals(ctx.range);
+  // Most reconciles find every slot filled: nothing to decide, so no map of the slots.
+  if (ordinals.every((ordinal) => ctx.slots.has(ordinal))) return revisions;
   /** Revision names of the slots filled so far, ascending (Kruise fills its replicas array in order). */
   const filled = new Map<number, boolean>();
   for (const [ordinal, pod] of ctx.slots) filled.set(ordinal, isAtRevision(pod, update));
-  rangeOrdinals(ctx.range).forEach((ordinal, index) => {
+  ordinals.forEach((ordinal, index) => {
     if (ctx.slots.has(ordinal)) return;
     let current = false;
     if (strategy?.type === 'RollingUpdate') {

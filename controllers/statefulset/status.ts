@@ -65,6 +65,7 @@ const storageOf = (list: Record<string, unknown> | undefined) => tryParseQuantit
  */
 function claimStatus(ctx: StsContext, ordinals: number[]): NonNullable<StatefulSetStatus['volumeClaims']> {
   const templates = ctx.sts.spec?.volumeClaimTemplates ?? [];
+  if (templates.length === 0) return [];
   const claimsOf = new Map(ordinals.map((o) => [o, ordinalClaims(ctx.sts, o)]));
   return templates.map((template, i) => {
     const wanted = storageOf(template.spec?.resources?.requests);

@@ -20,6 +20,20 @@ describe('ordinal identity', () => {
   });
 
   it.each([
+    ['web-007', { owner: 'web', ordinal: 7 }],
+    ['-5', { owner: '', ordinal: 5 }],
+    ['web-2147483647', { owner: 'web', ordinal: 2147483647 }],
+    ['web-2147483648', undefined],
+    ['web-', undefined],
+    ['web', undefined],
+    ['web-1b', undefined],
+    ['web-1-b', undefined],
+    ['web-1.5', undefined],
+  ])('parses %s as Kruise ^(.*)-(\\d+)$ does', (name, parsed) => {
+    expect(parseOrdinalName(name)).toEqual(parsed);
+  });
+
+  it.each([
     [[], []],
     [
       [1, 3],

@@ -8,17 +8,20 @@ export function ordinalName(owner: string, ordinal: number): string {
   return `${owner}-${ordinal}`;
 }
 
-const ORDINAL_NAME = /^(.*)-(\d+)$/;
-
 /**
- * Kruise getParentNameAndOrdinal: the owner name and ordinal a pod name encodes, or undefined when it
- * encodes none (or one over int32, which no StatefulSet can have).
+ * Kruise getParentNameAndOrdinal (`^(.*)-(\d+)$`): the owner name and ordinal a pod name encodes, or
+ * undefined when it encodes none (or one over int32, which no StatefulSet can have). Read by hand, as every
+ * plan asks it of every pod: the digits after the last '-'.
  */
 export function parseOrdinalName(name: string): { owner: string; ordinal: number } | undefined {
-  const m = ORDINAL_NAME.exec(name);
-  if (!m) return undefined;
-  const ordinal = Number(m[2]);
-  return ordinal <= 2147483647 ? { owner: m[1] ?? '', ordinal } : undefined;
+  const dash = name.lastIndexOf('-');
+  if (dash < 0 || dash === name.length - 1) return undefined;
+  for (let i = dash + 1; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  const ordinal = Number(name.slice(dash + 1));
+  return ordinal <= 2147483647 ? { owner: name.slice(0, dash), ordinal } : undefined;
 }
 
 /** The ordinal of `name` when it is one of `owner`'s ordinal names; undefined otherwise. */
