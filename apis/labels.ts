@@ -12,7 +12,9 @@ export function selectorMatches(
   labels: Record<string, string> | undefined,
 ): boolean {
   const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
+  const matchLabels = selector.matchLabels;
+  // for…in, not Object.entries: controllers ask this of every pod they own at every reconcile.
+  if (matchLabels) for (const k in matchLabels) if (l[k] !== matchLabels[k]) return false;
   for (const req of selector.matchExpressions ?? []) {
     const has = Object.hasOwn(l, req.key);
     const inValues = has && (req.values ?? []).includes(l[req.key]!);
