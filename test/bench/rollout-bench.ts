@@ -76,13 +76,14 @@ const CONTROL_PLANE = ['kube-apiserver', 'etcd', 'kube-controller-manager', 'kub
  * cores they share, what one uses the others wait for, so this says where a rollout's time went.
  */
 export function cpuByProcess(manager: MeasuredProcess): Map<string, number> {
+  // One scan of /proc, which reads each process's CPU too; the kernel keeps 15 characters of a name.
+  const running = [...descendants(process.pid).values()];
   const used = new Map<string, number>();
   for (const name of CONTROL_PLANE) {
-    // The scan has read each process's CPU already: no second read per pid.
-    const running = [...descendants(process.pid, name).values()];
+    const comm = name.slice(0, 15);
     used.set(
       name,
-      running.reduce((total, p) => total + p.cpuSeconds, 0),
+      running.filter((p) => p.name === comm).reduce((total, p) => total + p.cpuSeconds, 0),
     );
   }
   used.set('our manager', manager.cpuSeconds());
