@@ -167,7 +167,7 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     if (outcome.error) throw outcome.error;
     if (outcome.requeue) return { requeue: true };
     // A status left for later is written by the reconcile it is due in.
-    const due = outcome.statusDueInMs ? outcome.statusDueInMs : undefined;
+    const due = outcome.statusDueInMs;
     const after = plan.requeueAfterMs === undefined ? due : Math.min(plan.requeueAfterMs, due ?? Infinity);
     return after !== undefined ? { requeueAfter: Math.max(after, 1) } : undefined;
   });
