@@ -99,6 +99,12 @@ export const configSchema = z
       .prefault({}),
     /** Whether the extender serves `bind`: it then picks GPU devices and records them on the pod. */
     bind: z.boolean().default(true),
+    /**
+     * How bind records the chosen devices on the pod for the device plugin. `binding`: as annotations of the
+     * Binding, which the apiserver merges into the pod in the write that sets its node (one write per pod).
+     * `update`: a pod update with the annotations, then the Binding (gpushare-scheduler-extender's two writes).
+     */
+    deviceAnnotations: z.enum(['binding', 'update']).default('binding'),
     /** How long a placement learnt from bind stays counted before the pod watch confirms it. */
     assumeTtlSeconds: z.number().positive().default(30),
   })

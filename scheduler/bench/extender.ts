@@ -1,5 +1,6 @@
 // npm run bench:extender [-- --nodes 500 --pods 500 --requests 2000 --rounds 3 --json]
-//                          [--scheduler-config FILE] [--skip-latency] [--cpu-prof DIR] [--node-lease-seconds 600]
+//                          [--scheduler-config FILE] [--extender-config FILE] [--skip-latency] [--cpu-prof DIR]
+//                          [--node-lease-seconds 600]
 // 1. prioritize p50/p99 at 1523 trace nodes, in-process and over loopback HTTP (bench/latency.ts);
 // 2. end-to-end pods/s of the real kube-scheduler on kwok nodes in the trace's shapes, without and with
 //    the extender (a fresh local cluster each time, same scheduler profile, rate limits lifted; the
@@ -172,11 +173,12 @@ async function schedulePods(
  * bench:extender` builds first) in a child process: the bench's own pod watch and creates then do not
  * compete with it for one event loop. Resolves once its /readyz is 200.
  */
-async function spawnExtender(kubeconfig: string, port: number, profileDir?: string): Promise<ChildProcess> {
+async function spawnExtender(kubeconfig: string, port: number, setup: Setup): Promise<ChildProcess> {
   const root = join(__dirname, '..', '..');
   const entry = join(root, 'dist', 'scheduler', 'cmd', 'extender.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run 'npm run build' first`);
-  const config = join(root, 'config', 'scheduler', 'extender.yaml');
+  const config = setup.extenderConfig ?? join(root, 'config', 'scheduler', 'extender.yaml');
+  const profileDir = setup.profileDir;
   const args = [
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     entry,
@@ -208,19 +210,25 @@ async function stopProcess(child: ChildProcess | undefined): Promise<void> {
   await exited;
 }
 
+/** What a run compares: another kube-scheduler or extender config, and where the extender's profiles go. */
+interface Setup {
+  schedulerConfig?: string;
+  extenderConfig?: string;
+  profileDir?: string;
+}
+
 /** One local cluster with `nodes` trace nodes, its kube-scheduler with or without the extender. */
 async function measureThroughput(
   withExtender: boolean,
   nodes: number,
   pods: number,
   leaseSeconds: number,
-  schedulerConfig?: string,
-  profileDir?: string,
+  setup: Setup,
 ): Promise<Throughput> {
   const port = await freePort();
   const settings = schedulerSettings(
     `http://127.0.0.1:${port}${parseConfig('').server.prefix}`,
-    schedulerConfig,
+    setup.schedulerConfig,
   );
   // The same profile both times (Fit and BalancedAllocation scores off, every node scored), so the
   // difference is the extender's cost.
@@ -234,7 +242,7 @@ async function measureThroughput(
   let extender: ChildProcess | undefined;
   try {
     // Started after the nodes are Ready, so a synced cache holds every node.
-    if (withExtender) extender = await spawnExtender(cluster.kubeconfigPath, port, profileDir);
+    if (withExtender) extender = await spawnExtender(cluster.kubeconfigPath, port, setup);
     const names = new Map<number, string>(extender?.pid ? [[extender.pid, 'extender']] : []);
     const run = await schedulePods(cluster.client, pods, 300_000, names);
     return { nodes, pods, podsPerSecond: pods / run.seconds, ...run };
@@ -326,6 +334,8 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '3' },
       // Another KubeSchedulerConfiguration with extenders, to compare setups (default: the shipped one).
       'scheduler-config': { type: 'string' },
+      // Another extender config (e.g. deviceAnnotations: update), to compare (default: the shipped one).
+      'extender-config': { type: 'string' },
       'skip-latency': { type: 'boolean' },
       // Writes a V8 CPU profile of the extender per round into this directory (node --cpu-prof).
       'cpu-prof': { type: 'string' },
@@ -349,11 +359,14 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0]!;
   const latency = values['skip-latency'] ? undefined : await measureLatency('all', requests);
   const rounds: Report['rounds'] = [];
-  const file = values['scheduler-config'];
+  const setup: Setup = {
+    schedulerConfig: values['scheduler-config'],
+    extenderConfig: values['extender-config'],
+    profileDir: values['cpu-prof'],
+  };
   for (let i = 0; i < roundCount!; i++) {
-    const without = await measureThroughput(false, nodes!, pods!, leaseSeconds!, file);
-    const prof = values['cpu-prof'];
-    rounds.push({ without, with: await measureThroughput(true, nodes!, pods!, leaseSeconds!, file, prof) });
+    const without = await measureThroughput(false, nodes!, pods!, leaseSeconds!, setup);
+    rounds.push({ without, with: await measureThroughput(true, nodes!, pods!, leaseSeconds!, setup) });
   }
   const without = median(rounds.map((r) => r.without.podsPerSecond));
   const withExt = median(rounds.map((r) => r.with.podsPerSecond));

@@ -135,22 +135,23 @@ describe('GPU sharing', () => {
     },
   });
 
-  function sharing() {
+  function sharing(config = shareConfig) {
     const state = new MemoryClusterState({
-      dims: shareConfig.dimensions.map((d) => d.name),
-      gpu: shareConfig.gpu,
+      dims: config.dimensions.map((d) => d.name),
+      gpu: config.gpu,
     });
     state.upsertNode(gpuNode('a', 2));
     state.upsertNode(gpuNode('b', 4, 'V100'));
     const writes: string[] = [];
     const annotations = new Map<string, Record<string, string>>();
-    const ext = new Extender(shareConfig, state, {
+    const ext = new Extender(config, state, {
       annotate: async (_ns, name, a) => {
         annotations.set(name, a);
         writes.push(`annotate ${name}`);
       },
-      bind: async (args) => {
-        writes.push(`bind ${args.PodName}`);
+      bind: async (args, a) => {
+        if (a) annotations.set(args.PodName, a);
+        writes.push(`bind ${args.PodName}${a ? ' with annotations' : ''}`);
       },
       getPod: async () => {
         throw new Error('not found');
@@ -185,8 +186,32 @@ describe('GPU sharing', () => {
     expect(whole.FailedNodes).toEqual({ a: 'Insufficient nvidia.com/gpu' });
   });
 
-  it('binds on the best-fit device, records it on the pod before the Binding, and counts it at once', async () => {
-    const { ext, state, writes, annotations } = sharing();
+  it('binds on the best-fit device, records it on the pod with the Binding, and counts it at once', async () => {
+    const { ext, writes, annotations } = sharing();
+    await schedule(ext, gpuPod('s1', { 'aliyun.com/gpu-mem': '6' }), 'b'); // device 0: 10 left
+    await schedule(ext, gpuPod('w1', { 'nvidia.com/gpu': '2' }), 'b'); // devices 1 and 2
+    await schedule(ext, gpuPod('s2', { 'aliyun.com/gpu-mem': '4' }), 'b'); // best fit: device 0 again
+    await schedule(ext, pod(1, 1, 0, undefined, 'cpu1'), 'a'); // no GPU: a plain Binding
+    expect(writes).toEqual([
+      'bind s1 with annotations',
+      'bind w1 with annotations',
+      'bind s2 with annotations',
+      'bind cpu1',
+    ]);
+    expect(annotations.get('s1')).toMatchObject({
+      ALIYUN_COM_GPU_MEM_IDX: '0',
+      ALIYUN_COM_GPU_MEM_POD: '6',
+      ALIYUN_COM_GPU_MEM_DEV: '16',
+      ALIYUN_COM_GPU_MEM_ASSIGNED: 'false',
+    });
+    expect(annotations.get('w1')).toEqual({ ALIYUN_COM_GPU_MEM_IDX: '1,2' });
+    expect(annotations.get('s2')).toMatchObject({ ALIYUN_COM_GPU_MEM_IDX: '0' });
+  });
+
+  it('with deviceAnnotations: update, updates the pod with its devices before the Binding', async () => {
+    const { ext, state, writes, annotations } = sharing(
+      parseConfig('policy: {packing: 0.25}\ndeviceAnnotations: update'),
+    );
     await schedule(ext, gpuPod('s1', { 'aliyun.com/gpu-mem': '6' }), 'b'); // device 0: 10 left
     await schedule(ext, gpuPod('w1', { 'nvidia.com/gpu': '2' }), 'b'); // devices 1 and 2
     await schedule(ext, gpuPod('s2', { 'aliyun.com/gpu-mem': '4' }), 'b'); // best fit: device 0 again
@@ -239,23 +264,25 @@ describe('GPU sharing', () => {
     expect(at(after)).toEqual(at(before));
   });
 
-  it('returns the placement when a write fails, and reports the error', async () => {
-    const state = new MemoryClusterState({
-      dims: shareConfig.dimensions.map((d) => d.name),
-      gpu: shareConfig.gpu,
-    });
-    state.upsertNode(gpuNode('a', 2));
-    const ext = new Extender(shareConfig, state, {
-      annotate: async () => {
+  it.each(['binding', 'update'])(
+    'with deviceAnnotations: %s, returns the placement when a write fails',
+    async (mode) => {
+      const config = parseConfig(`policy: {packing: 0.25}\ndeviceAnnotations: ${mode}`);
+      const state = new MemoryClusterState({ dims: config.dimensions.map((d) => d.name), gpu: config.gpu });
+      state.upsertNode(gpuNode('a', 2));
+      const forbidden = async () => {
         throw new Error('pods "s1" is forbidden');
-      },
-      bind: async () => {},
-      getPod: async () => gpuPod('s1', { 'aliyun.com/gpu-mem': '6' }),
-    });
-    const error = await ext.bind({ PodName: 's1', PodNamespace: 'ns', PodUID: 's1', Node: 'a' });
-    expect(error).toMatch(/forbidden/);
-    expect(state.placementOf(gpuPod('s1', {}))).toBeUndefined();
-  });
+      };
+      const ext = new Extender(config, state, {
+        annotate: forbidden,
+        bind: mode === 'binding' ? forbidden : async () => {},
+        getPod: async () => gpuPod('s1', { 'aliyun.com/gpu-mem': '6' }),
+      });
+      const error = await ext.bind({ PodName: 's1', PodNamespace: 'ns', PodUID: 's1', Node: 'a' });
+      expect(error).toMatch(/forbidden/);
+      expect(state.placementOf(gpuPod('s1', {}))).toBeUndefined();
+    },
+  );
 
   it('counts GPU-model constraints of arrived pods as pressure on that model', () => {
     const { ext, state } = sharing();

@@ -14,8 +14,11 @@ import type { ExtenderArgs, ExtenderBindingArgs, ExtenderFilterResult, HostPrior
 export interface Binder {
   /** Merges annotations into the pod's metadata. */
   annotate(namespace: string, name: string, annotations: Record<string, string>): Promise<void>;
-  /** Creates the pod's Binding to `Node`. */
-  bind(args: ExtenderBindingArgs): Promise<void>;
+  /**
+   * Creates the pod's Binding to `Node`. The apiserver merges the Binding's `annotations` into the pod's in
+   * the same write that sets its node.
+   */
+  bind(args: ExtenderBindingArgs, annotations?: Record<string, string>): Promise<void>;
   /** Reads a pod that filter and prioritize did not show (e.g. after a restart). */
   getPod(namespace: string, name: string): Promise<Pod>;
 }
@@ -34,6 +37,7 @@ export class Extender {
   private readonly score: ScoreFn;
   private readonly weights: Float64Array;
   private readonly gpu: GpuSettings;
+  private readonly annotateFirst: boolean;
   private readonly gpuDim: number;
   private readonly wholeDim: number;
   private readonly cpuDim: number;
@@ -55,6 +59,7 @@ export class Extender {
     this.dims = config.dimensions.map((d) => d.name);
     this.weights = Float64Array.from(config.dimensions.map((d) => d.weight));
     this.gpu = config.gpu;
+    this.annotateFirst = config.deviceAnnotations === 'update';
     this.gpuDim = this.dims.indexOf(config.gpu.resource);
     this.wholeDim = this.dims.indexOf(WHOLE_GPU);
     this.cpuDim = this.dims.indexOf('cpu');
@@ -143,8 +148,10 @@ export class Extender {
   }
 
   /**
-   * Picks the GPU devices (for a GPU pod), records them on the pod, then creates the Binding. The placement
-   * is counted before the writes, so concurrent binds never pick the same share; a failed write returns it.
+   * Picks the GPU devices (for a GPU pod) and creates the Binding, which records them on the pod (or, with
+   * `deviceAnnotations: update`, updates the pod with them first, in two writes as gpushare does). The
+   * placement is counted before the writes, so concurrent binds never pick the same share; a failed write
+   * returns it.
    * Returns the error text for ExtenderBindingResult ('' on success).
    */
   async bind(args: ExtenderBindingArgs): Promise<string> {
@@ -159,19 +166,23 @@ export class Extender {
       return `node ${args.Node} is not in the extender's cache yet: no GPU devices to assign`;
     this.state.assume(pod, args.Node, devices);
     try {
+      let annotations: Record<string, string> | undefined;
       if (devices) {
         const snap = this.state.snapshot();
         const i = snap.index.get(args.Node)!;
-        const annotations = deviceAnnotations(
+        annotations = deviceAnnotations(
           gpus,
           devices,
           snap.devCapacity[i]!,
           this.gpu,
           process.hrtime.bigint(),
         );
-        await this.binder.annotate(args.PodNamespace, args.PodName, annotations);
       }
-      await this.binder.bind(args);
+      if (annotations && this.annotateFirst) {
+        await this.binder.annotate(args.PodNamespace, args.PodName, annotations);
+        annotations = undefined;
+      }
+      await this.binder.bind(args, annotations);
     } catch (err) {
       this.state.forget(pod);
       return `binding ${args.PodNamespace}/${args.PodName} to ${args.Node}: ${(err as Error).message}`;

@@ -26,14 +26,14 @@ export interface ExtenderRunnableOptions {
 
 type PodObject = KubeObject & Pod;
 
-/** bind through the apiserver: a merge patch of the device annotations, then the pods/binding subresource. */
+/** bind through the apiserver: the pods/binding subresource, and a merge patch for `annotate`. */
 export function clientBinder(client: KubeClient): Binder {
   const pods = client.resource<PodObject>(Pods);
   return {
     annotate: async (namespace, name, annotations) => {
       await pods.patch({ namespace, name }, { metadata: { annotations } }, { type: 'merge' });
     },
-    bind: async (args) => {
+    bind: async (args, annotations) => {
       await client.request({
         method: 'POST',
         path: pods.path({ namespace: args.PodNamespace, name: args.PodName }, 'binding'),
@@ -44,6 +44,7 @@ export function clientBinder(client: KubeClient): Binder {
             name: args.PodName,
             namespace: args.PodNamespace,
             ...(args.PodUID ? { uid: args.PodUID } : {}),
+            ...(annotations ? { annotations } : {}),
           },
           target: { apiVersion: 'v1', kind: 'Node', name: args.Node },
         },
