@@ -115,7 +115,8 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     kind: def.kind,
     podUpdates: podUpdatesCounter(mgr.metrics.registry),
     createWindows: new CreateWindows(),
-    pendingConditions: new PendingConditionWrites(),
+    // A failed write of a new pod's conditions: plan again to send it.
+    pendingConditions: new PendingConditionWrites((key) => reconciler.enqueue(key)),
     statusPacer: new StatusPacer(),
   };
   const builder = controller(mgr)
@@ -128,7 +129,7 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
   for (const watch of def.watches ?? []) {
     builder.watches(watch.type, watch.map, { predicates: watch.predicates });
   }
-  builder.complete(async (key, ctx): Promise<ReconcileResult | undefined> => {
+  const reconciler = builder.complete(async (key, ctx): Promise<ReconcileResult | undefined> => {
     const owner = listers.owners.get(key);
     if (!owner) {
       expectations.delete(key);

@@ -15,6 +15,7 @@ import {
   groupActions,
   PendingConditionWrites,
   StatusPacer,
+  stagesOf,
   type WorkloadKind,
 } from './execute';
 import { podUpdatesCounter } from './metrics';
@@ -161,7 +162,7 @@ describe('execute: creates', () => {
     expect(events.map((e) => e.reason)).toEqual(['SuccessfulCreate', 'SuccessfulCreate', 'SuccessfulCreate']);
   });
 
-  it('with the controller keeping pending condition writes, returns without waiting for them, and a later plan does not send one again', async () => {
+  it('with the controller keeping pending condition writes, returns without waiting for them; a later plan leaves them in flight, and a failed one enqueues the owner', async () => {
     const ready = {
       type: 'KruisePodReady',
       status: 'True' as const,
@@ -184,7 +185,8 @@ describe('execute: creates', () => {
             })
           : undefined,
     );
-    const pending = new PendingConditionWrites();
+    const failedOwners: string[] = [];
+    const pending = new PendingConditionWrites((key) => failedOwners.push(key));
     const withPending = { ...deps, pendingConditions: pending };
     // Both condition writes hang, yet the reconcile is done.
     expect(await run(withPending, planOf([withReady('p0'), withReady('p1')]))).toEqual({
@@ -202,13 +204,15 @@ describe('execute: creates', () => {
       name,
       conditions,
     });
-    const next = run(withPending, planOf([again('p0'), again('p1')], { phase: 'update' }));
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Both are still in flight: this reconcile neither sends them again nor waits for them.
+    await run(withPending, planOf([again('p0'), again('p1')], { phase: 'update' }));
     expect(patches()).toEqual(['p0', 'p1']);
     held.get('p0')?.();
     held.get('p1')?.();
-    await next;
-    // p0's write succeeded: not sent again; p1's failed: sent now.
+    await waitUntil(() => failedOwners.length > 0);
+    // p1's failed: its owner is enqueued, and the next plan sends it.
+    expect(failedOwners).toEqual([KEY]);
+    await run(withPending, planOf([again('p1')], { phase: 'update' }));
     expect(patches()).toEqual(['p0', 'p1', 'p1']);
     const other = [{ type: 'KruisePodReady', status: 'False' as const }];
     await run(withPending, planOf([again('p0', other)], { phase: 'update' }));
@@ -743,6 +747,68 @@ describe('groupActions', () => {
     const groups = groupActions([pvc, createPod('a'), createPod('b')]);
     expect(groups).toHaveLength(1);
     expect(groups[0]?.kind === 'create' && groups[0].units.map((u) => u.length)).toEqual([2, 1]);
+  });
+});
+
+describe('stagesOf', () => {
+  const del = (name: string, pvcs: string[] = []): Action => ({ type: 'deletePod', name, pvcs, reason: 'x' });
+  const shape = (actions: Action[]) =>
+    stagesOf(groupActions(actions)).map((stage) =>
+      stage.map((g) =>
+        g.kind === 'create'
+          ? `create ${g.units.map((u) => u.map((a) => (a.type === 'createPod' ? a.pod.metadata.name : a.pvc.metadata.name)).join('+')).join(',')}`
+          : `pods ${g.chains.map((c) => (c[0] as { name?: string; type: string }).name ?? c[0]?.type).join(',')}`,
+      ),
+    );
+
+  it('runs creates and pod writes that share no pod or claim together, other actions alone', () => {
+    expect(
+      shape([
+        { type: 'createRevision', revision: rev },
+        { type: 'setPodCondition', name: 'a', conditions: [] },
+        createPod('b'),
+        del('c'),
+        { type: 'deleteRevision', name: 'old' },
+      ]),
+    ).toEqual([['pods createRevision'], ['pods a', 'create b', 'pods c'], ['pods old']]);
+  });
+
+  it('keeps a write after a create of the same pod, or of a claim a delete removes, in a later stage', () => {
+    expect(shape([createPod('a'), del('a')])).toEqual([['create a'], ['pods a']]);
+    const claim = { type: 'createPVC', pvc: { metadata: { name: 'data-b' } } } as Action;
+    expect(shape([del('a', ['data-b']), claim, createPod('b')])).toEqual([['pods a'], ['create data-b+b']]);
+  });
+});
+
+describe('execute: stages', () => {
+  it("sends a pod's delete while another pod's create is unanswered", async () => {
+    let releaseCreate: (() => void) | undefined;
+    const { deps, calls } = setup(undefined, (c) =>
+      c.verb === 'create'
+        ? new Promise((resolve) => {
+            releaseCreate = () => resolve({ ...(c.body as object) });
+          })
+        : undefined,
+    );
+    const del: Action = { type: 'deletePod', name: 'p1', pvcs: [], reason: 'update' };
+    const done = run(deps, planOf([createPod('p0'), del], { phase: 'update' }));
+    await waitUntil(() => calls.some((c) => c.verb === 'delete'));
+    expect(
+      calls.filter((c) => c.verb !== 'get' && c.verb !== 'updateStatus').map((c) => `${c.verb} ${c.name}`),
+    ).toEqual(['create p0', 'delete p1']);
+    releaseCreate?.();
+    expect(await done).toEqual({ requeue: false, error: undefined });
+  });
+
+  it('lets the rest of a stage finish after a failure, and stops before the next stage', async () => {
+    const { deps, calls } = setup(failing('create', 'p0'));
+    const del: Action = { type: 'deletePod', name: 'p1', pvcs: [], reason: 'update' };
+    const result = await run(deps, planOf([createPod('p0'), del, { type: 'deleteRevision', name: 'old' }]));
+    expect((result.error as Error).message).toBe('boom');
+    expect(calls.filter((c) => c.verb === 'create' || c.verb === 'delete').map((c) => c.name)).toEqual([
+      'p0',
+      'p1',
+    ]);
   });
 });
 

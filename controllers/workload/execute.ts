@@ -97,35 +97,37 @@ export class CreateWindows {
 /**
  * Per controller, the condition writes sent right after a pod's create and not answered yet. The
  * reconcile that created the pods does not wait for them (the next one can create or delete meanwhile);
- * a later plan that asks for the same write, because its cache has not caught up, waits for the one in
- * flight instead of sending it again.
+ * a later plan that asks for the same write, because its cache has not caught up, leaves it to the one in
+ * flight. If that write fails, `onFailure` is told the owner, so a plan sends it again.
  */
 export class PendingConditionWrites {
-  private readonly writes = new Map<string, { conditions: PodCondition[]; succeeded: Promise<boolean> }>();
+  private readonly writes = new Map<string, { conditions: PodCondition[] }>();
 
-  track(pod: string, conditions: PodCondition[], write: Promise<unknown>): void {
-    const succeeded = write.then(
-      () => true,
-      () => false,
-    );
-    const entry = { conditions, succeeded };
+  constructor(private readonly onFailure?: (ownerKey: string) => void) {}
+
+  track(ownerKey: string, pod: string, conditions: PodCondition[], write: Promise<unknown>): void {
+    const entry = { conditions };
     this.writes.set(pod, entry);
-    void succeeded.then(() => {
-      if (this.writes.get(pod) === entry) this.writes.delete(pod);
-    });
+    void write.then(
+      () => this.settle(pod, entry),
+      () => {
+        this.settle(pod, entry);
+        this.onFailure?.(ownerKey);
+      },
+    );
   }
 
   /**
-   * True once a write of these conditions, in flight for the pod, has succeeded. Times are not compared:
-   * a later plan stamps the same condition with its own `now`.
+   * True while a write of these conditions is in flight for the pod. Times are not compared: a later
+   * plan stamps the same condition with its own `now`.
    */
-  async covers(pod: string, conditions: PodCondition[]): Promise<boolean> {
+  covers(pod: string, conditions: PodCondition[]): boolean {
     const entry = this.writes.get(pod);
-    return (
-      entry !== undefined &&
-      deepEqual(entry.conditions.map(withoutTimes), conditions.map(withoutTimes)) &&
-      (await entry.succeeded)
-    );
+    return entry !== undefined && deepEqual(entry.conditions.map(withoutTimes), conditions.map(withoutTimes));
+  }
+
+  private settle(pod: string, entry: { conditions: PodCondition[] }): void {
+    if (this.writes.get(pod) === entry) this.writes.delete(pod);
   }
 }
 
@@ -196,9 +198,17 @@ export async function execute(
       : settled(writeStatus(owner, statusWith(plan.failure), deps, signal));
   let failure: Failure;
   let deferred = false;
-  for (const group of groupActions(plan.actions)) {
-    failure =
-      group.kind === 'create' ? await apply.createSlowStart(group.units) : await apply.chains(group.chains);
+  for (const stage of stagesOf(groupActions(plan.actions))) {
+    // Every group of the stage ends before the reconcile does, even when one throws (an abort).
+    const results = await Promise.allSettled(
+      stage.map((group) =>
+        group.kind === 'create' ? apply.createSlowStart(group.units) : apply.chains(group.chains),
+      ),
+    );
+    for (const result of results) {
+      if (result.status === 'rejected') throw result.reason;
+      failure ??= result.value;
+    }
     if (failure) break;
   }
   for (const e of plan.events) void deps.events.event(owner, e.type, e.reason, e.message);
@@ -363,6 +373,50 @@ export function groupActions(actions: Action[]): ActionGroup[] {
   }
   if (unit.length > 0) groups.push({ kind: 'create', units: [unit] });
   return groups;
+}
+
+/**
+ * Runs together consecutive groups of creates and pod writes that name no pod or claim in common: each
+ * write was planned within the budget on its own (a pod still to be created already counts as
+ * unavailable), so a pod's delete need not wait for another pod's create. A failure in one group does not
+ * stop the others of its stage, only the stages after it. Any other action (revisions, claims' owners, the
+ * owner) runs alone, in order.
+ */
+export function stagesOf(groups: ActionGroup[]): ActionGroup[][] {
+  const stages: ActionGroup[][] = [];
+  let open: { groups: ActionGroup[]; names: Set<string> } | undefined;
+  for (const group of groups) {
+    const names = namesOf(group);
+    if (!names) {
+      open = undefined;
+      stages.push([group]);
+    } else if (open && [...names].every((n) => !open?.names.has(n))) {
+      open.groups.push(group);
+      for (const n of names) open.names.add(n);
+    } else {
+      open = { groups: [group], names };
+      stages.push(open.groups);
+    }
+  }
+  return stages;
+}
+
+/**
+ * The names of the pods and claims a create or pod-write group touches (namespaces left out, so a name
+ * in two namespaces counts as shared); undefined for any other action.
+ */
+function namesOf(group: ActionGroup): Set<string> | undefined {
+  const names = new Set<string>();
+  const actions = group.kind === 'create' ? group.units.flat() : group.chains.flat();
+  for (const a of actions) {
+    if (a.type === 'createPod') names.add(`pod ${a.pod.metadata?.name}`);
+    else if (a.type === 'createPVC') names.add(`claim ${a.pvc.metadata?.name}`);
+    else if (isPodAction(a)) {
+      names.add(`pod ${a.name}`);
+      if (a.type === 'deletePod') for (const c of a.pvcs) names.add(`claim ${c}`);
+    } else return undefined;
+  }
+  return names;
 }
 
 class ActionApplier {
@@ -589,10 +643,10 @@ class ActionApplier {
   }
 
   /** The same conditions are already on their way from the pod's create (the cache is behind that write). */
-  private async writtenAfterCreate(
+  private writtenAfterCreate(
     ref: { namespace?: string; name: string },
     action: Extract<Action, { type: 'setPodCondition' }>,
-  ): Promise<boolean> {
+  ): boolean {
     const pending = this.deps.pendingConditions;
     if (!pending || action.resourceVersion !== undefined || action.metadata !== undefined) return false;
     return pending.covers(objectKey(ref), action.conditions);
@@ -614,8 +668,8 @@ class ActionApplier {
     const write = pods.patch(ref, patch, opts).then((written) => this.deps.rvExpectations.expect(written));
     const pending = this.deps.pendingConditions;
     if (pending) {
-      // A failure is left to the next reconcile's refresh, which sets what is still missing.
-      pending.track(objectKey(ref), conditions, write);
+      // A failure enqueues the owner: its next refresh sets what is still missing.
+      pending.track(this.key, objectKey(ref), conditions, write);
       return;
     }
     this.gateConditions.push(
@@ -671,7 +725,7 @@ class ActionApplier {
         written(await pods.patch(ref, action.patch, opts));
         return;
       case 'setPodCondition': {
-        if (await this.writtenAfterCreate(ref, action)) return;
+        if (this.writtenAfterCreate(ref, action)) return;
         const patch: Record<string, unknown> = { status: { conditions: action.conditions } };
         const metadata = { ...action.metadata, resourceVersion: action.resourceVersion };
         if (metadata.resourceVersion === undefined) delete metadata.resourceVersion;
