@@ -34,9 +34,9 @@ function options(): { config: ExtenderConfig; kubeconfig?: string } {
 }
 
 /**
- * bind's writes (the device annotation, then the Binding) share this many connections to the apiserver:
- * concurrent binds otherwise open a TLS connection each (about 50 in a burst of 500 pods). The extender
- * serves no webhook, so no request of its own waits on another.
+ * bind's writes (the Binding, and the device annotation's own write if configured) share this many
+ * connections to the apiserver: concurrent binds otherwise open a TLS connection each (about 50 in a burst
+ * of 500 pods). The extender serves no webhook, so no request of its own waits on another.
  */
 const API_SOCKETS = 8;
 

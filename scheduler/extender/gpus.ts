@@ -6,7 +6,7 @@ import type { Node, Pod } from '../types';
 // gpushare-scheduler-extender): the node advertises its devices (`countResource`) and their combined
 // memory or milli-GPU (`shareResource`); a pod asks for a share of ONE device (`shareResource`) or for whole
 // devices (`resource`); the extender's bind verb picks the devices and records them on the pod in
-// `deviceAnnotation` before it creates the Binding, and the device plugin reads that annotation.
+// `deviceAnnotation` (with the Binding, or before it: `deviceAnnotations`), and the device plugin reads it.
 
 export interface GpuSettings {
   /** Whole devices: a pod's request, and a node's device count when it has no `countResource`. */
