@@ -170,19 +170,15 @@ export class Extender {
       if (devices) {
         const snap = this.state.snapshot();
         const i = snap.index.get(args.Node)!;
-        annotations = deviceAnnotations(
-          gpus,
-          devices,
-          snap.devCapacity[i]!,
-          this.gpu,
-          process.hrtime.bigint(),
-        );
+        const now = process.hrtime.bigint();
+        annotations = deviceAnnotations(gpus, devices, snap.devCapacity[i]!, this.gpu, now);
       }
       if (annotations && this.annotateFirst) {
         await this.binder.annotate(args.PodNamespace, args.PodName, annotations);
-        annotations = undefined;
+        await this.binder.bind(args);
+      } else {
+        await this.binder.bind(args, annotations);
       }
-      await this.binder.bind(args, annotations);
     } catch (err) {
       this.state.forget(pod);
       return `binding ${args.PodNamespace}/${args.PodName} to ${args.Node}: ${(err as Error).message}`;
