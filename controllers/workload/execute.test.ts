@@ -60,6 +60,18 @@ function setup(
   return { deps, ...recording, expectations, events: recorded, subjects };
 }
 
+/** A client whose creates are answered only when `releaseCreate` is called (the last one held). */
+function withHeldCreates() {
+  let release: (() => void) | undefined;
+  const held = setup(undefined, (c) =>
+    c.verb === 'create'
+      ? new Promise((resolve) => {
+          release = () => resolve({ ...(c.body as object) });
+        })
+      : undefined,
+  );
+  return { ...held, releaseCreate: () => release?.() };
+}
 const planOf = (actions: Action[], extra: Partial<WorkloadPlan> = {}): WorkloadPlan => ({
   actions,
   events: [],
@@ -220,19 +232,12 @@ describe('execute: creates', () => {
   });
 
   it('writes the status while the actions run, and after them when an action writes the owner', async () => {
-    let releaseCreate: (() => void) | undefined;
-    const { deps, calls } = setup(undefined, (c) =>
-      c.verb === 'create'
-        ? new Promise((resolve) => {
-            releaseCreate = () => resolve({ ...(c.body as object) });
-          })
-        : undefined,
-    );
+    const { deps, calls, releaseCreate } = withHeldCreates();
     const done = run(deps, planOf([createPod('p0')], { status: { replicas: 1 } }));
     await waitUntil(() => calls.some((c) => c.verb === 'updateStatus'));
     // The create has not been answered yet (the owner has no resourceVersion: the status write reads it).
     expect(calls.map((c) => c.verb)).toEqual(['get', 'create', 'updateStatus']);
-    releaseCreate?.();
+    releaseCreate();
     await done;
     const ownerPatch: Action = {
       type: 'patchOwner',
@@ -782,21 +787,14 @@ describe('stagesOf', () => {
 
 describe('execute: stages', () => {
   it("sends a pod's delete while another pod's create is unanswered", async () => {
-    let releaseCreate: (() => void) | undefined;
-    const { deps, calls } = setup(undefined, (c) =>
-      c.verb === 'create'
-        ? new Promise((resolve) => {
-            releaseCreate = () => resolve({ ...(c.body as object) });
-          })
-        : undefined,
-    );
+    const { deps, calls, releaseCreate } = withHeldCreates();
     const del: Action = { type: 'deletePod', name: 'p1', pvcs: [], reason: 'update' };
     const done = run(deps, planOf([createPod('p0'), del], { phase: 'update' }));
     await waitUntil(() => calls.some((c) => c.verb === 'delete'));
     expect(
       calls.filter((c) => c.verb !== 'get' && c.verb !== 'updateStatus').map((c) => `${c.verb} ${c.name}`),
     ).toEqual(['create p0', 'delete p1']);
-    releaseCreate?.();
+    releaseCreate();
     expect(await done).toEqual({ requeue: false, error: undefined });
   });
 

@@ -186,6 +186,17 @@ describe('GPU sharing', () => {
     expect(whole.FailedNodes).toEqual({ a: 'Insufficient nvidia.com/gpu' });
   });
 
+  /** What bind records for s1 (6 units on device 0 of a 16-unit GPU) and w1 (whole devices 1 and 2). */
+  const expectDevicesOfS1AndW1 = (annotations: Map<string, Record<string, string>>) => {
+    expect(annotations.get('s1')).toMatchObject({
+      ALIYUN_COM_GPU_MEM_IDX: '0',
+      ALIYUN_COM_GPU_MEM_POD: '6',
+      ALIYUN_COM_GPU_MEM_DEV: '16',
+      ALIYUN_COM_GPU_MEM_ASSIGNED: 'false',
+    });
+    expect(annotations.get('w1')).toEqual({ ALIYUN_COM_GPU_MEM_IDX: '1,2' });
+  };
+
   it('binds on the best-fit device, records it on the pod with the Binding, and counts it at once', async () => {
     const { ext, writes, annotations } = sharing();
     await schedule(ext, gpuPod('s1', { 'aliyun.com/gpu-mem': '6' }), 'b'); // device 0: 10 left
@@ -198,13 +209,7 @@ describe('GPU sharing', () => {
       'bind s2 with annotations',
       'bind cpu1',
     ]);
-    expect(annotations.get('s1')).toMatchObject({
-      ALIYUN_COM_GPU_MEM_IDX: '0',
-      ALIYUN_COM_GPU_MEM_POD: '6',
-      ALIYUN_COM_GPU_MEM_DEV: '16',
-      ALIYUN_COM_GPU_MEM_ASSIGNED: 'false',
-    });
-    expect(annotations.get('w1')).toEqual({ ALIYUN_COM_GPU_MEM_IDX: '1,2' });
+    expectDevicesOfS1AndW1(annotations);
     expect(annotations.get('s2')).toMatchObject({ ALIYUN_COM_GPU_MEM_IDX: '0' });
   });
 
@@ -216,13 +221,7 @@ describe('GPU sharing', () => {
     await schedule(ext, gpuPod('w1', { 'nvidia.com/gpu': '2' }), 'b'); // devices 1 and 2
     await schedule(ext, gpuPod('s2', { 'aliyun.com/gpu-mem': '4' }), 'b'); // best fit: device 0 again
     expect(writes).toEqual(['annotate s1', 'bind s1', 'annotate w1', 'bind w1', 'annotate s2', 'bind s2']);
-    expect(annotations.get('s1')).toMatchObject({
-      ALIYUN_COM_GPU_MEM_IDX: '0',
-      ALIYUN_COM_GPU_MEM_POD: '6',
-      ALIYUN_COM_GPU_MEM_DEV: '16',
-      ALIYUN_COM_GPU_MEM_ASSIGNED: 'false',
-    });
-    expect(annotations.get('w1')).toEqual({ ALIYUN_COM_GPU_MEM_IDX: '1,2' });
+    expectDevicesOfS1AndW1(annotations);
     expect(annotations.get('s2')?.ALIYUN_COM_GPU_MEM_IDX).toBe('0');
     expect(state.placementOf(gpuPod('s2', {}))).toMatchObject({ node: 'b', assumed: true, devices: [0] });
     const snap = state.snapshot();
