@@ -151,6 +151,11 @@ export function cpuSecondsOf(pid: number): number {
   return readStat(pid)?.cpuSeconds ?? 0;
 }
 
+/** The command name /proc shows for a program called `name`: the kernel keeps its first 15 characters. */
+export function commandName(name: string): string {
+  return name.slice(0, 15);
+}
+
 /** `root`'s descendants now, by pid; only those whose command name is `name`, when given. */
 export function descendants(root: number, name?: string): Map<number, ProcessStat> {
   const all = new Map<number, ProcessStat>();
@@ -165,7 +170,7 @@ export function descendants(root: number, name?: string): Map<number, ProcessSta
     }
     return false;
   };
-  const wanted = name?.slice(0, 15);
+  const wanted = name === undefined ? undefined : commandName(name);
   return new Map([...all].filter(([pid, p]) => (wanted === undefined || p.name === wanted) && descends(pid)));
 }
 

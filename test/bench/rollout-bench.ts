@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { installCrds } from '../../apis/install';
 import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
 import { fakeNodes } from '../../cluster/nodes';
-import { descendants } from '../../cluster/processes';
+import { commandName, descendants } from '../../cluster/processes';
 import { sleep } from '../../cluster/wait';
 import type { KubeClient } from '../../runtime/client';
 import { Namespaces, Pods } from '../../runtime/meta';
@@ -76,11 +76,11 @@ const CONTROL_PLANE = ['kube-apiserver', 'etcd', 'kube-controller-manager', 'kub
  * cores they share, what one uses the others wait for, so this says where a rollout's time went.
  */
 export function cpuByProcess(manager: MeasuredProcess): Map<string, number> {
-  // One scan of /proc, which reads each process's CPU too; the kernel keeps 15 characters of a name.
+  // One scan of /proc, which reads each process's CPU too.
   const running = [...descendants(process.pid).values()];
   const used = new Map<string, number>();
   for (const name of CONTROL_PLANE) {
-    const comm = name.slice(0, 15);
+    const comm = commandName(name);
     used.set(
       name,
       running.filter((p) => p.name === comm).reduce((total, p) => total + p.cpuSeconds, 0),
