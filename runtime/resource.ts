@@ -156,7 +156,11 @@ export class ResourceClient<T extends KubeObject> {
     return this.patch(refOf(obj), this.withTypeMeta(obj), { ...options, type: 'apply' });
   }
 
-  async delete(ref: ObjectRef, options: DeleteOptions = {}): Promise<void> {
+  /**
+   * The object as the apiserver answered (pods: with their deletionTimestamp while they terminate), or
+   * undefined when it answered with a Status.
+   */
+  async delete(ref: ObjectRef, options: DeleteOptions = {}): Promise<T | undefined> {
     const body = {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
@@ -164,7 +168,13 @@ export class ResourceClient<T extends KubeObject> {
       gracePeriodSeconds: options.gracePeriodSeconds,
       preconditions: options.preconditions,
     };
-    await this.client.request({ method: 'DELETE', path: this.path(ref), body, signal: options.signal });
+    const answer = await this.client.request<T | { kind?: string }>({
+      method: 'DELETE',
+      path: this.path(ref),
+      body,
+      signal: options.signal,
+    });
+    return answer && (answer as { kind?: string }).kind !== 'Status' ? (answer as T) : undefined;
   }
 
   getScale(ref: ObjectRef, options: { signal?: AbortSignal } = {}): Promise<Scale> {
