@@ -142,6 +142,11 @@ export interface WorkloadPlan<Status = unknown> {
   failure?: string;
   /** Requeue the owner after this many ms. */
   requeueAfterMs?: number;
+  /**
+   * How many creates the slow start may send at once from its first round (default 1; more when the
+   * owner's last create group of the same revision reached more, see `CreateWindows`).
+   */
+  createsAtOnce?: number;
 }
 
 type ConditionWrite = Extract<Action, { type: 'setPodCondition' }>;

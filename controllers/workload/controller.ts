@@ -9,6 +9,7 @@ import type { InformerScope } from '../../runtime/informerfactory';
 import type { Manager } from '../../runtime/manager';
 import {
   ControllerRevisions,
+  controllerOf,
   type KubeObject,
   Nodes,
   objectKey,
@@ -142,9 +143,7 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     rvExpectations.observe(owner);
     if (!rvExpectations.isSatisfied(owner)) return { requeueAfter: STALE_CACHE_REQUEUE_MS };
     const uid = owner.metadata?.uid ?? '';
-    const pods = ownedBy(listers.pods, uid);
-    for (const pod of pods) rvExpectations.observe(pod);
-    if (pods.some((pod) => !rvExpectations.isSatisfied(pod))) return { requeueAfter: STALE_CACHE_REQUEUE_MS };
+    const pods = podsAsWritten(ownedBy(listers.pods, uid), uid, rvExpectations);
     // A failed discovery fails the reconcile, which is retried with backoff: no plan on a guess.
     const resizeSupported = await discovery.serves('v1', 'pods/resize', ctx.signal);
     const plan = def.plan({
@@ -172,6 +171,25 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     const after = plan.requeueAfterMs === undefined ? due : Math.min(plan.requeueAfterMs, due ?? Infinity);
     return after !== undefined ? { requeueAfter: Math.max(after, 1) } : undefined;
   });
+}
+
+/**
+ * The owner's pods as the plan must see them: each as our last write returned it while the cache is
+ * behind that write, and the pods we created that the cache does not hold yet. The watch lags the
+ * answers (by up to ~100 ms in a large rollout); a plan need not wait for it to act on our own writes.
+ */
+export function podsAsWritten(cached: Pod[], ownerUid: string, written: ResourceVersionExpectations): Pod[] {
+  const ours = (pod: Pod) => controllerOf(pod)?.uid === ownerUid;
+  const uids = new Set<string>();
+  const pods: Pod[] = [];
+  for (const pod of cached) {
+    written.observe(pod);
+    uids.add(pod.metadata?.uid ?? '');
+    const latest = written.latest(pod);
+    // A pod we released is no longer the owner's, though the cache still says so.
+    if (latest === pod || ours(latest)) pods.push(latest);
+  }
+  return pods.concat(written.unseen<Pod>(uids, ours));
 }
 
 function passivePodPredicates(

@@ -101,14 +101,19 @@ const statusWritten = (calls: RecordedCall[]) =>
 describe('execute: creates', () => {
   it('starts slow (each success lets two more go), stops sending at the first failure and forgets creates never sent', async () => {
     const { deps, calls, expectations } = setup(failing('create', 'p3'));
+    const { rvExpectations } = deps;
     const names = Array.from({ length: 15 }, (_, i) => `p${i}`);
     const result = await run(deps, planOf(names.map(createPod)));
     // p0; its success sends p1 p2; p1's sends p3 p4; p2's sends p5 p6; p3 fails: p7.. never go.
     expect(calls.filter((c) => c.verb === 'create').map((c) => c.name)).toEqual(names.slice(0, 7));
     expect(result.requeue).toBe(false);
     expect((result.error as Error).message).toBe('boom');
-    // Sent and created: still expected until the informer sees them.
-    expect(expectations.pending(KEY).create.sort()).toEqual(['p0', 'p1', 'p2', 'p4', 'p5', 'p6']);
+    // Created: no longer awaited, plans read them from the answers until the informer shows them.
+    expect(expectations.pending(KEY).create).toEqual([]);
+    const answered = rvExpectations
+      .unseen<KubeObject>(new Set(), (o) => o.kind === 'Pod')
+      .map((p) => p.metadata?.name);
+    expect(answered.sort()).toEqual(['p0', 'p1', 'p2', 'p4', 'p5', 'p6']);
     expect(statusWritten(calls)?.conditions?.[0]).toMatchObject({ type: 'FailedScale', status: 'True' });
   });
 
@@ -321,7 +326,8 @@ describe('execute: creates', () => {
         createPod('p0'),
       ]),
     );
-    expect(expectations.pending(KEY).create.sort()).toEqual(['owned', 'p0']);
+    // The pod is read from its create's answer; the claim is awaited in the cache.
+    expect(expectations.pending(KEY).create.sort()).toEqual(['owned']);
   });
 });
 
@@ -534,7 +540,25 @@ describe('execute: pods and the owner', () => {
       ['Pod', 'p0', expect.objectContaining({ preconditions: { uid: 'uid-p0' } })],
       ['PersistentVolumeClaim', 'data-web-x', expect.anything()],
     ]);
+    // Answered without a deletionTimestamp (removed at once): awaited in the cache.
     expect(expectations.pending(KEY).delete.sort()).toEqual(['data-web-x', 'p0']);
+  });
+
+  it('reads a terminating pod from its delete answer instead of waiting for the cache to show it', async () => {
+    const terminating = {
+      metadata: {
+        name: 'p0',
+        uid: 'uid-p0',
+        resourceVersion: '9',
+        deletionTimestamp: '2026-12-05T00:00:00Z',
+      },
+    };
+    const { deps, expectations } = setup(undefined, (c) => (c.verb === 'delete' ? terminating : undefined));
+    const del: Action = { type: 'deletePod', name: 'p0', uid: 'uid-p0', pvcs: [], reason: 'update' };
+    await run(deps, planOf([del]));
+    expect(expectations.pending(KEY).delete).toEqual([]);
+    const cached = { metadata: { name: 'p0', uid: 'uid-p0', resourceVersion: '8' } };
+    expect(deps.rvExpectations.latest(cached)).toBe(terminating);
   });
 
   it('releases a pod by deleting only our owner reference, guarded by its uid', async () => {

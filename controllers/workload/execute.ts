@@ -202,7 +202,9 @@ export async function execute(
     // Every group of the stage ends before the reconcile does, even when one throws (an abort).
     const results = await Promise.allSettled(
       stage.map((group) =>
-        group.kind === 'create' ? apply.createSlowStart(group.units) : apply.chains(group.chains),
+        group.kind === 'create'
+          ? apply.createSlowStart(group.units, plan.createsAtOnce)
+          : apply.chains(group.chains),
       ),
     );
     for (const result of results) {
@@ -440,9 +442,10 @@ class ActionApplier {
    * Kruise slowStartBatch's ramp (1, then each success lets two more go: the number in flight doubles
    * every round trip) without its lock-step: a slow create does not hold back the next ones, and at most
    * POD_WRITE_CONCURRENCY are in flight (each is a socket and an admission review). After a failure no
-   * more are sent. The ramp begins where the owner's last group of the same revision left it (CreateWindows).
+   * more are sent. The ramp begins where the owner's last group of the same revision left it (CreateWindows),
+   * or at what the plan allows at once, if more.
    */
-  async createSlowStart(units: CreateUnit[]): Promise<Failure> {
+  async createSlowStart(units: CreateUnit[], atOnce = 1): Promise<Failure> {
     const { expectations } = this.deps;
     for (const unit of units) {
       for (const a of unit) if (this.observable(a)) expectations.expect(this.key, 'create', createdName(a));
@@ -450,7 +453,7 @@ class ActionApplier {
     const revisions = new Set(units.flat().flatMap((a) => (a.type === 'createPod' ? [a.revision] : [])));
     const revision = revisions.size === 1 ? [...revisions][0] : undefined;
     let next = 0;
-    let allowed = this.deps.createWindows?.start(this.key, revision) ?? 1;
+    let allowed = Math.max(this.deps.createWindows?.start(this.key, revision) ?? 1, atOnce);
     let failure: Failure;
     let thrown: { error: unknown } | undefined;
     const inFlight = new Set<Promise<void>>();
@@ -661,6 +664,9 @@ class ActionApplier {
       this.deps.expectations.observe(this.key, 'create', pod.metadata?.name ?? '');
       throw err;
     }
+    // Until the cache shows the pod, plans read it from this answer (podsAsWritten): no need to wait.
+    this.deps.rvExpectations.expect(created);
+    this.deps.expectations.observe(this.key, 'create', pod.metadata?.name ?? '');
     if (!conditions) return;
     const ref = { namespace: created.metadata?.namespace, name: created.metadata?.name ?? '' };
     const patch = { status: { conditions } };
@@ -687,12 +693,18 @@ class ActionApplier {
     uid: string | undefined,
     pvcs: string[],
   ): Promise<void> {
-    const { client, expectations } = this.deps;
+    const { client, expectations, rvExpectations } = this.deps;
     expectations.expect(this.key, 'delete', name);
     try {
-      await client
-        .resource(Pods)
+      const answer = await client
+        .resource<Pod>(Pods)
         .delete({ namespace: ns, name }, { signal: this.signal, preconditions: uid ? { uid } : undefined });
+      // A terminating pod: plans read it from this answer until the cache shows it (podsAsWritten). A pod
+      // removed at once is waited for: no answer says it is gone.
+      if (answer?.metadata?.deletionTimestamp) {
+        rvExpectations.expect(answer);
+        expectations.observe(this.key, 'delete', name);
+      }
     } catch (err) {
       expectations.observe(this.key, 'delete', name);
       if (!isNotFound(err)) throw err;
