@@ -102,6 +102,9 @@ export function plan(input: PlanInput): Plan {
     events: [],
     status: computeStatus(ctx, revs.collisionCount),
     phase: 'none',
+    // Native's slow start runs over every ordinal and counts each pod already there as a success: a set
+    // missing a few of its pods (a rolling update's recreations) creates them at once.
+    createsAtOnce: slots.size + 1,
   };
   if (!(reserved instanceof Set)) {
     result.failure = `cannot resolve the ordinals: ${reserved.error}`;
