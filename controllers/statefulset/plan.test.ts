@@ -123,6 +123,13 @@ describe('plan: identity and scaling', () => {
     ]);
   });
 
+  it("opens the first create window at the pods already there plus one, as native's slow start over ordinals", () => {
+    const sts = statefulSet(parallel());
+    expect(run({ statefulSet: sts, revisions: [] }).createsAtOnce).toBe(1);
+    const three = podsAt([0, 1, 2], r1);
+    expect(run({ statefulSet: sts, pods: three }).createsAtOnce).toBe(4);
+  });
+
   it('scaleStrategy.maxUnavailable bounds how many pods Parallel has creating or unavailable', () => {
     const sts = statefulSet(parallel({}, { scaleStrategy: { maxUnavailable: 2 } }));
     expect(created(run({ statefulSet: sts, revisions: [] }).actions)).toEqual(['web-0', 'web-1']);
