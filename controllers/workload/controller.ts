@@ -176,7 +176,7 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
 /**
  * The owner's pods as the plan must see them: each as our last write returned it while the cache is
  * behind that write, and the pods we created that the cache does not hold yet. The watch lags the
- * answers (by up to ~100 ms in a large rollout); a plan need not wait for it to act on our own writes.
+ * answers (by tens of milliseconds in a large rollout); a plan need not wait for it to act on our own writes.
  */
 export function podsAsWritten(cached: Pod[], ownerUid: string, written: ResourceVersionExpectations): Pod[] {
   const ours = (pod: Pod) => controllerOf(pod)?.uid === ownerUid;
