@@ -78,5 +78,7 @@ export function templateOfRevision(revision: ControllerRevision): PodTemplateSpe
 }
 
 export function podCondition(pod: Pod, type: string): PodCondition | undefined {
-  return pod.status?.conditions?.find((c) => c.type === type);
+  // A plain loop: plans ask this of every pod several times per reconcile.
+  for (const c of pod.status?.conditions ?? []) if (c.type === type) return c;
+  return undefined;
 }

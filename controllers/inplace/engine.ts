@@ -18,7 +18,8 @@
 //
 // Every function takes the workload's InPlaceConfig (state.ts): its annotations, readiness condition and
 // revision reader. The default is CloneSet's and Advanced StatefulSet's; SidecarSet passes its own.
-import { type Pod, type PodCondition, podCondition } from '../../apis';
+import type { Pod, PodCondition } from '../../apis';
+import { podCondition } from '../../apis/core-objects';
 import type { MetadataPatch, Resources, TemplateDiff } from './diff';
 import { hasReadinessGate } from './readiness';
 import {

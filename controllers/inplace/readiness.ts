@@ -8,7 +8,8 @@ export function strategyCanUpdateInPlace(type: string | undefined): boolean {
 }
 
 export function hasReadinessGate(spec: Pick<PodSpec, 'readinessGates'>, conditionType: string): boolean {
-  return (spec.readinessGates ?? []).some((g) => g.conditionType === conditionType);
+  for (const g of spec.readinessGates ?? []) if (g.conditionType === conditionType) return true;
+  return false;
 }
 
 /** A copy of `spec` carrying each of the gates (idempotent). */

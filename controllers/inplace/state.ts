@@ -2,17 +2,17 @@
 // defaultCheckContainersInPlaceUpdateCompleted). A workload configures the annotations, the readiness
 // condition and how a pod's revision is read; the defaults are the ones CloneSet and Advanced StatefulSet
 // share. SidecarSet keeps one state per SidecarSet in a JSON map (`state.key`) and its own condition.
+import type { Pod } from '../../apis';
+import { podCondition } from '../../apis/core-objects';
+import { InPlaceUpdateState } from '../../apis/pub';
 import {
   ControllerRevisionHashLabel,
   InPlaceUpdateGraceAnnotation,
   InPlaceUpdateGraceAnnotationOld,
   InPlaceUpdateReadyCondition,
-  InPlaceUpdateState,
   InPlaceUpdateStateAnnotation,
   InPlaceUpdateStateAnnotationOld,
-  type Pod,
-  podCondition,
-} from '../../apis';
+} from '../../apis/well-known';
 import { type MetadataPatch, type Resources, sameResources } from './diff';
 
 export type { InPlaceUpdateState };

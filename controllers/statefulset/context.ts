@@ -64,11 +64,18 @@ export function isHealthy(pod: Pod): boolean {
 
 type Availability = { available: boolean; waitMs?: number };
 
-/** One plan asks this of a pod several times (scale, update, status): worked out once per plan. */
+const AVAILABLE: Availability = Object.freeze({ available: true });
+const UNAVAILABLE: Availability = Object.freeze({ available: false });
+
+/**
+ * With minReadySeconds a plan's questions (scale, update, status) would parse each ready pod's timestamp
+ * several times: worked out once per plan. Without it the answer is cheaper than a lookup.
+ */
 const availabilityByPlan = new WeakMap<StsContext, Map<Pod, Availability>>();
 
 /** Kruise isRunningAndAvailable, and how long until minReadySeconds has passed for a ready pod. */
 export function availability(ctx: StsContext, pod: Pod): Availability {
+  if (ctx.minReadySeconds === 0) return isPodAvailable(pod, 0, ctx.now) ? AVAILABLE : UNAVAILABLE;
   let known = availabilityByPlan.get(ctx);
   if (!known) {
     known = new Map();

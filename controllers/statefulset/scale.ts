@@ -3,14 +3,9 @@
 // failed pods, create a Pending pod's missing claims, fix identity labels and claim owners, then delete
 // the condemned pods, highest ordinal first. OrderedReady does one thing at a time and stops at the first
 // pod not available; Parallel does everything at once, bounded by scaleStrategy.maxUnavailable.
-import {
-  type ControllerRevision,
-  type Pod,
-  PodIndexLabel,
-  resolveStatefulSetMaxUnavailable,
-  type StatefulSet,
-  StatefulSetPodNameLabel,
-} from '../../apis';
+import type { ControllerRevision, Pod, StatefulSet } from '../../apis';
+import { resolveStatefulSetMaxUnavailable } from '../../apis/intstr';
+import { PodIndexLabel, StatefulSetPodNameLabel } from '../../apis/well-known';
 import {
   type Action,
   claimOwnerChange,

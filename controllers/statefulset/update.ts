@@ -3,12 +3,9 @@
 // by unorderedUpdate priority), the pods beyond the partition move to the update revision, in place when
 // the policy and the change allow it, else by deletion (the scale half recreates them at the update
 // revision). A target that is available while the window is full stops the round: the order holds.
-import {
-  ControllerRevisionHashLabel,
-  type Pod,
-  resolveStatefulSetMaxUnavailable,
-  SpecifiedDeleteLabel,
-} from '../../apis';
+import type { Pod } from '../../apis';
+import { resolveStatefulSetMaxUnavailable } from '../../apis/intstr';
+import { ControllerRevisionHashLabel, SpecifiedDeleteLabel } from '../../apis/well-known';
 import { isInPlaceUpdating } from '../inplace';
 import {
   type Action,

@@ -3,17 +3,9 @@
 // Updating → Updated/Normal once the in-place update completed, Updated → Normal once re-hooked.
 // With a hook's markPodNotReady, entering PreparingDelete or PreparingUpdate also sets the KruisePodReady
 // condition False (and Ready with it), so the pod leaves Service endpoints before its hook runs.
-import {
-  KruisePodReadyCondition,
-  type Lifecycle,
-  type LifecycleHook,
-  type LifecycleState,
-  LifecycleStateLabel,
-  LifecycleTimestampKey,
-  type Pod,
-  type PodCondition,
-  podCondition,
-} from '../../apis';
+import type { Lifecycle, LifecycleHook, LifecycleState, Pod, PodCondition } from '../../apis';
+import { podCondition } from '../../apis/core-objects';
+import { KruisePodReadyCondition, LifecycleStateLabel, LifecycleTimestampKey } from '../../apis/well-known';
 import { hasReadinessGate, isUpdateCompleted, readUpdateState } from '../inplace';
 import type { Action, PodMetadataPatch } from './actions';
 import { isAtRevision, isScheduled, lifecycleState } from './pods';

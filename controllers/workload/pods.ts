@@ -1,14 +1,13 @@
 // Pod facts every workload decision is made of (Kruise cloneset/sync/cloneset_sync_utils.go, core,
 // k8s podutil). Everything takes `now` explicitly so plans stay pure.
+import type { LifecycleState, Pod } from '../../apis';
+import { podCondition } from '../../apis/core-objects';
 import {
   ControllerRevisionHashLabel,
   InPlaceUpdateReadyCondition,
-  type LifecycleState,
   LifecycleStateLabel,
-  type Pod,
-  podCondition,
   SpecifiedDeleteLabel,
-} from '../../apis';
+} from '../../apis/well-known';
 import { deepEqual } from '../../runtime/json';
 
 export function lifecycleState(pod: Pod): LifecycleState | '' {

@@ -3,18 +3,14 @@
 // The kind decides which pods and how many; this decides, per pod, in place (through ../inplace, with the
 // inPlaceUpdate lifecycle hook) or recreate, and writes the refresh steps (in-place completion, the
 // KruisePodReady gate condition, lifecycle transitions).
+import type { ControllerRevision, Lifecycle, Pod, PodCondition } from '../../apis';
+import { podCondition, templateOfRevision } from '../../apis/core-objects';
 import {
-  type ControllerRevision,
   ControllerRevisionHashLabel,
   KruisePodReadyCondition,
-  type Lifecycle,
   LifecycleStateLabel,
   LifecycleTimestampKey,
-  type Pod,
-  type PodCondition,
-  podCondition,
-  templateOfRevision,
-} from '../../apis';
+} from '../../apis/well-known';
 import {
   changeKind,
   diffPodTemplates,
