@@ -78,7 +78,5 @@ export function templateOfRevision(revision: ControllerRevision): PodTemplateSpe
 }
 
 export function podCondition(pod: Pod, type: string): PodCondition | undefined {
-  // A plain loop: plans ask this of every pod several times per reconcile.
-  for (const c of pod.status?.conditions ?? []) if (c.type === type) return c;
-  return undefined;
+  return pod.status?.conditions?.find((c) => c.type === type);
 }

@@ -8,8 +8,7 @@ export function strategyCanUpdateInPlace(type: string | undefined): boolean {
 }
 
 export function hasReadinessGate(spec: Pick<PodSpec, 'readinessGates'>, conditionType: string): boolean {
-  for (const g of spec.readinessGates ?? []) if (g.conditionType === conditionType) return true;
-  return false;
+  return (spec.readinessGates ?? []).some((g) => g.conditionType === conditionType);
 }
 
 /** A copy of `spec` carrying each of the gates (idempotent). */
