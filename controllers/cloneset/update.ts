@@ -1,12 +1,12 @@
 // The update half of a CloneSet reconcile (Kruise cloneset/sync/cloneset_update.go): refresh in-place
 // progress and lifecycle states, then pick the pods to move to updateRevision under the unavailability
 // budget and update each in place (through the shared engine) or by recreation.
+import type { Pod } from '../../apis';
 import {
   ControllerRevisionHashLabel,
-  type Pod,
   PodTemplateHashLabel,
   SpecifiedDeleteLabel,
-} from '../../apis';
+} from '../../apis/well-known';
 import { drainedFor, readGraceSpec } from '../inplace';
 import {
   type Action,

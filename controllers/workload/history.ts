@@ -2,12 +2,8 @@
 // A revision's name is `<owner>-<hash>` where hash = SafeEncodeString(FNV-32(canonical data +
 // collisionCount)); what a revision stores is the kind's business (CloneSet and Advanced StatefulSet
 // store `{"spec":{"template":{...,"$patch":"replace"}}}`).
-import {
-  type ControllerRevision,
-  ControllerRevisionHashLabel,
-  type Pod,
-  type PodTemplateSpec,
-} from '../../apis';
+import type { ControllerRevision, Pod, PodTemplateSpec } from '../../apis';
+import { ControllerRevisionHashLabel } from '../../apis/well-known';
 import { canonicalJson } from '../../runtime/json';
 import type { OwnerReference } from '../../runtime/meta';
 import type { RevisionAction } from './actions';

@@ -1,13 +1,9 @@
 // Pod orderings: which pods update first (k8s ActivePods, Kruise priorityStrategy and scatterStrategy) and
 // which pods are deleted first on scale-in (Kruise ActivePodsWithRanks with the same-node or the
 // topology-spread ranker).
-import {
-  type Pod,
-  PodDeletionCostAnnotation,
-  type UpdatePriorityStrategy,
-  type UpdateScatterStrategy,
-} from '../../apis';
+import type { Pod, UpdatePriorityStrategy, UpdateScatterStrategy } from '../../apis';
 import { selectorMatches } from '../../apis/labels';
+import { PodDeletionCostAnnotation } from '../../apis/well-known';
 import { createdAt, isPodReady, maxRestarts, readySince } from './pods';
 
 const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
