@@ -8,6 +8,7 @@ export function apiserverCounters(kubeconfig: string): {
   bindings: number;
   /** "VERB resource[/subresource]" → requests and seconds spent serving them. */
   byKind: Map<string, { count: number; seconds: number }>;
+  podWatch: PodWatchDispatch;
 } {
   const text = execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/metrics'], {
     encoding: 'utf8',
@@ -16,10 +17,15 @@ export function apiserverCounters(kubeconfig: string): {
   let writes = 0;
   let bindings = 0;
   const byKind = new Map<string, { count: number; seconds: number }>();
+  const podWatch = { events: 0, seconds: 0, within25ms: 0 };
   for (const line of text.split('\n')) {
     const metric = line.slice(0, line.indexOf('{'));
     if (metric.startsWith(WEBHOOK_METRIC)) {
       addWebhookCall(byKind, metric, line);
+      continue;
+    }
+    if (metric.startsWith(DISPATCH_METRIC)) {
+      addPodDispatch(podWatch, metric, line);
       continue;
     }
     const counted = metric === 'apiserver_request_total';
@@ -42,7 +48,34 @@ export function apiserverCounters(kubeconfig: string): {
     writes += value;
     if (labels.resource === 'pods' && labels.subresource === 'binding') bindings += value;
   }
-  return { writes, bindings, byKind };
+  return { writes, bindings, byKind, podWatch };
+}
+
+/** Pod watch events the apiserver handed to its watchers (one per watcher), from etcd to each watcher's channel. */
+export interface PodWatchDispatch {
+  events: number;
+  seconds: number;
+  within25ms: number;
+}
+
+const DISPATCH_METRIC = 'apiserver_watch_events_dispatch_duration_seconds_';
+
+function addPodDispatch(tally: PodWatchDispatch, metric: string, line: string) {
+  if (!line.includes('resource="pods"') || !line.includes('stage="total"')) return;
+  const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+  const suffix = metric.slice(DISPATCH_METRIC.length);
+  if (suffix === 'count') tally.events += value;
+  else if (suffix === 'sum') tally.seconds += value;
+  else if (suffix === 'bucket' && line.includes('le="0.025"')) tally.within25ms += value;
+}
+
+/** One line on how fast the apiserver handed pod events to its watchers between two readings. */
+export function podWatchDelivery(after: PodWatchDispatch, before: PodWatchDispatch): string {
+  const events = after.events - before.events;
+  if (events <= 0) return 'no pod watch events';
+  const meanMs = ((after.seconds - before.seconds) / events) * 1000;
+  const within = ((after.within25ms - before.within25ms) / events) * 100;
+  return `${events} pod watch events handed to watchers, mean ${meanMs.toFixed(1)} ms from etcd, ${within.toFixed(1)} % within 25 ms`;
 }
 
 const WEBHOOK_METRIC = 'apiserver_admission_webhook_admission_duration_seconds_';

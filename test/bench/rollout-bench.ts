@@ -13,7 +13,7 @@ import { Namespaces, Pods } from '../../runtime/meta';
 import { type MeasuredProcess, startOurManager } from './manager-process';
 import type { Progress, RolloutTracker } from './rollout-tracker';
 
-export { apiserverCounters, difference } from './apiserver-writes';
+export { apiserverCounters, difference, podWatchDelivery } from './apiserver-writes';
 
 /**
  * One benchmark run: a local cluster of `nodes` kwok nodes without client rate limits, our CRDs, the

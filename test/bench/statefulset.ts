@@ -30,6 +30,7 @@ import {
   cpuByProcess,
   difference,
   machine,
+  podWatchDelivery,
   printTable,
   ratio,
   runBench,
@@ -82,6 +83,8 @@ interface Measurement {
   podsRecreated: number;
   violations: string[];
   writesByKind: Map<string, { count: number; seconds: number }>;
+  /** How fast the apiserver delivered the rollout's pod events to every watcher. */
+  podWatch: string;
   timeline: string[];
   stages: StageSpread[];
   /** ms from the spec change to the first update start, and to the window's last one. */
@@ -204,6 +207,7 @@ async function measure(
       podsRecreated: after.filter((p) => !before.has(p.metadata?.uid)).length,
       violations: tracker.violations,
       writesByKind: difference(counted.byKind, counters.byKind),
+      podWatch: podWatchDelivery(counted.podWatch, counters.podWatch),
       timeline,
       stages: tracker.stages(window),
       start: tracker.rolloutStart(started, window),
@@ -328,6 +332,7 @@ function printDetails(r: Measurement): void {
   );
   const cpu = [...r.cpu].map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ');
   process.stdout.write(`${r.workload}: CPU seconds during the rollout: ${cpu}\n`);
+  process.stdout.write(`${r.workload}: ${r.podWatch}\n`);
   if (r.reconciles.count > 0)
     process.stdout.write(
       `${r.workload}: ${r.reconciles.count} reconciles by our manager, ${r.reconciles.seconds.toFixed(1)} s in all\n`,
