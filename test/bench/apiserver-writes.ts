@@ -1,8 +1,9 @@
 // What the apiserver itself counts (its /metrics): every writer's mutating requests, so a benchmark sees
-// the writes of kube-controller-manager, kube-scheduler, kwok and our controllers alike.
+// the writes of kube-controller-manager, kube-scheduler, kwok and our controllers alike, and how fast it
+// delivered pod watch events to all of them.
 import { execFileSync } from 'node:child_process';
 
-/** Mutating requests the apiserver served so far, and pod bindings (each one a pod (re)scheduled). */
+/** Mutating requests the apiserver served so far, pod bindings (each one a pod (re)scheduled) and pod watch events. */
 export function apiserverCounters(kubeconfig: string): {
   writes: number;
   bindings: number;
