@@ -2,6 +2,7 @@
 // the writes of kube-controller-manager, kube-scheduler, kwok and our controllers alike, and how fast it
 // delivered pod watch events to all of them.
 import { execFileSync } from 'node:child_process';
+import { metricValue } from './manager-process';
 
 /** Mutating requests the apiserver served so far, pod bindings (each one a pod (re)scheduled) and pod watch events. */
 export function apiserverCounters(kubeconfig: string): {
@@ -18,15 +19,10 @@ export function apiserverCounters(kubeconfig: string): {
   let writes = 0;
   let bindings = 0;
   const byKind = new Map<string, { count: number; seconds: number }>();
-  const podWatch = { events: 0, seconds: 0, within25ms: 0 };
   for (const line of text.split('\n')) {
     const metric = line.slice(0, line.indexOf('{'));
     if (metric.startsWith(WEBHOOK_METRIC)) {
       addWebhookCall(byKind, metric, line);
-      continue;
-    }
-    if (metric.startsWith(DISPATCH_METRIC)) {
-      addPodDispatch(podWatch, metric, line);
       continue;
     }
     const counted = metric === 'apiserver_request_total';
@@ -49,7 +45,7 @@ export function apiserverCounters(kubeconfig: string): {
     writes += value;
     if (labels.resource === 'pods' && labels.subresource === 'binding') bindings += value;
   }
-  return { writes, bindings, byKind, podWatch };
+  return { writes, bindings, byKind, podWatch: podWatchDispatch(text) };
 }
 
 /** Pod watch events the apiserver handed to its watchers (one per watcher), from etcd to each watcher's channel. */
@@ -59,15 +55,15 @@ export interface PodWatchDispatch {
   within25ms: number;
 }
 
-const DISPATCH_METRIC = 'apiserver_watch_events_dispatch_duration_seconds_';
+const DISPATCH_METRIC = 'apiserver_watch_events_dispatch_duration_seconds';
+const PODS_TOTAL = 'resource="pods",stage="total"';
 
-function addPodDispatch(tally: PodWatchDispatch, metric: string, line: string) {
-  if (!line.includes('resource="pods"') || !line.includes('stage="total"')) return;
-  const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-  const suffix = metric.slice(DISPATCH_METRIC.length);
-  if (suffix === 'count') tally.events += value;
-  else if (suffix === 'sum') tally.seconds += value;
-  else if (suffix === 'bucket' && line.includes('le="0.025"')) tally.within25ms += value;
+function podWatchDispatch(text: string): PodWatchDispatch {
+  return {
+    events: metricValue(text, `${DISPATCH_METRIC}_count`, PODS_TOTAL) ?? 0,
+    seconds: metricValue(text, `${DISPATCH_METRIC}_sum`, PODS_TOTAL) ?? 0,
+    within25ms: metricValue(text, `${DISPATCH_METRIC}_bucket`, `${PODS_TOTAL},le="0.025"`) ?? 0,
+  };
 }
 
 /** One line on how fast the apiserver handed pod events to its watchers between two readings. */
