@@ -36,6 +36,8 @@ const MANAGER_GROUP = 'outrigger:managers';
 const MANAGER_BINARY = path.join(REPO_ROOT, 'dist', 'cmd', 'manager.js');
 /** The kubelet restarts a crashed container after ~1 s the first time. */
 const RESTART_DELAY_MS = 1_000;
+/** How much of a replica's log a readiness failure shows. */
+const LOG_TAIL_LINES = 30;
 
 const rbac = (plural: string, kind: string, namespaced: boolean): ResourceType => ({
   group: 'rbac.authorization.k8s.io',
@@ -97,14 +99,21 @@ export class ManagerReplica {
   starts = 0;
   /** /readyz answered 200 at the last poll (what endpoints would say). */
   ready = false;
+  /** The last /readyz answer, for a failure message. */
+  private lastReadyz = 'not asked yet';
+  /**
+   * This process's ports. Chosen afresh at every start, as a rescheduled pod gets a new address: a port
+   * someone else took between its choice and our bind then costs one restart, not the replica.
+   */
+  healthPort = 0;
+  webhookPort = 0;
+  private starting = false;
   private restarting = true;
   private readonly poller: NodeJS.Timeout;
 
   constructor(
     readonly name: string,
     readonly apiProxy: TcpProxy,
-    readonly healthPort: number,
-    readonly webhookPort: number,
     private readonly kubeconfig: string,
     private readonly logFile: string,
     private readonly webhookServiceUrl: string,
@@ -116,7 +125,19 @@ export class ManagerReplica {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  start(): void {
+  async start(): Promise<void> {
+    if (this.starting || this.alive) return;
+    this.starting = true;
+    try {
+      this.healthPort = await freePort();
+      this.webhookPort = await freePort();
+      this.spawn();
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private spawn(): void {
     const args = [
       MANAGER_BINARY,
       `--kubeconfig=${this.kubeconfig}`,
@@ -141,7 +162,10 @@ export class ManagerReplica {
     this.starts++;
     child.once('exit', () => {
       this.ready = false;
-      if (this.restarting) setTimeout(() => this.restarting && !this.alive && this.start(), RESTART_DELAY_MS);
+      if (!this.restarting) return;
+      setTimeout(() => {
+        if (this.restarting) void this.start();
+      }, RESTART_DELAY_MS);
     });
   }
 
@@ -160,7 +184,7 @@ export class ManagerReplica {
 
   resumeRestarts(): void {
     this.restarting = true;
-    if (!this.alive) this.start();
+    void this.start();
   }
 
   /** GET on the health port; undefined while nothing answers. */
@@ -206,8 +230,18 @@ export class ManagerReplica {
     await this.apiProxy.close();
   }
 
+  /** Its starts, its state, its last /readyz answer and its log's last lines: why it is not ready. */
+  describe(): string {
+    const log = fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
+    const tail = log.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+    const state = this.alive ? `running (pid ${this.child?.pid})` : 'not running';
+    return `replica ${this.name}: ${this.starts} start(s), ${state}, health port ${this.healthPort}, webhook port ${this.webhookPort}\n/readyz: ${this.lastReadyz.trim()}\nlog (${this.logFile}), last lines:\n${tail}`;
+  }
+
   private async pollReady(): Promise<void> {
-    this.ready = this.alive && (await this.get('/readyz'))?.status === 200;
+    const answer = this.alive ? await this.get('/readyz') : undefined;
+    this.lastReadyz = answer ? `${answer.status} ${answer.body}` : 'no answer';
+    this.ready = this.alive && answer?.status === 200;
   }
 }
 
@@ -251,16 +285,18 @@ export async function startChaosEnv(): Promise<ChaosEnv> {
       const replica = new ManagerReplica(
         name,
         apiProxy,
-        await freePort(),
-        await freePort(),
         kubeconfig,
         logFile,
         `https://127.0.0.1:${servicePort}`,
       );
       replicas.push(replica);
-      replica.start();
+      await replica.start();
     }
-    await waitFor('both manager replicas to be ready', () => replicas.every((r) => r.ready), 180_000);
+    await waitFor('both manager replicas to be ready', () => replicas.every((r) => r.ready), 180_000).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}\n${replicas.map((r) => r.describe()).join('\n\n')}`);
+      },
+    );
     const env: ChaosEnv = {
       cluster,
       client,
