@@ -131,7 +131,8 @@ export class ManagerReplica {
     try {
       this.healthPort = await freePort();
       this.webhookPort = await freePort();
-      this.spawn();
+      // Paused or stopped meanwhile: no process may outlive that.
+      if (this.restarting) this.spawn();
     } finally {
       this.starting = false;
     }
