@@ -76,11 +76,16 @@ export class ManagedProcess {
 
   /** The last lines of the log, for error messages. */
   tail(lines = 30): string {
-    try {
-      return fs.readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
+    return logTail(this.logFile, lines);
+  }
+}
+
+/** The last lines of a log file, for error messages; "(no log)" when it cannot be read. */
+export function logTail(file: string, lines = 30): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
   }
 }
 

@@ -13,6 +13,7 @@ import { type LocalCluster, startLocalCluster } from '../../cluster/cluster';
 import { CONTAINER_RESTART_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
 import { freePort } from '../../cluster/net';
 import { fakeNodes, KWOK_TOLERATION } from '../../cluster/nodes';
+import { logTail } from '../../cluster/processes';
 import { waitFor } from '../../cluster/wait';
 import type { KubeClient } from '../../runtime/client';
 import {
@@ -36,8 +37,6 @@ const MANAGER_GROUP = 'outrigger:managers';
 const MANAGER_BINARY = path.join(REPO_ROOT, 'dist', 'cmd', 'manager.js');
 /** The kubelet restarts a crashed container after ~1 s the first time. */
 const RESTART_DELAY_MS = 1_000;
-/** How much of a replica's log a readiness failure shows. */
-const LOG_TAIL_LINES = 30;
 
 const rbac = (plural: string, kind: string, namespaced: boolean): ResourceType => ({
   group: 'rbac.authorization.k8s.io',
@@ -233,10 +232,8 @@ export class ManagerReplica {
 
   /** Its starts, its state, its last /readyz answer and its log's last lines: why it is not ready. */
   describe(): string {
-    const log = fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
-    const tail = log.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
     const state = this.alive ? `running (pid ${this.child?.pid})` : 'not running';
-    return `replica ${this.name}: ${this.starts} start(s), ${state}, health port ${this.healthPort}, webhook port ${this.webhookPort}\n/readyz: ${this.lastReadyz.trim()}\nlog (${this.logFile}), last lines:\n${tail}`;
+    return `replica ${this.name}: ${this.starts} start(s), ${state}, health port ${this.healthPort}, webhook port ${this.webhookPort}\n/readyz: ${this.lastReadyz.trim()}\nlog (${this.logFile}), last lines:\n${logTail(this.logFile)}`;
   }
 
   private async pollReady(): Promise<void> {
