@@ -459,10 +459,10 @@ function writeKwokConfig(workDir: string, options: LocalClusterOptions): string 
 const KWOK_USER = 'kwok';
 
 /**
- * kwok finishes a pod's deletion by name, without the UID precondition a real kubelet sends, and may run
- * that step twice: the second run then deletes a new pod of the same name (a StatefulSet's replacement)
- * that nobody asked to delete. This policy gives kwok the kubelet's rule: it may only delete pods that are
- * already terminating.
+ * kwok finishes a pod's deletion by name, without the UID precondition a real kubelet sends. Run twice
+ * (its pod-delete stage did that until it learnt to ignore kwok's own final update, see stages.yaml), that
+ * step deletes a new pod of the same name (a StatefulSet's replacement) that nobody asked to delete. This
+ * policy gives kwok the kubelet's rule: it may only delete pods that are already terminating.
  */
 const kwokDeletesOnlyTerminatingPods = {
   policy: {
