@@ -51,12 +51,17 @@ interface PodTimes {
   gone?: number;
 }
 
-/** Median and 90th percentile of one stage's durations, in ms. */
+/**
+ * One stage's durations in ms: median, 90th and 99th percentile and the longest. A batched rollout
+ * ends with its slowest chain of pods, so the tail decides as much as the median.
+ */
 export interface StageSpread {
   stage: string;
   count: number;
   p50: number;
   p90: number;
+  p99: number;
+  max: number;
 }
 
 export class RolloutTracker {
@@ -272,5 +277,5 @@ export class RolloutTracker {
 function spread(stage: string, ms: number[]): StageSpread {
   const sorted = [...ms].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { stage, count: sorted.length, p50: at(0.5), p90: at(0.9) };
+  return { stage, count: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.at(-1) ?? 0 };
 }

@@ -323,7 +323,8 @@ function printDetails(r: Measurement): void {
     process.stdout.write(`${r.workload}: stages (ms, from the pod watch)\n`);
     for (const s of r.stages.filter((x) => x.count > 0))
       process.stdout.write(
-        `  ${s.stage.padEnd(36)} p50 ${s.p50.toFixed(0).padStart(5)}  p90 ${s.p90.toFixed(0).padStart(5)}  (${s.count})\n`,
+        `  ${s.stage.padEnd(36)} p50 ${s.p50.toFixed(0).padStart(5)}  p90 ${s.p90.toFixed(0).padStart(5)}  ` +
+          `p99 ${s.p99.toFixed(0).padStart(5)}  max ${s.max.toFixed(0).padStart(5)}  (${s.count})\n`,
       );
   }
   const ms = (t: number | undefined) => (t === undefined ? '–' : `${t.toFixed(0)} ms`);
