@@ -118,6 +118,9 @@ describe('SidecarSet injection', () => {
       .patch({ name: ns.name }, { metadata: { labels: { [`${meshName}-mesh`]: 'on' } } }, { type: 'merge' });
     await createSidecarSet(operator, mesh(meshName));
     await createSidecarSet(operator, logAgent(logName, ns.name));
+    // The pod webhook reads SidecarSets from the manager's caches; a status the controller wrote shows they hold them.
+    await observedSidecarSet(meshName);
+    await observedSidecarSet(logName);
   });
 
   itOnLocalCluster(
@@ -266,6 +269,7 @@ describe('SidecarSet injection', () => {
     } as KubeObject);
     try {
       await createSidecarSet(operator, patched());
+      await observedSidecarSet(name);
       const pod = await pods().create(podOf(ns.name, 'patched', { 'e2e-patch': 'true' }));
       expect(pod.metadata?.annotations?.['prometheus.io/scrape']).toBe('true');
     } finally {
