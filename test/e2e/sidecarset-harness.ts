@@ -103,6 +103,16 @@ export async function createSidecarSet(
   return created;
 }
 
+/** Creates the SidecarSet and waits until the operator, whose caches the pod webhook reads, has observed it. */
+export async function createObservedSidecarSet(
+  holder: { created: string[] },
+  sidecarSet: SidecarSetObject,
+): Promise<SidecarSetObject> {
+  const created = await createSidecarSet(holder, sidecarSet);
+  await observedSidecarSet(created.metadata?.name ?? '');
+  return created;
+}
+
 /** The SidecarSet once the controller has observed its current generation. */
 export async function observedSidecarSet(
   name: string,

@@ -18,6 +18,7 @@ import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import { OPERATOR_NS } from '../cluster/webhooks';
 import {
   containerNames,
+  createObservedSidecarSet,
   createSidecarSet,
   initContainerNames,
   injectedList,
@@ -116,11 +117,8 @@ describe('SidecarSet injection', () => {
     await e2eClient()
       .resource(Namespaces)
       .patch({ name: ns.name }, { metadata: { labels: { [`${meshName}-mesh`]: 'on' } } }, { type: 'merge' });
-    await createSidecarSet(operator, mesh(meshName));
-    await createSidecarSet(operator, logAgent(logName, ns.name));
-    // The pod webhook reads SidecarSets from the manager's caches; a status the controller wrote shows they hold them.
-    await observedSidecarSet(meshName);
-    await observedSidecarSet(logName);
+    await createObservedSidecarSet(operator, mesh(meshName));
+    await createObservedSidecarSet(operator, logAgent(logName, ns.name));
   });
 
   itOnLocalCluster(
@@ -268,8 +266,7 @@ describe('SidecarSet injection', () => {
       },
     } as KubeObject);
     try {
-      await createSidecarSet(operator, patched());
-      await observedSidecarSet(name);
+      await createObservedSidecarSet(operator, patched());
       const pod = await pods().create(podOf(ns.name, 'patched', { 'e2e-patch': 'true' }));
       expect(pod.metadata?.annotations?.['prometheus.io/scrape']).toBe('true');
     } finally {

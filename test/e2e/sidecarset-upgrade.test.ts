@@ -14,7 +14,7 @@ import { waitFor } from '../../cluster/wait';
 import { Events, type KubeObject } from '../../runtime/meta';
 import { e2eClient, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import {
-  createSidecarSet,
+  createObservedSidecarSet,
   expectUpgradeInvariantsHeld,
   observedSidecarSet,
   type PodObject,
@@ -87,12 +87,6 @@ function envoySet(
   };
 }
 
-/** Creates the SidecarSet and waits until the operator (whose caches the pod webhook reads) sees it. */
-async function createSet(sidecarSet: SidecarSetObject) {
-  await createSidecarSet(operator, sidecarSet);
-  await observedSidecarSet(sidecarSet.metadata?.name ?? '');
-}
-
 /** Merge-patches the SidecarSet's spec. */
 const patchSpec = (name: string, spec: Record<string, unknown>) =>
   sidecarSets().patch({ name }, { spec }, { type: 'merge' });
@@ -140,7 +134,8 @@ describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'upgrades the image of every pod in place, maxUnavailable at a time, app containers untouched',
     async () => {
-      await createSet(
+      await createObservedSidecarSet(
+        operator,
         envoySet('roll', 'roll', 'example.com/envoy:1', { updateStrategy: { maxUnavailable: 2 } }),
       );
       await podsOf('roll', 5);
@@ -178,7 +173,8 @@ describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'partition leaves pods behind until lowered; paused stops and resume continues',
     async () => {
-      await createSet(
+      await createObservedSidecarSet(
+        operator,
         envoySet('part', 'part', 'example.com/envoy:1', {
           updateStrategy: { maxUnavailable: 1, partition: 3 },
         }),
@@ -214,7 +210,8 @@ describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'a selector canary upgrades only the pods it selects',
     async () => {
-      await createSet(
+      await createObservedSidecarSet(
+        operator,
         envoySet('canary', 'canary', 'example.com/envoy:1', { updateStrategy: { maxUnavailable: 3 } }),
       );
       await podsOf('canary', 4, (i) => (i < 2 ? { track: 'canary' } : ({} as Record<string, string>)));
@@ -241,7 +238,8 @@ describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'a failing image stops the rollout at maxUnavailable; fixing it finishes the rollout',
     async () => {
-      await createSet(
+      await createObservedSidecarSet(
+        operator,
         envoySet('broken', 'broken', 'example.com/envoy:1', { updateStrategy: { maxUnavailable: 1 } }),
       );
       await podsOf('broken', 4);
@@ -280,7 +278,8 @@ describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'a change besides images marks pods SidecarSetUpgradable=False and restarts nothing',
     async () => {
-      await createSet(
+      await createObservedSidecarSet(
+        operator,
         envoySet('immutable', 'immutable', 'example.com/envoy:1', { updateStrategy: { maxUnavailable: 4 } }),
       );
       await podsOf('immutable', 3);
@@ -321,10 +320,11 @@ describe('SidecarSet in-place upgrade', () => {
   itOnLocalCluster(
     'two SidecarSets on one pod are upgraded each on its own',
     async () => {
-      await createSet(
+      await createObservedSidecarSet(
+        operator,
         envoySet('two-mesh', 'two', 'example.com/envoy:1', { updateStrategy: { maxUnavailable: 1 } }),
       );
-      await createSet({
+      await createObservedSidecarSet(operator, {
         ...envoySet('two-log', 'two', 'example.com/log:1', { updateStrategy: { maxUnavailable: 1 } }),
         spec: {
           selector: { matchLabels: { group: 'two' } },
@@ -378,7 +378,7 @@ describe('SidecarSet hot upgrade', () => {
   itOnLocalCluster(
     'alternates the working twin on each upgrade; a failing image never takes over',
     async () => {
-      await createSet({
+      await createObservedSidecarSet(operator, {
         ...envoySet('hot', 'hot', 'example.com/envoy:1'),
         spec: {
           selector: { matchLabels: { group: 'hot' } },
