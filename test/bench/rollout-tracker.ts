@@ -64,6 +64,21 @@ export interface StageSpread {
   max: number;
 }
 
+/** Mean and latest time of one step over a window's pods, in ms. */
+export interface StepTimes {
+  mean: number;
+  latest: number;
+}
+
+export interface WindowSteps {
+  pods: number;
+  deleted: StepTimes;
+  gone: StepTimes;
+  created: StepTimes;
+  bound: StepTimes;
+  ready: StepTimes;
+}
+
 export class RolloutTracker {
   private readonly informer: Informer<TrackedPod>;
   private readonly stop = new AbortController();
@@ -162,11 +177,43 @@ export class RolloutTracker {
     ];
   }
 
-  /** When the first update started, and when the window was first full, in ms after `since`. */
-  rolloutStart(since: number, window: number): { first?: number; windowFull?: number } {
+  /** When the first update started, when the window was first full, and when the last update started, in ms after `since`. */
+  rolloutStart(since: number, window: number): { first?: number; windowFull?: number; last?: number } {
     const starts = [...this.updateStarts].sort((a, b) => a - b);
     const after = (t: number | undefined) => (t === undefined ? undefined : t - since);
-    return { first: after(starts[0]), windowFull: after(starts[window - 1]) };
+    return { first: after(starts[0]), windowFull: after(starts[window - 1]), last: after(starts.at(-1)) };
+  }
+
+  /**
+   * The first window's replacements, as mean and latest ms after `since` at each step (old pod deleted,
+   * gone, new pod created, bound, ready). The window's pods then free the slots of the next ones, so when
+   * they get ready on average sets the pace of the rest of the rollout.
+   */
+  firstWindow(since: number, window: number): WindowSteps | undefined {
+    const pods = [...this.times.values()];
+    const old = pods
+      .filter((t) => t.deleting !== undefined)
+      .sort((a, b) => (a.deleting as number) - (b.deleting as number))
+      .slice(0, window);
+    const rows = old.flatMap((o) => {
+      const next = pods.find((t) => t !== o && t.name === o.name && t.created !== undefined);
+      const steps = [o.deleting, o.gone, next?.created, next?.bound, next?.ready];
+      return steps.every((s) => s !== undefined) ? [steps.map((s) => (s as number) - since)] : [];
+    });
+    if (rows.length === 0) return undefined;
+    const column = (i: number) => rows.map((r) => r[i] as number);
+    const summary = (i: number) => ({
+      mean: column(i).reduce((a, b) => a + b, 0) / rows.length,
+      latest: Math.max(...column(i)),
+    });
+    return {
+      pods: rows.length,
+      deleted: summary(0),
+      gone: summary(1),
+      created: summary(2),
+      bound: summary(3),
+      ready: summary(4),
+    };
   }
 
   private stamp(pod: TrackedPod, stage: Exclude<keyof PodTimes, 'name'>): void {

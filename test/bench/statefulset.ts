@@ -41,7 +41,7 @@ import {
   waitSettled,
   withBenchOperator,
 } from './rollout-bench';
-import { RolloutTracker, type StageSpread } from './rollout-tracker';
+import { RolloutTracker, type StageSpread, type StepTimes, type WindowSteps } from './rollout-tracker';
 
 const NAMESPACE = 'bench';
 const NativeStatefulSets: ResourceType = {
@@ -89,8 +89,10 @@ interface Measurement {
   podWatch: string;
   timeline: string[];
   stages: StageSpread[];
-  /** ms from the spec change to the first update start, and to the window's last one. */
-  start: { first?: number; windowFull?: number };
+  /** ms from the spec change to the first update start, to the window's last one, and to the rollout's last one. */
+  start: { first?: number; windowFull?: number; last?: number };
+  /** The first window's replacements, step by step (recreated pods only). */
+  firstWindow?: WindowSteps;
   /** CPU seconds per process during the rollout. */
   cpu: Map<string, number>;
   /** Our StatefulSet controller's reconciles during the rollout, and the seconds they took. */
@@ -213,6 +215,7 @@ async function measure(
       timeline,
       stages: tracker.stages(window),
       start: tracker.rolloutStart(started, window),
+      firstWindow: tracker.firstWindow(started, window),
       cpu,
       reconciles: {
         count: reconcilesAfter.count - reconcilesBefore.count,
@@ -331,8 +334,22 @@ function printDetails(r: Measurement): void {
   }
   const ms = (t: number | undefined) => (t === undefined ? '–' : `${t.toFixed(0)} ms`);
   process.stdout.write(
-    `${r.workload}: spec change → first update start ${ms(r.start.first)}, → window full (${r.window}) ${ms(r.start.windowFull)}\n`,
+    `${r.workload}: spec change → first update start ${ms(r.start.first)}, → window full (${r.window}) ${ms(r.start.windowFull)}, → last update start ${ms(r.start.last)}\n`,
   );
+  const w = r.firstWindow;
+  if (w) {
+    const step = (name: string, t: StepTimes) => `${name} ${t.mean.toFixed(0)} / ${t.latest.toFixed(0)}`;
+    const steps = [
+      step('deleted', w.deleted),
+      step('gone', w.gone),
+      step('created', w.created),
+      step('bound', w.bound),
+      step('ready', w.ready),
+    ].join(', ');
+    process.stdout.write(
+      `${r.workload}: first window (${w.pods} pods), mean / latest ms after the spec change: ${steps}\n`,
+    );
+  }
   const cpu = [...r.cpu].map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ');
   process.stdout.write(`${r.workload}: CPU seconds during the rollout: ${cpu}\n`);
   process.stdout.write(`${r.workload}: ${r.podWatch}\n`);
