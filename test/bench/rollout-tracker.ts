@@ -147,8 +147,6 @@ export class RolloutTracker {
    */
   stages(window: number): StageSpread[] {
     const pods = [...this.times.values()];
-    const byName = new Map<string, PodTimes[]>();
-    for (const t of pods) byName.set(t.name, [...(byName.get(t.name) ?? []), t]);
     type Stage = Exclude<keyof PodTimes, 'name'>;
     const between = (from: Stage, to: Stage) =>
       pods.flatMap((t) => {
@@ -156,11 +154,9 @@ export class RolloutTracker {
         const b = t[to];
         return a !== undefined && b !== undefined ? [b - a] : [];
       });
-    const recreated = [...byName.values()].flatMap((same) => {
-      const old = same.find((t) => t.gone !== undefined);
-      const next = same.find((t) => t !== old && t.created !== undefined);
-      return old?.gone !== undefined && next?.created !== undefined ? [next.created - old.gone] : [];
-    });
+    const recreated = this.replacements().map(
+      ({ old, next }) => (next.created as number) - (old.gone as number),
+    );
     const readies = pods.flatMap((t) => (t.ready !== undefined ? [t.ready] : []));
     readies.sort((a, b) => a - b);
     const starts = [...this.updateStarts].sort((a, b) => a - b);
@@ -190,14 +186,12 @@ export class RolloutTracker {
    * they get ready on average sets the pace of the rest of the rollout.
    */
   firstWindow(since: number, window: number): WindowSteps | undefined {
-    const pods = [...this.times.values()];
-    const old = pods
-      .filter((t) => t.deleting !== undefined)
-      .sort((a, b) => (a.deleting as number) - (b.deleting as number))
+    const first = this.replacements()
+      .filter(({ old }) => old.deleting !== undefined)
+      .sort((a, b) => (a.old.deleting as number) - (b.old.deleting as number))
       .slice(0, window);
-    const rows = old.flatMap((o) => {
-      const next = pods.find((t) => t !== o && t.name === o.name && t.created !== undefined);
-      const steps = [o.deleting, o.gone, next?.created, next?.bound, next?.ready];
+    const rows = first.flatMap(({ old, next }) => {
+      const steps = [old.deleting, old.gone, next.created, next.bound, next.ready];
       return steps.every((s) => s !== undefined) ? [steps.map((s) => (s as number) - since)] : [];
     });
     if (rows.length === 0) return undefined;
@@ -214,6 +208,17 @@ export class RolloutTracker {
       bound: summary(3),
       ready: summary(4),
     };
+  }
+
+  /** Each pod that is gone paired with the pod of its name created after it (its replacement). */
+  private replacements(): { old: PodTimes; next: PodTimes }[] {
+    const byName = new Map<string, PodTimes[]>();
+    for (const t of this.times.values()) byName.set(t.name, [...(byName.get(t.name) ?? []), t]);
+    return [...byName.values()].flatMap((same) => {
+      const old = same.find((t) => t.gone !== undefined);
+      const next = same.find((t) => t !== old && t.created !== undefined);
+      return old && next ? [{ old, next }] : [];
+    });
   }
 
   private stamp(pod: TrackedPod, stage: Exclude<keyof PodTimes, 'name'>): void {
