@@ -37,7 +37,7 @@ export GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0
 go_version=$(go env GOVERSION)
 case "$go_version" in go1.2[6-9]*|go1.[3-9]*) ;; *) die "Go $go_version is too old: the control plane needs Go >= 1.26 (k8s.io/kubernetes v$K8S_VERSION says go 1.26.0)." ;; esac
 
-tools_hash=$(cd "$root/tools" && cat versions.env build-control-plane.sh kubernetes/go.mod kubernetes/go.sum etcd/go.mod etcd/go.sum kwok/go.mod kwok/go.sum | sha256sum | cut -c1-16)
+tools_hash=$(cd "$root/tools" && cat versions.env build-control-plane.sh kubernetes/go.mod kubernetes/go.sum etcd/go.mod etcd/go.sum kwok/go.mod kwok/go.sum kwok/*.patch | sha256sum | cut -c1-16)
 key="k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-$go_version-$(go env GOOS)-$(go env GOARCH)-$tools_hash"
 machine_cache="${XDG_CACHE_HOME:-$HOME/.cache}/outrigger/k8s/$key"
 
@@ -83,8 +83,20 @@ log "building etcd v$ETCD_VERSION"
 etcd_ldflags="-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=outrigger-gomod"
 (cd "$root/tools/etcd" && go build -trimpath -ldflags "$etcd_ldflags" -o "$work/etcd" go.etcd.io/etcd/server/v3)
 
-log "building kwok v$KWOK_VERSION"
-(cd "$root/tools/kwok" && go build -trimpath -ldflags "-s -w" -o "$work/kwok" sigs.k8s.io/kwok/cmd/kwok)
+log "building kwok v$KWOK_VERSION with tools/kwok/*.patch"
+# A patched copy of the module, built through a copy of the wrapper module that points at it.
+kwok_module=$(cd "$root/tools/kwok" && go mod download -json sigs.k8s.io/kwok | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -d "$kwok_module" ] || die "could not download sigs.k8s.io/kwok v$KWOK_VERSION"
+cp -r "$kwok_module" "$work/kwok-src" && chmod -R u+w "$work/kwok-src"
+for p in "$root"/tools/kwok/*.patch; do
+  # git apply as a plain patch tool: the ceiling keeps it from finding a repository above the copy.
+  (cd "$work/kwok-src" && GIT_CEILING_DIRECTORIES="$work" git apply -p1 "$p") ||
+    die "$(basename "$p") does not apply to kwok v$KWOK_VERSION"
+done
+mkdir "$work/kwok-build" && cp "$root/tools/kwok/go.mod" "$root/tools/kwok/go.sum" "$work/kwok-build/"
+echo "replace sigs.k8s.io/kwok => $work/kwok-src" >> "$work/kwok-build/go.mod"
+(cd "$work/kwok-build" && go build -trimpath -ldflags "-s -w" -o "$work/kwok" sigs.k8s.io/kwok/cmd/kwok)
+rm -rf "$work/kwok-src" "$work/kwok-build"
 
 for b in "${binaries[@]}"; do [ -x "$work/$b" ] || die "the build produced no $b"; done
 "$work/kube-apiserver" --version | grep -q "v$K8S_VERSION" || die "kube-apiserver --version does not report v$K8S_VERSION"

@@ -245,7 +245,8 @@ function report(
     `\nOne image update of ${replicas} pods on ${nodes} kwok nodes. Simulated kubelet for every workload: ` +
       `a new pod starts in ${kubelet.podStart}, an in-place container restart takes ${kubelet.podStart}, ` +
       `a deleted pod's containers exit ${kubelet.podExit} after SIGTERM (grace period ` +
-      `${TERMINATION_GRACE_SECONDS} s), then it is gone.\n${machine()}\n`,
+      `${TERMINATION_GRACE_SECONDS} s), then it is gone; a status write to a starting pod does not start it ` +
+      `over (kwok v0.8.0 with tools/kwok/pod-stage-due-time.patch).\n${machine()}\n`,
   );
   // A row run more than once (--only recreate,native-window,recreate,...) is compared by its mean.
   const nativeWall = meanWall(results, 'native');
