@@ -135,22 +135,19 @@ describe('the InPlaceUpdateReady gate is on every pod', () => {
     const { cs, r1, r2 } = rollout({ from: image('nginx:1'), to: image('nginx:2') }, inPlace);
     const created = run({ cloneSet: cloneSet({ replicas: 1, updateStrategy: { type: 'ReCreate' } }) });
     const gates = ofType(created.actions, 'createPod')[0]!.pod.spec.readinessGates;
-    // Both gates' conditions are written right after the create, not a reconcile later.
-    expect(ofType(created.actions, 'createPod')[0]!.conditions?.map((c) => [c.type, c.status])).toEqual([
-      ['InPlaceUpdateReady', 'True'],
-      ['KruisePodReady', 'True'],
-    ]);
     const pods = podsAt(r1, 4).map((p) => ({ ...p, spec: { ...p.spec, readinessGates: gates } }));
     const p = run({ cloneSet: cs, pods, revisions: [r1, r2] });
     expect(ofType(p.actions, 'drainAndUpdate')).toHaveLength(1);
   });
 
-  it('sets the missing gate conditions True in one write (Kruise: the in-place refresh and podreadiness)', () => {
+  it('sets the missing gate conditions True in one write once the pod is bound (Kruise: the in-place refresh and podreadiness)', () => {
     const cs = cloneSet({ replicas: 1 });
     const r1 = revisionOf(cs);
-    const fresh = podsAt(r1, 1, { gate: true, conditions: [] });
-    const p = run({ cloneSet: cs, pods: fresh, revisions: [r1] });
-    const writes = ofType(p.actions, 'setPodCondition');
+    const conditionWrites = (pods: Pod[]) =>
+      ofType(run({ cloneSet: cs, pods, revisions: [r1] }).actions, 'setPodCondition');
+    // Still being scheduled: nothing yet (a write now would race the binding).
+    expect(conditionWrites(podsAt(r1, 1, { gate: true, conditions: [], node: '' }))).toEqual([]);
+    const writes = conditionWrites(podsAt(r1, 1, { gate: true, conditions: [] }));
     expect(writes).toHaveLength(1);
     expect(writes[0]!.conditions.map((c) => [c.type, c.status])).toEqual([
       [InPlaceUpdateReadyCondition, 'True'],

@@ -4,7 +4,6 @@
 import type { Pod } from '../../apis';
 import {
   type Action,
-  createPodAction,
   isAtRevision,
   isHooked,
   isPodAvailable,
@@ -113,7 +112,7 @@ function createPods(ctx: SyncContext, diffs: ExpectationDiffs): PhaseResult {
       if (!existingClaims.has(pvc.metadata.name)) result.actions.push({ type: 'createPVC', pvc });
     }
     const pod = newPod(ctx.cs, revision, id, ctx.now);
-    result.actions.push(createPodAction(pod, revision.metadata.name ?? '', ctx.now));
+    result.actions.push({ type: 'createPod', pod, revision: revision.metadata.name ?? '' });
   });
   result.modified = true;
   const current = ctx.currentRevision.metadata.name;

@@ -3,7 +3,7 @@
 import { applyDefaults, type StatefulSet } from '../../apis';
 import type { Manager } from '../../runtime/manager';
 import type { KubeObject } from '../../runtime/meta';
-import { isBindingOnly, setupWorkloadController } from '../workload';
+import { setupWorkloadController } from '../workload';
 import { StatefulSetKind } from './kind';
 import { plan } from './plan';
 
@@ -23,7 +23,6 @@ export function setupStatefulSetController(mgr: Manager, options: StatefulSetCon
     kind: StatefulSetKind,
     namespace: options.namespace,
     workers: options.workers,
-    passivePodUpdate: isBindingOnly,
     plan: ({ owner, pods, revisions, claim, now, cluster }) =>
       plan({
         statefulSet: applyDefaults('StatefulSet', structuredClone(owner)) as StatefulSet,

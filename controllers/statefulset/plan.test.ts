@@ -77,10 +77,6 @@ describe('plan: identity and scaling', () => {
     });
     expect(pod.spec).toMatchObject({ hostname: 'web-0', subdomain: 'web-headless' });
     expect(pod.spec.readinessGates).toEqual([{ conditionType: KruisePodReadyCondition }]);
-    // The gate's condition is written right after the create, not a reconcile later.
-    expect(ofType(p.actions, 'createPod')[0]!.conditions).toEqual([
-      expect.objectContaining({ type: KruisePodReadyCondition, status: 'True' }),
-    ]);
     expect(pod.metadata.ownerReferences?.[0]).toMatchObject({
       apiVersion: 'apps.kruise.io/v1beta1',
       kind: 'StatefulSet',
@@ -89,6 +85,23 @@ describe('plan: identity and scaling', () => {
     });
     expect(ofType(p.actions, 'createRevision')).toHaveLength(1);
     expect(p.phase).toBe('scale');
+  });
+
+  it('sets the KruisePodReady condition True once the new pod is bound, not while it is scheduled', () => {
+    const fresh = (node?: string) => {
+      const p = podAt(0, r1, { ready: false, phase: 'Pending', node });
+      p.spec.readinessGates = [{ conditionType: KruisePodReadyCondition }];
+      return p;
+    };
+    const writes = (pod: Pod) => ofType(run({ statefulSet: v1, pods: [pod] }).actions, 'setPodCondition');
+    expect(writes(fresh(''))).toEqual([]);
+    expect(writes(fresh())).toEqual([
+      {
+        type: 'setPodCondition',
+        name: 'web-0',
+        conditions: [expect.objectContaining({ type: KruisePodReadyCondition, status: 'True' })],
+      },
+    ]);
   });
 
   it('OrderedReady creates the next ordinal only once every predecessor is Running and Ready', () => {

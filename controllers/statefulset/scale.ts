@@ -9,7 +9,6 @@ import { PodIndexLabel, StatefulSetPodNameLabel } from '../../apis/well-known';
 import {
   type Action,
   claimOwnerChange,
-  createPodAction,
   isAtRevision,
   isClaimStale,
   isHooked,
@@ -175,10 +174,11 @@ function processReplicas(ctx: StsContext): HalfResult {
         continue;
       }
       const revision = newRevisions.get(ordinal) ?? ctx.updateRevision;
-      result.actions.push(
-        ...missingClaims(ctx, ordinal),
-        createPodAction(newPod(ctx.sts, revision, ordinal, ctx.now), revision.metadata.name ?? '', ctx.now),
-      );
+      result.actions.push(...missingClaims(ctx, ordinal), {
+        type: 'createPod',
+        pod: newPod(ctx.sts, revision, ordinal, ctx.now),
+        revision: revision.metadata.name ?? '',
+      });
       created.push(name);
       if (ctx.monotonic) {
         result.exit = true;

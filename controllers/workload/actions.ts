@@ -49,7 +49,7 @@ export type Action =
   | { type: 'createPVC'; pvc: PersistentVolumeClaimObject }
   /** `revision` names the revision in the Event. Consecutive creates go out with a slow start. */
   /** `conditions` are patched into the new pod's status right after the create, which cannot set them. */
-  | { type: 'createPod'; pod: Pod; revision: string; conditions?: PodCondition[] }
+  | { type: 'createPod'; pod: Pod; revision: string }
   /** Delete the pod (only this uid), then its PVCs. */
   | ({ type: 'deletePod'; uid?: string; pvcs: string[]; reason: string } & PodRef)
   | { type: 'deletePVC'; name: string; reason: string }

@@ -20,14 +20,7 @@ import {
 import type { ReconcileResult } from '../../runtime/reconcile';
 import { ResourceVersionExpectations } from '../../runtime/resource-version';
 import type { WorkloadPlan } from './actions';
-import {
-  CreateWindows,
-  execute,
-  type Owner,
-  PendingConditionWrites,
-  StatusPacer,
-  type WorkloadKind,
-} from './execute';
+import { CreateWindows, execute, type Owner, StatusPacer, type WorkloadKind } from './execute';
 import { podUpdatesCounter, registerWorkloadStatus } from './metrics';
 import { observing, ownedBy } from './ownership';
 
@@ -74,11 +67,6 @@ export interface WorkloadController<T> {
   workers?: number;
   /** Watch one namespace only (tests); default all namespaces. */
   namespace?: string;
-  /**
-   * A pod update that calls for no reconcile of its own (the next plan reads it from the cache). An update
-   * that shows one of our own writes always enqueues: a plan may be waiting for it.
-   */
-  passivePodUpdate?: (old: Pod, pod: Pod) => boolean;
 }
 
 /** While our own writes are not in the cache yet, look again after this long (events usually come first). */
@@ -89,11 +77,10 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
   const ownerType = def.kind.resource;
   const expectations = new Expectations({ metrics: mgr.metrics, controller: def.name });
   const rvExpectations = new ResourceVersionExpectations();
-  const ownWritesSeen = new WeakSet<KubeObject>();
   // Our handlers observe before the builder's handlers enqueue, so a reconcile sees the expectation met.
   mgr.informers
     .informerFor<Pod>(Pods, scope)
-    .addEventHandler(observing(ownerType, expectations, rvExpectations, ownWritesSeen));
+    .addEventHandler(observing(ownerType, expectations, rvExpectations));
   mgr.informers
     .informerFor<PersistentVolumeClaim & KubeObject>(PersistentVolumeClaims, scope)
     .addEventHandler(observing(ownerType, expectations));
@@ -116,21 +103,19 @@ export function setupWorkloadController<T extends Owner>(mgr: Manager, def: Work
     kind: def.kind,
     podUpdates: podUpdatesCounter(mgr.metrics.registry),
     createWindows: new CreateWindows(),
-    // A failed write of a new pod's conditions: plan again to send it.
-    pendingConditions: new PendingConditionWrites((key) => reconciler.enqueue(key)),
     statusPacer: new StatusPacer(),
   };
   const builder = controller(mgr)
     .named(def.name)
     .for(ownerType, scope)
-    .owns(Pods, { ...scope, predicates: passivePodPredicates(def.passivePodUpdate, ownWritesSeen) })
+    .owns(Pods, scope)
     .owns(ControllerRevisions, scope)
     .owns(PersistentVolumeClaims, scope)
     .withOptions({ workers: def.workers ?? 4 });
   for (const watch of def.watches ?? []) {
     builder.watches(watch.type, watch.map, { predicates: watch.predicates });
   }
-  const reconciler = builder.complete(async (key, ctx): Promise<ReconcileResult | undefined> => {
+  builder.complete(async (key, ctx): Promise<ReconcileResult | undefined> => {
     const owner = listers.owners.get(key);
     if (!owner) {
       expectations.delete(key);
@@ -190,17 +175,6 @@ export function podsAsWritten(cached: Pod[], ownerUid: string, written: Resource
     if (latest === pod || ours(latest)) pods.push(latest);
   }
   return pods.concat(written.unseen<Pod>(uids, ours));
-}
-
-function passivePodPredicates(
-  passive: ((old: Pod, pod: Pod) => boolean) | undefined,
-  ownWritesSeen: WeakSet<KubeObject>,
-): Predicate[] {
-  if (!passive) return [];
-  return [
-    ({ type, obj, old }) =>
-      type !== 'update' || !old || ownWritesSeen.has(obj) || !passive(old as Pod, obj as Pod),
-  ];
 }
 
 function describe(action: { type: string; name?: string; pod?: { metadata: { name?: string } } }): string {

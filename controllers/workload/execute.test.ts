@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { ControllerRevisionHashLabel, type Pod, type PodCondition } from '../../apis';
+import { ControllerRevisionHashLabel, type Pod } from '../../apis';
 import { ApiError } from '../../runtime/errors';
 import type { EventRecorder } from '../../runtime/events';
 import { Expectations } from '../../runtime/expectations';
@@ -13,7 +13,6 @@ import {
   type ExecutorDeps,
   execute,
   groupActions,
-  PendingConditionWrites,
   StatusPacer,
   stagesOf,
   type WorkloadKind,
@@ -145,95 +144,6 @@ describe('execute: creates', () => {
     expect(peak).toBe(32);
     held.get('p1')?.();
     expect(await done).toEqual({ requeue: false, error: undefined });
-  });
-
-  it("writes a new pod's planned conditions right after its create, outside the create window; a failed write leaves the create done", async () => {
-    const ready = { type: 'KruisePodReady', status: 'True' as const };
-    const withReady = (name: string): Action =>
-      ({ ...(createPod(name) as object), conditions: [ready] }) as Action;
-    let releaseP0Patch: (() => void) | undefined;
-    const { deps, calls, events } = setup(
-      (c) => (c.verb === 'patch' && c.name === 'p1' ? boom() : undefined),
-      (c) =>
-        c.verb === 'patch' && c.name === 'p0'
-          ? new Promise((resolve) => {
-              releaseP0Patch = () => resolve({ metadata: { name: 'p0', resourceVersion: '9' } });
-            })
-          : undefined,
-    );
-    const done = run(deps, planOf([withReady('p0'), withReady('p1'), createPod('p2')]));
-    const sent = () => calls.filter((c) => c.verb !== 'updateStatus').map((c) => `${c.verb} ${c.name}`);
-    // p0's condition write hangs, and p1 and p2 are created meanwhile: the window opened on p0's create.
-    await waitUntil(() => sent().includes('create p2'));
-    expect(sent()).toContain('patch p0');
-    expect(sent().indexOf('patch p0')).toBeGreaterThan(sent().indexOf('create p0'));
-    expect(calls.some((c) => c.verb === 'updateStatus')).toBe(false);
-    releaseP0Patch?.();
-    const result = await done;
-    expect([...sent()].sort()).toEqual(['create p0', 'create p1', 'create p2', 'patch p0', 'patch p1']);
-    expect(sent().indexOf('patch p1')).toBeGreaterThan(sent().indexOf('create p1'));
-    const patch = calls.find((c) => c.verb === 'patch');
-    expect(patch?.options).toMatchObject({ subresource: 'status', type: 'strategic' });
-    expect(patch?.body).toEqual({ status: { conditions: [ready] } });
-    expect(result).toEqual({ requeue: false, error: undefined });
-    expect(events.map((e) => e.reason)).toEqual(['SuccessfulCreate', 'SuccessfulCreate', 'SuccessfulCreate']);
-  });
-
-  it('with the controller keeping pending condition writes, returns without waiting for them; a later plan leaves them in flight, and a failed one enqueues the owner', async () => {
-    const ready = {
-      type: 'KruisePodReady',
-      status: 'True' as const,
-      lastTransitionTime: '2026-01-01T00:00:00.000Z',
-    };
-    const LATER = '2026-01-01T00:00:00.040Z';
-    const withReady = (name: string): Action =>
-      ({ ...(createPod(name) as object), conditions: [ready] }) as Action;
-    const held = new Map<string, () => void>();
-    const { deps, calls } = setup(
-      (c) => (c.verb === 'patch' && c.name === 'p1' && held.has('p1-answered') ? boom() : undefined),
-      (c) =>
-        c.verb === 'patch' && !held.has(`${c.name}-answered`)
-          ? new Promise((resolve, reject) => {
-              held.set(c.name ?? '', () => {
-                held.set(`${c.name}-answered`, () => {});
-                if (c.name === 'p1') reject(boom());
-                else resolve({ metadata: { name: c.name, namespace: 'ns', resourceVersion: '9' } });
-              });
-            })
-          : undefined,
-    );
-    const failedOwners: string[] = [];
-    const pending = new PendingConditionWrites((key) => failedOwners.push(key));
-    const withPending = { ...deps, pendingConditions: pending };
-    // Both condition writes hang, yet the reconcile is done.
-    expect(await run(withPending, planOf([withReady('p0'), withReady('p1')]))).toEqual({
-      requeue: false,
-      error: undefined,
-    });
-    const patches = () => calls.filter((c) => c.verb === 'patch').map((c) => c.name);
-    expect(patches()).toEqual(['p0', 'p1']);
-    // The next plan, on a cache without the conditions, asks for both again (stamped with its own time).
-    const again = (
-      name: string,
-      conditions: PodCondition[] = [{ ...ready, lastTransitionTime: LATER }],
-    ): Action => ({
-      type: 'setPodCondition',
-      name,
-      conditions,
-    });
-    // Both are still in flight: this reconcile neither sends them again nor waits for them.
-    await run(withPending, planOf([again('p0'), again('p1')], { phase: 'update' }));
-    expect(patches()).toEqual(['p0', 'p1']);
-    held.get('p0')?.();
-    held.get('p1')?.();
-    await waitUntil(() => failedOwners.length > 0);
-    // p1's failed: its owner is enqueued, and the next plan sends it.
-    expect(failedOwners).toEqual([KEY]);
-    await run(withPending, planOf([again('p1')], { phase: 'update' }));
-    expect(patches()).toEqual(['p0', 'p1', 'p1']);
-    const other = [{ type: 'KruisePodReady', status: 'False' as const }];
-    await run(withPending, planOf([again('p0', other)], { phase: 'update' }));
-    expect(patches()).toEqual(['p0', 'p1', 'p1', 'p0']);
   });
 
   it('writes the status while the actions run, and after them when an action writes the owner', async () => {

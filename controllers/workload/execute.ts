@@ -3,7 +3,7 @@
 // failure condition; writes the status. Writes happen here and nowhere else.
 
 import { setMaxListeners } from 'node:events';
-import type { Pod, PodCondition } from '../../apis';
+import type { Pod } from '../../apis';
 import type { KubeClient } from '../../runtime/client';
 import { retryOnConflict } from '../../runtime/client';
 import { isAlreadyExists, isConflict, isNotFound } from '../../runtime/errors';
@@ -94,47 +94,6 @@ export class CreateWindows {
   }
 }
 
-/**
- * Per controller, the condition writes sent right after a pod's create and not answered yet. The
- * reconcile that created the pods does not wait for them (the next one can create or delete meanwhile);
- * a later plan that asks for the same write, because its cache has not caught up, leaves it to the one in
- * flight. If that write fails, `onFailure` is told the owner, so a plan sends it again.
- */
-export class PendingConditionWrites {
-  private readonly writes = new Map<string, { conditions: PodCondition[] }>();
-
-  constructor(private readonly onFailure?: (ownerKey: string) => void) {}
-
-  track(ownerKey: string, pod: string, conditions: PodCondition[], write: Promise<unknown>): void {
-    const entry = { conditions };
-    this.writes.set(pod, entry);
-    void write.then(
-      () => this.settle(pod, entry),
-      () => {
-        this.settle(pod, entry);
-        this.onFailure?.(ownerKey);
-      },
-    );
-  }
-
-  /**
-   * True while a write of these conditions is in flight for the pod. Times are not compared: a later
-   * plan stamps the same condition with its own `now`.
-   */
-  covers(pod: string, conditions: PodCondition[]): boolean {
-    const entry = this.writes.get(pod);
-    return entry !== undefined && deepEqual(entry.conditions.map(withoutTimes), conditions.map(withoutTimes));
-  }
-
-  private settle(pod: string, entry: { conditions: PodCondition[] }): void {
-    if (this.writes.get(pod) === entry) this.writes.delete(pod);
-  }
-}
-
-function withoutTimes({ lastTransitionTime, lastProbeTime, ...rest }: PodCondition): PodCondition {
-  return rest;
-}
-
 export interface ExecutorDeps {
   client: KubeClient;
   events: EventRecorder;
@@ -145,8 +104,6 @@ export interface ExecutorDeps {
   podUpdates?: PodUpdates;
   /** Kept across reconciles by the controller; without it every create group starts at 1. */
   createWindows?: CreateWindows;
-  /** Kept across reconciles by the controller; without it a reconcile waits for its new pods' conditions. */
-  pendingConditions?: PendingConditionWrites;
   /** Kept across reconciles by the controller; without it every status change is written at once. */
   statusPacer?: StatusPacer;
 }
@@ -423,13 +380,6 @@ function namesOf(group: ActionGroup): Set<string> | undefined {
 
 class ActionApplier {
   private readonly key: string;
-  /**
-   * The created pods' readiness-gate condition writes, each sent right after its pod's create. They do
-   * not hold a place in the create window: the rollout waits for the creates, while a gate only has to
-   * be True before the pod's containers are ready.
-   */
-  private readonly gateConditions: Promise<void>[] = [];
-
   constructor(
     private readonly owner: Owner,
     private readonly deps: ExecutorDeps,
@@ -482,7 +432,6 @@ class ActionApplier {
       if (inFlight.size === 0) break;
       await Promise.race(inFlight);
     }
-    await Promise.all(this.gateConditions.splice(0));
     this.deps.createWindows?.record(this.key, revision, allowed, Boolean(failure || thrown));
     if (thrown) throw thrown.error;
     if (failure) {
@@ -587,7 +536,7 @@ class ActionApplier {
       case 'createPVC':
         return this.createPVC(action.pvc);
       case 'createPod':
-        return this.createPod(action.pod, action.conditions);
+        return this.createPod(action.pod);
       case 'deletePod':
         return this.deletePod(action.namespace ?? ns, action.name, action.uid, action.pvcs);
       case 'deletePVC':
@@ -645,17 +594,7 @@ class ActionApplier {
     }
   }
 
-  /** The same conditions are already on their way from the pod's create (the cache is behind that write). */
-  private writtenAfterCreate(
-    ref: { namespace?: string; name: string },
-    action: Extract<Action, { type: 'setPodCondition' }>,
-  ): boolean {
-    const pending = this.deps.pendingConditions;
-    if (!pending || action.resourceVersion !== undefined || action.metadata !== undefined) return false;
-    return pending.covers(objectKey(ref), action.conditions);
-  }
-
-  private async createPod(pod: KubeObject, conditions: PodCondition[] | undefined): Promise<void> {
+  private async createPod(pod: KubeObject): Promise<void> {
     const pods = this.deps.client.resource(Pods);
     let created: KubeObject;
     try {
@@ -667,23 +606,6 @@ class ActionApplier {
     // Until the cache shows the pod, plans read it from this answer (podsAsWritten): no need to wait.
     this.deps.rvExpectations.expect(created);
     this.deps.expectations.observe(this.key, 'create', pod.metadata?.name ?? '');
-    if (!conditions) return;
-    const ref = { namespace: created.metadata?.namespace, name: created.metadata?.name ?? '' };
-    const patch = { status: { conditions } };
-    const opts = { signal: this.signal, type: 'strategic', subresource: 'status' } as const;
-    const write = pods.patch(ref, patch, opts).then((written) => this.deps.rvExpectations.expect(written));
-    const pending = this.deps.pendingConditions;
-    if (pending) {
-      // A failure enqueues the owner: its next refresh sets what is still missing.
-      pending.track(this.key, objectKey(ref), conditions, write);
-      return;
-    }
-    this.gateConditions.push(
-      write.catch((err: unknown) => {
-        // The pod exists: the next reconcile's refresh sets what is still missing.
-        if (this.signal.aborted) throw err;
-      }),
-    );
   }
 
   /** Deletes the pod (only the one we planned on: uid precondition), then the PVCs of its instance. */
@@ -737,7 +659,6 @@ class ActionApplier {
         written(await pods.patch(ref, action.patch, opts));
         return;
       case 'setPodCondition': {
-        if (this.writtenAfterCreate(ref, action)) return;
         const patch: Record<string, unknown> = { status: { conditions: action.conditions } };
         const metadata = { ...action.metadata, resourceVersion: action.resourceVersion };
         if (metadata.resourceVersion === undefined) delete metadata.resourceVersion;

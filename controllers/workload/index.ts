@@ -83,7 +83,6 @@ export {
   createdAt,
   isActive,
   isAtRevision,
-  isBindingOnly,
   isPodAvailable,
   isPodReady,
   isPodUpdateReady,
@@ -106,7 +105,6 @@ export {
   withClaimVolumes,
 } from './pvcs';
 export {
-  createPodAction,
   inPlaceStepActions,
   kruisePodReadyInit,
   type PodUpdate,

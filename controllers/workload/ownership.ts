@@ -78,8 +78,6 @@ export function observing(
   ownerType: ResourceType,
   expectations: Expectations,
   rvExpectations?: ResourceVersionExpectations,
-  /** Collects the objects whose update shows one of our own writes at last. */
-  ownWritesSeen?: WeakSet<KubeObject>,
 ): EventHandler<KubeObject> {
   const ownerKey = (obj: KubeObject) => controllerOwnerKey(obj, ownerType);
   const name = (obj: KubeObject) => obj.metadata?.name ?? '';
@@ -94,10 +92,7 @@ export function observing(
       const key = ownerKey(obj);
       // A terminating object no longer counts as active: its delete is done as far as the plan goes.
       if (key && obj.metadata?.deletionTimestamp) expectations.observe(key, 'delete', name(obj));
-      if (rvExpectations && !rvExpectations.isSatisfied(obj)) {
-        rvExpectations.observe(obj);
-        if (rvExpectations.isSatisfied(obj)) ownWritesSeen?.add(obj);
-      }
+      rvExpectations?.observe(obj);
     },
     onDelete: (obj) => {
       const key = ownerKey(obj);

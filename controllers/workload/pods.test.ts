@@ -1,12 +1,5 @@
 import type { ControllerRevision, LifecycleState } from '../../apis';
-import {
-  isAtRevision,
-  isBindingOnly,
-  isPodAvailable,
-  isPodUpdateReady,
-  isSpecifiedDelete,
-  shortHash,
-} from './pods';
+import { isAtRevision, isPodAvailable, isPodUpdateReady, isSpecifiedDelete, shortHash } from './pods';
 import { minutesAgo, NOW, pod } from './testing/pods';
 
 const rev: ControllerRevision = { metadata: { name: 'web-abc12' }, data: {}, revision: 1 };
@@ -54,40 +47,5 @@ describe('pod facts', () => {
     );
     expect(isSpecifiedDelete(pod('web-a', rev), ['web-a'])).toBe(true);
     expect(isSpecifiedDelete(pod('web-a', rev), ['web-b'])).toBe(false);
-  });
-});
-
-describe('isBindingOnly', () => {
-  const pending = () => {
-    const p = pod('web-a', rev, { phase: 'Pending' });
-    p.spec.nodeName = undefined;
-    p.status = { phase: 'Pending' };
-    p.metadata.resourceVersion = '10';
-    return p;
-  };
-  const bound = () => {
-    const p = structuredClone(pending());
-    p.spec.nodeName = 'node-1';
-    p.metadata.resourceVersion = '11';
-    p.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] };
-    return p;
-  };
-
-  it('is the scheduler binding the pod and nothing else', () => {
-    expect(isBindingOnly(pending(), bound())).toBe(true);
-    const running = bound();
-    running.status!.phase = 'Running';
-    expect(isBindingOnly(pending(), running)).toBe(false);
-    const relabelled = bound();
-    relabelled.metadata.labels = { ...relabelled.metadata.labels, extra: 'x' };
-    expect(isBindingOnly(pending(), relabelled)).toBe(false);
-    const gated = bound();
-    gated.status!.conditions!.push({ type: 'KruisePodReady', status: 'True' });
-    expect(isBindingOnly(pending(), gated)).toBe(false);
-    // Already bound before: a later update is not a binding.
-    expect(isBindingOnly(bound(), bound())).toBe(false);
-    const unscheduled = bound();
-    unscheduled.status!.conditions = [{ type: 'PodScheduled', status: 'False' }];
-    expect(isBindingOnly(pending(), unscheduled)).toBe(false);
   });
 });

@@ -8,7 +8,6 @@ import {
   LifecycleStateLabel,
   SpecifiedDeleteLabel,
 } from '../../apis/well-known';
-import { deepEqual } from '../../runtime/json';
 
 export function lifecycleState(pod: Pod): LifecycleState | '' {
   return (pod.metadata.labels?.[LifecycleStateLabel] ?? '') as LifecycleState | '';
@@ -86,25 +85,4 @@ export function maxRestarts(pod: Pod): number {
 /** Creation time in ms; 0 (the Go zero time) when unset. */
 export function createdAt(pod: Pod): number {
   return pod.metadata.creationTimestamp ? Date.parse(pod.metadata.creationTimestamp) : 0;
-}
-
-/**
- * The update only binds the pod: nodeName set, PodScheduled True. A plan reads the node from the cache
- * when it needs it, but the binding itself calls for no decision.
- */
-export function isBindingOnly(old: Pod, pod: Pod): boolean {
-  if (old.spec.nodeName || !pod.spec.nodeName) return false;
-  const { resourceVersion: _oldVersion, managedFields: _oldFields, ...oldMeta } = old.metadata;
-  const { resourceVersion: _version, managedFields: _fields, ...meta } = pod.metadata;
-  if (!deepEqual(oldMeta, meta) || !deepEqual({ ...old.spec, nodeName: pod.spec.nodeName }, pod.spec)) {
-    return false;
-  }
-  const { conditions: oldConditions = [], ...oldStatus } = old.status ?? {};
-  const { conditions = [], ...status } = pod.status ?? {};
-  const notScheduling = (list: typeof conditions) => list.filter((c) => c.type !== 'PodScheduled');
-  return (
-    deepEqual(oldStatus, status) &&
-    deepEqual(notScheduling(oldConditions), notScheduling(conditions)) &&
-    conditions.some((c) => c.type === 'PodScheduled' && c.status === 'True')
-  );
 }

@@ -49,20 +49,6 @@ export function kruisePodReadyInit(pod: Pod, now: Date): PodCondition | undefine
   return { type: KruisePodReadyCondition, status: 'True', lastTransitionTime: now.toISOString() };
 }
 
-/**
- * Creates the pod with its gates' conditions (KruisePodReady, InPlaceUpdateReady) set right after, as the
- * refresh would set them: the kubelet finds the gates True when the pod starts, instead of Ready waiting
- * for a later reconcile to notice the new pod.
- */
-export function createPodAction(pod: Pod, revision: string, now: Date): Action {
-  const inPlace = refreshInPlace(pod, { now });
-  const conditions = [
-    ...(inPlace.type === 'setCondition' ? inPlace.conditions : []),
-    ...[kruisePodReadyInit(pod, now)].filter((c) => c !== undefined),
-  ];
-  return { type: 'createPod', pod, revision, ...(conditions.length > 0 ? { conditions } : {}) };
-}
-
 export interface RefreshContext {
   updateRevision: string;
   /** A rollout is going on (not OnDelete, not paused): a pod drained for the update stays drained. */
@@ -81,8 +67,11 @@ export function refreshPod(pod: Pod, ctx: RefreshContext): { actions: Action[]; 
   const revision = pod.metadata.labels?.[ControllerRevisionHashLabel] ?? ctx.updateRevision;
   const keepDrainedFor = ctx.updating ? ctx.updateRevision : undefined;
   const step = refreshInPlace(pod, { now: ctx.now, keepDrainedFor });
-  const actions = inPlaceStepActions(name, revision, step);
-  const ready = kruisePodReadyInit(pod, ctx.now);
+  // A gate turns True once the pod is bound: before, no kubelet can report it Ready, and a write then
+  // races kube-scheduler's binding of the same pod. The binding's event brings the pod back here.
+  const bound = Boolean(pod.spec?.nodeName);
+  const actions = step.type === 'setCondition' && !bound ? [] : inPlaceStepActions(name, revision, step);
+  const ready = bound ? kruisePodReadyInit(pod, ctx.now) : undefined;
   if (ready) actions.push({ type: 'setPodCondition', name, conditions: [ready] });
   const state = nextLifecycleState(ctx.lifecycle, pod, ctx.updateRevision);
   if (state) {
