@@ -85,7 +85,7 @@ etcd_ldflags="-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=outrigger-gomod"
 
 log "building kwok v$KWOK_VERSION with tools/kwok/*.patch"
 # A patched copy of the module, built through a copy of the wrapper module that points at it.
-kwok_module=$(cd "$root/tools/kwok" && go mod download -json sigs.k8s.io/kwok | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+kwok_module=$(cd "$root/tools/kwok" && go mod download sigs.k8s.io/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
 [ -d "$kwok_module" ] || die "could not download sigs.k8s.io/kwok v$KWOK_VERSION"
 cp -r "$kwok_module" "$work/kwok-src" && chmod -R u+w "$work/kwok-src"
 for p in "$root"/tools/kwok/*.patch; do

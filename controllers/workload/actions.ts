@@ -48,7 +48,6 @@ export type Action =
   /** Create before the pod that mounts it; skip (not fail) on AlreadyExists. */
   | { type: 'createPVC'; pvc: PersistentVolumeClaimObject }
   /** `revision` names the revision in the Event. Consecutive creates go out with a slow start. */
-  /** `conditions` are patched into the new pod's status right after the create, which cannot set them. */
   | { type: 'createPod'; pod: Pod; revision: string }
   /** Delete the pod (only this uid), then its PVCs. */
   | ({ type: 'deletePod'; uid?: string; pvcs: string[]; reason: string } & PodRef)

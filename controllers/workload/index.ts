@@ -106,7 +106,6 @@ export {
 } from './pvcs';
 export {
   inPlaceStepActions,
-  kruisePodReadyInit,
   type PodUpdate,
   type PodUpdateContext,
   type RefreshContext,

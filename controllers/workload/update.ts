@@ -43,7 +43,7 @@ export function inPlaceStepActions(name: string, revision: string, step: InPlace
 }
 
 /** Kruise's podreadiness controller: a pod with the KruisePodReady gate and no condition gets it True. */
-export function kruisePodReadyInit(pod: Pod, now: Date): PodCondition | undefined {
+function kruisePodReadyInit(pod: Pod, now: Date): PodCondition | undefined {
   if (!hasReadinessGate(pod.spec, KruisePodReadyCondition)) return undefined;
   if (podCondition(pod, KruisePodReadyCondition)) return undefined;
   return { type: KruisePodReadyCondition, status: 'True', lastTransitionTime: now.toISOString() };
