@@ -140,19 +140,25 @@ describe('the InPlaceUpdateReady gate is on every pod', () => {
     expect(ofType(p.actions, 'drainAndUpdate')).toHaveLength(1);
   });
 
-  it('sets the missing gate conditions True in one write once the pod is bound (Kruise: the in-place refresh and podreadiness)', () => {
+  it('sets the missing gate conditions True in one write once the pod is bound or found unschedulable (Kruise: the in-place refresh and podreadiness)', () => {
     const cs = cloneSet({ replicas: 1 });
     const r1 = revisionOf(cs);
     const conditionWrites = (pods: Pod[]) =>
       ofType(run({ cloneSet: cs, pods, revisions: [r1] }).actions, 'setPodCondition');
     // Still being scheduled: nothing yet (a write now would race the binding).
     expect(conditionWrites(podsAt(r1, 1, { gate: true, conditions: [], node: '' }))).toEqual([]);
-    const writes = conditionWrites(podsAt(r1, 1, { gate: true, conditions: [] }));
-    expect(writes).toHaveLength(1);
-    expect(writes[0]!.conditions.map((c) => [c.type, c.status])).toEqual([
-      [InPlaceUpdateReadyCondition, 'True'],
-      [KruisePodReadyCondition, 'True'],
-    ]);
+    const unschedulable = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable' };
+    for (const pods of [
+      podsAt(r1, 1, { gate: true, conditions: [] }),
+      podsAt(r1, 1, { gate: true, conditions: [unschedulable], node: '' }),
+    ]) {
+      const writes = conditionWrites(pods);
+      expect(writes).toHaveLength(1);
+      expect(writes[0]!.conditions.map((c) => [c.type, c.status])).toEqual([
+        [InPlaceUpdateReadyCondition, 'True'],
+        [KruisePodReadyCondition, 'True'],
+      ]);
+    }
   });
 });
 

@@ -87,21 +87,23 @@ describe('plan: identity and scaling', () => {
     expect(p.phase).toBe('scale');
   });
 
-  it('sets the KruisePodReady condition True once the new pod is bound, not while it is scheduled', () => {
+  it('sets the KruisePodReady condition True once the new pod is bound or found unschedulable, not while it is scheduled', () => {
     const fresh = (node?: string) => {
       const p = podAt(0, r1, { ready: false, phase: 'Pending', node });
       p.spec.readinessGates = [{ conditionType: KruisePodReadyCondition }];
       return p;
     };
+    const unschedulable = fresh('');
+    unschedulable.status!.conditions = [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }];
     const writes = (pod: Pod) => ofType(run({ statefulSet: v1, pods: [pod] }).actions, 'setPodCondition');
+    const readyWrite = {
+      type: 'setPodCondition',
+      name: 'web-0',
+      conditions: [expect.objectContaining({ type: KruisePodReadyCondition, status: 'True' })],
+    };
     expect(writes(fresh(''))).toEqual([]);
-    expect(writes(fresh())).toEqual([
-      {
-        type: 'setPodCondition',
-        name: 'web-0',
-        conditions: [expect.objectContaining({ type: KruisePodReadyCondition, status: 'True' })],
-      },
-    ]);
+    expect(writes(fresh())).toEqual([readyWrite]);
+    expect(writes(unschedulable)).toEqual([readyWrite]);
   });
 
   it('OrderedReady creates the next ordinal only once every predecessor is Running and Ready', () => {

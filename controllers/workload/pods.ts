@@ -45,6 +45,12 @@ export function isScheduled(pod: Pod): boolean {
   return Boolean(pod.spec.nodeName);
 }
 
+/** kube-scheduler tried the pod and found no node: it is not binding it at the moment. */
+export function isUnschedulable(pod: Pod): boolean {
+  const scheduled = podCondition(pod, 'PodScheduled');
+  return scheduled?.status === 'False' && scheduled.reason === 'Unschedulable';
+}
+
 export function isPodReady(pod: Pod): boolean {
   return podCondition(pod, 'Ready')?.status === 'True';
 }

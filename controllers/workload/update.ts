@@ -23,7 +23,7 @@ import {
 } from '../inplace';
 import type { Action, PlanEvent } from './actions';
 import { isHooked, lifecycleActions, nextLifecycleState, rfc3339 } from './lifecycle';
-import { isAtRevision, lifecycleState } from './pods';
+import { isAtRevision, isScheduled, isUnschedulable, lifecycleState } from './pods';
 
 /** The engine's next step as the executor's action on pod `name`. */
 export function inPlaceStepActions(name: string, revision: string, step: InPlaceStep): Action[] {
@@ -68,10 +68,11 @@ export function refreshPod(pod: Pod, ctx: RefreshContext): { actions: Action[]; 
   const keepDrainedFor = ctx.updating ? ctx.updateRevision : undefined;
   const step = refreshInPlace(pod, { now: ctx.now, keepDrainedFor });
   // A gate turns True once the pod is bound: before, no kubelet can report it Ready, and a write then
-  // races kube-scheduler's binding of the same pod. The binding's event brings the pod back here.
-  const bound = Boolean(pod.spec?.nodeName);
-  const actions = step.type === 'setCondition' && !bound ? [] : inPlaceStepActions(name, revision, step);
-  const ready = bound ? kruisePodReadyInit(pod, ctx.now) : undefined;
+  // races kube-scheduler's binding of the same pod. The binding's event brings the pod back here. A pod
+  // the scheduler found no node for gets them at once, as in Kruise: no binding is under way then.
+  const gatesDue = isScheduled(pod) || isUnschedulable(pod);
+  const actions = step.type === 'setCondition' && !gatesDue ? [] : inPlaceStepActions(name, revision, step);
+  const ready = gatesDue ? kruisePodReadyInit(pod, ctx.now) : undefined;
   if (ready) actions.push({ type: 'setPodCondition', name, conditions: [ready] });
   const state = nextLifecycleState(ctx.lifecycle, pod, ctx.updateRevision);
   if (state) {

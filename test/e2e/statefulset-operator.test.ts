@@ -1,10 +1,11 @@
 // Advanced StatefulSet on the real control plane: reserveOrdinals and ordinals.start, PVC retention when
 // scaled in and when deleted, the scale subresource, and a rollout surviving an operator crash.
+import type { Pod } from '../../apis';
 import { installCrds } from '../../apis/install';
 import { POD_START_DELAY_ANNOTATION } from '../../cluster/kwok/delays';
 import { waitFor } from '../../cluster/wait';
 import { setupStatefulSetController } from '../../controllers/statefulset';
-import { PersistentVolumeClaims } from '../../runtime/meta';
+import { type KubeObject, PersistentVolumeClaims, Pods } from '../../runtime/meta';
 import { e2eClient, exists, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
 import {
   expectInvariantsHeld,
@@ -142,6 +143,23 @@ describe('Advanced StatefulSet operator', () => {
     expect(scale.spec?.replicas).toBe(4);
     expect(scale.status?.replicas).toBe(4);
     expect(scale.status?.selector).toBe('app=scaled');
+  });
+
+  itOnLocalCluster('a pod no node fits still gets its KruisePodReady condition, as in Kruise', async () => {
+    const template = { spec: { nodeSelector: { 'example.com/no-such-node': 'true' } } };
+    await statefulSets().create(
+      statefulSetOf('nowhere', ns.name, { replicas: 1, template: template as never }),
+    );
+    const pod = await waitFor('nowhere-0 unschedulable with KruisePodReady True', async () => {
+      const p = await e2eClient()
+        .resource<Pod & KubeObject>(Pods)
+        .get({ namespace: ns.name, name: 'nowhere-0' });
+      const condition = (type: string) => p.status?.conditions?.find((c) => c.type === type);
+      const unschedulable = condition('PodScheduled')?.reason === 'Unschedulable';
+      return unschedulable && condition('KruisePodReady')?.status === 'True' ? p : undefined;
+    });
+    expect(pod.spec?.nodeName).toBeUndefined();
+    expect(pod.spec?.readinessGates).toContainEqual({ conditionType: 'KruisePodReady' });
   });
 
   itOnLocalCluster(
