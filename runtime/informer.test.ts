@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { credentialsForServer, KubeClient } from './client';
 import { Informer, type InformerOptions } from './informer';
 import { InformerFactory } from './informerfactory';
@@ -7,6 +8,8 @@ import { waitFor } from './testing/fakeclock';
 import { FaultServer } from './testing/faultserver';
 
 jest.setTimeout(30_000);
+
+const WARN = 40; // pino's numeric level
 
 interface Recorded {
   adds: string[];
@@ -148,6 +151,30 @@ describe('Informer against the fault-injecting server', () => {
     await informer.waitForSync();
     await waitFor(() => server.requestsOf('list').length === 2, 5000, 'relist after 410');
     await waitFor(() => server.openWatches === 1, 5000, 'watch');
+  });
+
+  it('warns of a failed watch, but not of the 410 and 429 endings the apiserver gives in normal operation', async () => {
+    const lines: { level: number; error?: string }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const warnings = () => lines.filter((l) => l.level >= WARN).map((l) => l.error);
+    server.failNext('watch', { kind: 'status', code: 410 });
+    server.failNext('watch', { kind: 'status', code: 429 });
+    const informer = startInformer({ logger });
+    await informer.waitForSync();
+    await waitFor(
+      () => server.requestsOf('watch').length === 3 && server.openWatches === 1,
+      5000,
+      'third watch',
+    );
+    expect(warnings()).toEqual([]);
+    expect(lines.map((l) => l.error)).toEqual([
+      expect.stringContaining('410'),
+      expect.stringContaining('429'),
+    ]);
+    server.failNext('watch', { kind: 'status', code: 500 });
+    server.dropWatches();
+    const warnedOf500 = () => warnings().some((e) => e?.includes('500 InternalError'));
+    await waitFor(() => server.openWatches === 1 && warnedOf500(), 5000, 'watch after a 500');
   });
 
   /** Gaps between consecutive LISTs, in ms. */

@@ -1,7 +1,7 @@
 import { type IndexFunc, type Lister, Store, standardIndexers } from './cache';
 import type { ListOptions, ResourceClient, WatchEvent } from './client';
 import { Backoff, type Clock, realClock, sleep, type TimerHandle } from './clock';
-import { ApiError } from './errors';
+import { ApiError, isGone, isTooManyRequests } from './errors';
 import type { Logger } from './log';
 import { silentLogger } from './log';
 import type { KubeObject, ResourceType } from './meta';
@@ -292,11 +292,20 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (step.kind !== 'listFailed')
       this.metrics.informerWatchRestarts.inc({ resource: this.resourceLabel, cause });
     const error = 'error' in step ? String((step.error as Error)?.message ?? step.error) : undefined;
-    const level = step.kind === 'watchClosed' ? 'debug' : 'warn';
+    const level = step.kind === 'watchClosed' || isRoutineWatchEnd(step) ? 'debug' : 'warn';
     this.log[level]({ step: step.kind, next: next.phase, error }, 'informer watch interrupted; reconnecting');
   }
 }
 
 function isGoneStep(step: WatcherStep): boolean {
-  return step.kind === 'watchFailed' && step.error instanceof ApiError && step.error.code === 410;
+  return step.kind === 'watchFailed' && isGone(step.error);
+}
+
+/**
+ * The apiserver ends watches this way in normal operation: 410 once its history moved past us, 429 while a
+ * resource's storage reinitializes (a CRD changed, e.g. its conversion caBundle). A relist or a retry
+ * recovers, so like client-go's reflector we keep them out of the warnings.
+ */
+function isRoutineWatchEnd(step: WatcherStep): boolean {
+  return step.kind === 'watchFailed' && (isGone(step.error) || isTooManyRequests(step.error));
 }
