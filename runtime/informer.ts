@@ -307,5 +307,5 @@ function isGoneStep(step: WatcherStep): boolean {
  * recovers, so like client-go's reflector we keep them out of the warnings.
  */
 function isRoutineWatchEnd(step: WatcherStep): boolean {
-  return step.kind === 'watchFailed' && (isGone(step.error) || isTooManyRequests(step.error));
+  return isGoneStep(step) || (step.kind === 'watchFailed' && isTooManyRequests(step.error));
 }

@@ -11,7 +11,7 @@ import {
   POD_START_DELAY_ANNOTATION,
 } from '../../cluster/kwok/delays';
 import { KWOK_TOLERATION } from '../../cluster/nodes';
-import { waitFor } from '../../cluster/wait';
+import { sleep, waitFor } from '../../cluster/wait';
 import { createClient } from '../../runtime/client';
 import { Deployments, type KubeObject, Nodes, Pods, type ResourceType } from '../../runtime/meta';
 import { e2eClient, e2eKubeconfigPath, exists, itOnLocalCluster, useTestNamespace } from '../cluster/e2e';
@@ -325,7 +325,7 @@ describe('local control plane', () => {
       } as Pod);
       const ref = { namespace: ns.name, name: 'status-written' };
       await waitFor('the pod to be scheduled', async () => Boolean((await pods().get(ref)).spec.nodeName));
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await sleep(1500);
       const gate = { type: 'example.com/gate', status: 'True' };
       await pods().patch(
         ref,
